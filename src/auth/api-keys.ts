@@ -1,0 +1,134 @@
+import { AppError } from '../errors/index.ts';
+import { recordEvent, type Actor } from '../audit/events.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
+import { base64urlEncode } from '../util/base64url.ts';
+import type { Principal, Role } from './principal.ts';
+
+/**
+ * Operator API keys look like `lp_<id>_<secret>`: 16 alphanumerics of lookup id, then 256
+ * random bits. Only the SHA-256 of the whole token is stored. A fast hash is right here: the
+ * secret has 256 bits of entropy, so there is nothing for a slow hash to protect.
+ */
+const TOKEN = /^lp_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function looksLikeApiKey(token: string): boolean {
+  return token.startsWith('lp_');
+}
+
+function randomId(): string {
+  // 62 * 4 = 248: rejecting bytes >= 248 keeps every character equally likely.
+  let id = '';
+  while (id.length < 16) {
+    for (const b of crypto.getRandomValues(new Uint8Array(24))) {
+      if (b < 248 && id.length < 16) id += ID_ALPHABET[b % 62];
+    }
+  }
+  return id;
+}
+
+async function hashToken(token: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Compares without an early exit, so timing says nothing about how much of the hash matched. */
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly roles: Role[];
+  readonly label: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  roles: Role[];
+  label: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const toInfo = (r: ApiKeyRow): ApiKeyInfo => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  roles: r.roles,
+  label: r.label,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+});
+
+/**
+ * Inserts a new key in the caller's transaction and returns its token: the only time the
+ * secret exists outside the caller's hands.
+ */
+export async function insertApiKey(
+  tx: Queryable,
+  deps: { now: Date; actor: Actor },
+  input: { tenantId: string; roles: readonly Role[]; label?: string },
+): Promise<{ key: ApiKeyInfo; token: string }> {
+  const id = randomId();
+  const token = `lp_${id}_${base64urlEncode(crypto.getRandomValues(new Uint8Array(32)))}`;
+  const roles = [...new Set(input.roles)].sort();
+  const rows = await tx.query<ApiKeyRow>(
+    `insert into api_keys (id, tenant_id, secret_hash, roles, label, created_at) values ($1, $2, $3, $4, $5, $6)
+     returning id, tenant_id, roles, label, created_at, revoked_at`,
+    [id, input.tenantId, await hashToken(token), roles, input.label ?? '', deps.now],
+  );
+  await recordEvent(tx, { tenantId: input.tenantId, at: deps.now, actor: deps.actor, action: 'api_key.created', target: id, detail: { roles } });
+  return { key: toInfo(rows[0]!), token };
+}
+
+export function createApiKey(
+  deps: { db: Database; now: Date; actor: Actor },
+  input: { tenantId: string; roles: readonly Role[]; label?: string },
+): Promise<{ key: ApiKeyInfo; token: string }> {
+  return withTenant(deps.db, input.tenantId, (tx) => insertApiKey(tx, deps, input));
+}
+
+export async function listApiKeys(db: Database, tenantId: string): Promise<ApiKeyInfo[]> {
+  const rows = await withTenant(db, tenantId, (tx) =>
+    tx.query<ApiKeyRow>('select id, tenant_id, roles, label, created_at, revoked_at from api_keys where tenant_id = $1 order by created_at, id', [tenantId]),
+  );
+  return rows.map(toInfo);
+}
+
+export async function revokeApiKey(deps: { db: Database; now: Date; actor: Actor }, tenantId: string, id: string): Promise<ApiKeyInfo> {
+  return withTenant(deps.db, tenantId, async (tx) => {
+    const rows = await tx.query<ApiKeyRow>(
+      `update api_keys set revoked_at = coalesce(revoked_at, $3) where tenant_id = $1 and id = $2
+       returning id, tenant_id, roles, label, created_at, revoked_at`,
+      [tenantId, id, deps.now],
+    );
+    if (!rows[0]) throw new AppError('api_key_not_found', `tenant ${tenantId} has no API key ${id}`);
+    await recordEvent(tx, { tenantId, at: deps.now, actor: deps.actor, action: 'api_key.revoked', target: id });
+    return toInfo(rows[0]);
+  });
+}
+
+/** Resolves a presented token to its principal, or undefined for anything not a live key. */
+export async function authenticateApiKey(db: Database, token: string): Promise<Principal | undefined> {
+  const m = TOKEN.exec(token);
+  if (!m) return undefined;
+  // The key's tenant is what we are looking for, so this one lookup has to see every tenant.
+  const rows = await acrossTenants(db, (tx) =>
+    tx.query<{ tenant_id: string; secret_hash: string; roles: Role[]; revoked_at: Date | null }>(
+      'select tenant_id, secret_hash, roles, revoked_at from api_keys where id = $1',
+      [m[1]],
+    ),
+  );
+  const row = rows[0];
+  const presented = await hashToken(token);
+  if (!row || row.revoked_at !== null || !constantTimeEqual(presented, row.secret_hash)) return undefined;
+  return { id: `api_key:${m[1]}`, via: 'api_key', tenantId: row.tenant_id, roles: new Set(row.roles) };
+}

@@ -1,0 +1,1 @@
+export { parseConfig, ConfigError, type Config, type OidcConfig, type Environment, type LogLevel } from './config.ts';

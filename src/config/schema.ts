@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL');
+
+/** base64url of exactly 32 random bytes: an AES-256 key. */
+const kek = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes encoded as unpadded base64url (43 characters)');
+
+/** Every environment variable the service reads, in one place. */
+export const envSchema = z.object({
+  LAUNCHPROOF_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: positiveInt(8080).pipe(z.number().max(65535)),
+  BIND_ADDRESS: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  KEY_ENCRYPTION_KEY: kek.optional(),
+  OIDC_ISSUER: httpUrl.optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: httpUrl.optional(),
+  OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  BODY_LIMIT_BYTES: positiveInt(256 * 1024),
+  PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
+  ROTATION_CHECK_SECONDS: positiveInt(3600),
+  BOOTSTRAP_DEMO_TENANT: bool.optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = z.input<typeof envSchema>;

@@ -1,0 +1,30 @@
+import { ERROR_STATUS, type ErrorCode } from './codes.ts';
+
+/** One problem with the request, pointing at the offending member (RFC 6901 JSON Pointer). */
+export interface FieldProblem {
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+/**
+ * The one error type the service throws for anything a caller can cause. `detail` is for the
+ * log only; the wire gets the code, a generic title and, for validation, the field pointers.
+ * Mistakes in our own code are `TypeError`s and surface as `internal_error`.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: readonly FieldProblem[];
+
+  constructor(code: ErrorCode, detail?: string, options?: { fields?: readonly FieldProblem[]; cause?: unknown }) {
+    super(detail ?? code, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.fields = options?.fields ?? [];
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,48 @@
+/**
+ * Every error the service can answer with, by its stable wire code. Clients branch on these
+ * strings, so a code is never renamed or reused; add new ones at the end of a group.
+ */
+export const ERROR_STATUS = {
+  // 400: the request itself is wrong
+  malformed_json: 400,
+  invalid_request: 400,
+  invalid_key_policy: 400,
+  // 401/403: who is asking
+  unauthenticated: 401,
+  forbidden: 403,
+  // 404/405/409/413/415/429: what is asked for
+  not_found: 404,
+  tenant_not_found: 404,
+  key_not_found: 404,
+  api_key_not_found: 404,
+  method_not_allowed: 405,
+  tenant_exists: 409,
+  key_state_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  // 5xx: our side; the wire never learns more than the code
+  internal_error: 500,
+  storage_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Short, generic, human titles. They never carry request data. */
+export const ERROR_TITLE: Record<ErrorCode, string> = {
+  malformed_json: 'The request body is not valid JSON.',
+  invalid_request: 'The request does not match the expected shape.',
+  invalid_key_policy: 'The key policy is not acceptable.',
+  unauthenticated: 'A valid credential is required.',
+  forbidden: 'The credential does not allow this operation.',
+  not_found: 'No such resource.',
+  tenant_not_found: 'No such tenant.',
+  key_not_found: 'No such signing key.',
+  api_key_not_found: 'No such API key.',
+  method_not_allowed: 'Method not allowed on this resource.',
+  tenant_exists: 'A tenant with this id already exists.',
+  key_state_conflict: 'The signing key is not in a state that allows this.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'The request body must be application/json.',
+  internal_error: 'An internal error occurred.',
+  storage_unavailable: 'Storage is unavailable.',
+};

@@ -1,0 +1,63 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { cors } from 'hono/cors';
+import { createOidcVerifier } from '../auth/oidc.ts';
+import { AppError } from '../errors/index.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { limitBody, requireJsonBody } from './middleware/json-body.ts';
+import { requestId } from './middleware/request-id.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { errorHandler, problemResponse } from './problem-response.ts';
+import { registerApiKeys } from './routes/api-keys.ts';
+import { registerHealth } from './routes/health.ts';
+import { registerKeys } from './routes/keys.ts';
+import { registerTenants } from './routes/tenants.ts';
+import { registerWellKnown } from './routes/well-known.ts';
+
+/**
+ * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
+ * the same zod schemas validate each request and generate /openapi.json.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = result.target === 'json' ? '' : `/${result.target}`;
+        throw new AppError('invalid_request', `${result.target} failed validation`, {
+          fields: result.error.issues.map((i) => ({ pointer: `${where}/${i.path.map(String).join('/')}`, detail: i.message })),
+        });
+      }
+    },
+  });
+  const oidc = deps.config.oidc ? createOidcVerifier(deps.config.oidc, deps.fetch) : undefined;
+
+  app.use('*', requestId());
+  app.use('*', accessLog(deps.log));
+  app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
+  app.use('*', limitBody(deps.config.bodyLimitBytes));
+  app.use('*', requireJsonBody());
+  const publicCors = cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], allowHeaders: ['If-None-Match'], exposeHeaders: ['ETag'], maxAge: 86_400 });
+  app.use('/.well-known/*', publicCors);
+  app.use('/t/*', publicCors);
+
+  registerHealth(app);
+  registerWellKnown(app, deps);
+  registerTenants(app, deps, oidc);
+  registerKeys(app, deps, oidc);
+  registerApiKeys(app, deps, oidc);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An operator API key (lp_...) or, when configured, a JWT from the operator identity provider.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'launchproof', version: '0.1.0', description: 'Verifiable-credential issuer for launch-readiness attestations.' },
+    servers: [{ url: deps.config.publicUrl.origin }],
+  });
+
+  app.notFound((c) => problemResponse(c, new AppError('not_found', 'no route')));
+  app.onError(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,25 @@
+import type { Config } from '../config/index.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { FetchLike } from '../auth/oidc.ts';
+import type { Database } from '../store/port.ts';
+
+/** What the app is built with, once per process (Node) or isolate (Workers). */
+export interface AppDeps {
+  readonly config: Config;
+  readonly kek: KeyEncryptionKey;
+  readonly clock: () => Date;
+  readonly log: Logger;
+  /** Outbound fetch (identity provider discovery and JWKS); tests fake it at this edge. */
+  readonly fetch: FetchLike;
+}
+
+/**
+ * Per-request bindings. The database travels with the request rather than the app because on
+ * Workers a connection cannot outlive the request that opened it.
+ */
+export interface AppEnv {
+  Bindings: { db: Database };
+  Variables: { requestId: string; principal?: Principal; tenantId?: string };
+}

@@ -1,0 +1,52 @@
+import type { MiddlewareHandler } from 'hono';
+import { authenticateApiKey, looksLikeApiKey } from '../../auth/api-keys.ts';
+import { canActOnTenant, type Principal, type Role } from '../../auth/principal.ts';
+import { AppError } from '../../errors/index.ts';
+import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { findTenant } from '../../tenants/tenants.ts';
+import type { AppEnv } from '../context.ts';
+
+export type TokenVerifier = (token: string) => Promise<Principal | undefined>;
+
+export interface GuardOptions {
+  /** Any one of these roles admits the caller. */
+  readonly roles: readonly Role[];
+  /** Read the `{tenant}` path parameter and require the caller to be of it (or of the platform). */
+  readonly tenantParam?: boolean;
+  /** Only credentials of the platform itself (operators of the whole deployment). */
+  readonly platformOnly?: boolean;
+}
+
+/**
+ * Authentication and authorisation for the operator API, failing closed at each step and in
+ * this order: who are you (401), may you do this (403), does it exist (404). Checking the
+ * tenant's existence last means a key of tenant A learns nothing about tenant B, not even
+ * whether it exists.
+ */
+export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header);
+    if (!m) throw new AppError('unauthenticated', 'no bearer credential');
+    const token = m[1]!;
+    const principal = looksLikeApiKey(token) ? await authenticateApiKey(c.env.db, token) : await oidc?.(token);
+    if (!principal) throw new AppError('unauthenticated', 'credential not accepted');
+    c.set('principal', principal);
+
+    if (!options.roles.some((r) => principal.roles.has(r))) {
+      throw new AppError('forbidden', `${principal.id} lacks role ${options.roles.join('|')}`);
+    }
+    if (options.platformOnly && principal.tenantId !== PLATFORM_TENANT_ID) {
+      throw new AppError('forbidden', `${principal.id} is not a platform credential`);
+    }
+    if (options.tenantParam) {
+      const tenantId = c.req.param('tenant') ?? '';
+      if (!canActOnTenant(principal, tenantId)) throw new AppError('forbidden', `${principal.id} may not act on tenant ${tenantId}`);
+      if (!TENANT_ID_PATTERN.test(tenantId) || !(await findTenant(c.env.db, tenantId))) {
+        throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+      }
+      c.set('tenantId', tenantId);
+    }
+    await next();
+  };
+}

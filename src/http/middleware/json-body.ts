@@ -1,0 +1,27 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../../errors/index.ts';
+import type { AppEnv } from '../context.ts';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** Refuses bodies over the limit (413), whether or not they declare their length. */
+export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError('payload_too_large', `request body over ${maxSize} bytes`);
+    },
+  });
+}
+
+/** A request that carries a body must say it is JSON: we never guess a media type. */
+export function requireJsonBody(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
+    if (hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+      throw new AppError('unsupported_media_type', `content-type ${c.req.header('content-type') ?? '(none)'}`);
+    }
+    await next();
+  };
+}

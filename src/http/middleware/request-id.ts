@@ -1,0 +1,16 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context.ts';
+
+// A caller's id is passed through only when it is short and plain, so it cannot smuggle
+// anything into our logs or response headers.
+const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestId(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given && ACCEPTABLE.test(given) ? given : crypto.randomUUID();
+    c.set('requestId', id);
+    await next();
+    c.res.headers.set('x-request-id', id);
+  };
+}

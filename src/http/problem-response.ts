@@ -1,0 +1,35 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, PROBLEM_MEDIA_TYPE, problemDocument, type ErrorCode } from '../errors/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { AppEnv } from './context.ts';
+
+export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
+  const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields);
+  const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' };
+  if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="launchproof"';
+  return new Response(JSON.stringify(body), { status: err.status, headers });
+}
+
+/** Framework exceptions (malformed JSON, oversized bodies) mapped onto our stable codes. */
+function fromHttpException(e: HTTPException): AppError {
+  const byStatus: Partial<Record<number, ErrorCode>> = { 400: 'malformed_json', 401: 'unauthenticated', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+  return new AppError(byStatus[e.status] ?? 'invalid_request', e.message);
+}
+
+/**
+ * The one place an error becomes a response. Our own errors keep their code; anything else is
+ * a bug or an outage, answered as a generic 500 with the detail kept in the log only.
+ */
+export function errorHandler(log: Logger) {
+  return (err: Error, c: Context<AppEnv>): Response => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) log.error('request failed', { request_id: c.get('requestId'), code: err.code, detail: err.message });
+      else log.debug('request refused', { request_id: c.get('requestId'), code: err.code, detail: err.message });
+      return problemResponse(c, err);
+    }
+    if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
+    log.error('unhandled error', { request_id: c.get('requestId'), error: err.name, detail: err.message, stack: err.stack });
+    return problemResponse(c, new AppError('internal_error'));
+  };
+}

@@ -1,0 +1,98 @@
+import type { Queryable } from '../store/port.ts';
+import type { KeyRecord } from './lifecycle.ts';
+import type { PublicJwk } from './key-crypto.ts';
+import type { SigningAlgorithm } from './policy.ts';
+
+interface KeyRow {
+  tenant_id: string;
+  kid: string;
+  alg: SigningAlgorithm;
+  public_jwk: PublicJwk;
+  created_at: Date;
+  activated_at: Date | null;
+  retired_at: Date | null;
+  publish_until: Date | null;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  signed_until: Date | null;
+}
+
+const COLUMNS = `tenant_id, kid, alg, public_jwk, created_at, activated_at, retired_at, publish_until,
+  revoked_at, revocation_reason, signed_until`;
+
+function toRecord(r: KeyRow): KeyRecord {
+  return {
+    tenantId: r.tenant_id,
+    kid: r.kid,
+    alg: r.alg,
+    publicJwk: r.public_jwk,
+    createdAt: r.created_at,
+    activatedAt: r.activated_at,
+    retiredAt: r.retired_at,
+    publishUntil: r.publish_until,
+    revokedAt: r.revoked_at,
+    revocationReason: r.revocation_reason,
+    signedUntil: r.signed_until,
+  };
+}
+
+/** Every key the tenant ever had, oldest first: the history is small (a few keys a year). */
+export async function listKeys(tx: Queryable, tenantId: string): Promise<KeyRecord[]> {
+  const rows = await tx.query<KeyRow>(`select ${COLUMNS} from signing_keys where tenant_id = $1 order by created_at, kid`, [tenantId]);
+  return rows.map(toRecord);
+}
+
+export async function findKey(tx: Queryable, tenantId: string, kid: string): Promise<KeyRecord | undefined> {
+  const rows = await tx.query<KeyRow>(`select ${COLUMNS} from signing_keys where tenant_id = $1 and kid = $2`, [tenantId, kid]);
+  return rows[0] && toRecord(rows[0]);
+}
+
+export interface NewKeyRow {
+  tenantId: string;
+  kid: string;
+  alg: SigningAlgorithm;
+  publicJwk: PublicJwk;
+  sealedPrivateJwk: string;
+  kekId: string;
+  createdAt: Date;
+  activatedAt: Date | null;
+}
+
+export async function insertKey(tx: Queryable, k: NewKeyRow): Promise<void> {
+  await tx.query(
+    `insert into signing_keys (tenant_id, kid, alg, public_jwk, private_jwk_enc, kek_id, created_at, activated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [k.tenantId, k.kid, k.alg, k.publicJwk, k.sealedPrivateJwk, k.kekId, k.createdAt, k.activatedAt],
+  );
+}
+
+export async function retireKey(tx: Queryable, tenantId: string, kid: string, at: Date, publishUntil: Date): Promise<void> {
+  await tx.query(
+    // A key that signed something valid beyond the policy window stays published until that expires.
+    `update signing_keys set retired_at = $3, publish_until = greatest($4::timestamptz, coalesce(signed_until, $4::timestamptz))
+     where tenant_id = $1 and kid = $2`,
+    [tenantId, kid, at, publishUntil],
+  );
+}
+
+export async function activateKey(tx: Queryable, tenantId: string, kid: string, at: Date): Promise<void> {
+  await tx.query('update signing_keys set activated_at = $3 where tenant_id = $1 and kid = $2', [tenantId, kid, at]);
+}
+
+export async function markRevoked(tx: Queryable, tenantId: string, kid: string, at: Date, reason: string): Promise<void> {
+  await tx.query('update signing_keys set revoked_at = $3, revocation_reason = $4 where tenant_id = $1 and kid = $2', [
+    tenantId,
+    kid,
+    at,
+    reason,
+  ]);
+}
+
+/** The sealed private key of one key, for the signer. Never leaves the keys module in clear. */
+export async function sealedPrivateKey(tx: Queryable, tenantId: string, kid: string): Promise<{ sealed: string; kekId: string } | undefined> {
+  const rows = await tx.query<{ private_jwk_enc: string; kek_id: string }>(
+    'select private_jwk_enc, kek_id from signing_keys where tenant_id = $1 and kid = $2',
+    [tenantId, kid],
+  );
+  return rows[0] && { sealed: rows[0].private_jwk_enc, kekId: rows[0].kek_id };
+}

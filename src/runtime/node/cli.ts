@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { createApiKey } from '../../auth/api-keys.ts';
+import { isRole, ROLES, type Role } from '../../auth/principal.ts';
+import { ConfigError, parseConfig } from '../../config/index.ts';
+import { issuerIdentity } from '../../did/issuer-identity.ts';
+import { AppError } from '../../errors/index.ts';
+import { listKeys } from '../../keys/key-store.ts';
+import { keyState } from '../../keys/lifecycle.ts';
+import { DEFAULT_KEY_POLICY, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../keys/policy.ts';
+import { revokeKey, rotateNow } from '../../keys/rotation.ts';
+import { createJsonLogger } from '../../log/logger.ts';
+import { migrate } from '../../store/migrations.ts';
+import { withTenant } from '../../store/tenant-scope.ts';
+import { createTenant, listTenants } from '../../tenants/tenants.ts';
+import { loadMigrations } from './migration-files.ts';
+import { openDatabase } from './open-database.ts';
+import { announceBootstrapToken, runServer } from './serve.ts';
+import { openService } from './service.ts';
+
+const USAGE = `usage: launchproof <command> [options]
+
+  serve                                   run the service (the default)
+  migrate                                 apply pending database migrations and exit
+  tenant create <id> --name NAME [--algorithm ES256|EdDSA]
+  tenant list
+  api-key create --tenant ID --roles r1,r2 [--label TEXT]   roles: ${ROLES.join(', ')}
+  keys list <tenant>
+  keys rotate <tenant>
+  keys revoke <tenant> <kid> --reason TEXT
+  keys sweep                              rotate every tenant whose key is due
+
+Configuration comes from the environment (see README). Exit: 0 done, 1 failed, 2 usage.`;
+
+class UsageError extends Error {}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+/** Console commands run against the database directly: an operator at the machine is trusted. */
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      algorithm: { type: 'string' },
+      tenant: { type: 'string' },
+      roles: { type: 'string' },
+      label: { type: 'string' },
+      reason: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [command = 'serve', sub, ...rest] = positionals;
+  const config = parseConfig(process.env);
+
+  if (command === 'serve') {
+    await runServer(config);
+    return -1; // keeps running
+  }
+  if (command === 'migrate') {
+    const db = await openDatabase(config);
+    try {
+      const report = await migrate(db, await loadMigrations());
+      process.stdout.write(`migrations: ${report.applied.length} applied, schema at version ${report.current} (${db.engine})\n`);
+    } finally {
+      await db.close();
+    }
+    return 0;
+  }
+
+  const known = new Set(['tenant', 'api-key', 'keys']);
+  if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
+  const service = await openService(config, { log: createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`)) });
+  const actor = 'cli';
+  const now = new Date();
+  const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+  try {
+    await announceBootstrapToken(config, service.bootstrap.adminToken);
+    const keyCtx = { db: service.db, kek: service.kek, now, actor };
+    switch (`${command} ${sub ?? ''}`) {
+      case 'tenant create': {
+        const id = need(rest[0], 'tenant id');
+        const algorithm = (values.algorithm ?? DEFAULT_KEY_POLICY.algorithm) as SigningAlgorithm;
+        if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new UsageError(`--algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
+        const { tenant } = await createTenant(keyCtx, { id, name: need(values.name, '--name'), keyPolicy: { ...DEFAULT_KEY_POLICY, algorithm } });
+        out({ id: tenant.id, did: issuerIdentity(config.publicUrl, tenant.id).did, key_policy: tenant.keyPolicy });
+        return 0;
+      }
+      case 'tenant list':
+        out((await listTenants(service.db)).map((t) => ({ id: t.id, name: t.name, did: issuerIdentity(config.publicUrl, t.id).did })));
+        return 0;
+      case 'api-key create': {
+        const roles = need(values.roles, '--roles').split(',').map((r) => r.trim());
+        const bad = roles.filter((r) => !isRole(r));
+        if (bad.length) throw new UsageError(`unknown role(s) ${bad.join(', ')}`);
+        const { key, token } = await createApiKey({ db: service.db, now, actor }, { tenantId: need(values.tenant, '--tenant'), roles: roles as Role[], label: values.label ?? '' });
+        out({ id: key.id, tenant: key.tenantId, roles: key.roles, token });
+        return 0;
+      }
+      case 'keys list': {
+        const tenant = need(rest[0], 'tenant id');
+        const keys = await withTenant(service.db, tenant, (tx) => listKeys(tx, tenant));
+        out(keys.map((k) => ({ kid: k.kid, alg: k.alg, state: keyState(k, now), created_at: k.createdAt, activated_at: k.activatedAt, retired_at: k.retiredAt, publish_until: k.publishUntil, revoked_at: k.revokedAt })));
+        return 0;
+      }
+      case 'keys rotate':
+        out(await rotateNow(keyCtx, need(rest[0], 'tenant id')));
+        return 0;
+      case 'keys revoke': {
+        const key = await revokeKey(keyCtx, need(rest[0], 'tenant id'), need(rest[1], 'kid'), need(values.reason, '--reason'));
+        out({ kid: key.kid, revoked_at: key.revokedAt });
+        return 0;
+      }
+      case 'keys sweep':
+        await service.sweep();
+        return 0;
+      default:
+        throw new UsageError(`unknown command ${command} ${sub ?? ''}`);
+    }
+  } finally {
+    await service.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`launchproof: ${e.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`launchproof: ${e.message}\n`);
+      process.exit(2);
+    }
+    if (e instanceof AppError) {
+      process.stderr.write(`launchproof: ${e.code}: ${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`launchproof: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,52 @@
+import type { Config } from '../../config/index.ts';
+import { createApp } from '../../http/app.ts';
+import type { KeyEncryptionKey } from '../../keys/key-crypto.ts';
+import { rotateDueKeys } from '../../keys/sweep.ts';
+import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import { migrate } from '../../store/migrations.ts';
+import type { Database } from '../../store/port.ts';
+import { bootstrap, type BootstrapOutcome } from '../../tenants/bootstrap.ts';
+import { resolveKek } from './kek.ts';
+import { loadMigrations } from './migration-files.ts';
+import { openDatabase } from './open-database.ts';
+
+export interface Service {
+  readonly config: Config;
+  readonly db: Database;
+  readonly kek: KeyEncryptionKey;
+  readonly log: Logger;
+  readonly app: ReturnType<typeof createApp>;
+  readonly bootstrap: BootstrapOutcome;
+  /** Runs the key-rotation sweep once (the timer calls this). */
+  sweep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Everything `npm start` needs, short of listening: storage migrated, bootstrap done, app built. */
+export async function openService(config: Config, options: { clock?: () => Date; log?: Logger } = {}): Promise<Service> {
+  const log = options.log ?? createJsonLogger(config.logLevel);
+  const clock = options.clock ?? (() => new Date());
+  const kek = await resolveKek(config, log);
+  const db = await openDatabase(config);
+  try {
+    const report = await migrate(db, await loadMigrations());
+    if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied, engine: db.engine });
+    const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: config.bootstrapDemoTenant });
+    const app = createApp({ config, kek, clock, log, fetch: (input, init) => fetch(input, init) });
+    return {
+      config,
+      db,
+      kek,
+      log,
+      app,
+      bootstrap: outcome,
+      sweep: async () => {
+        await rotateDueKeys({ db, kek, now: clock(), log });
+      },
+      close: () => db.close(),
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Database, Queryable } from '../../store/port.ts';
+
+function queryable(db: PGlite | Transaction): Queryable {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      const result = await db.query<Row>(text, params as unknown[]);
+      return result.rows;
+    },
+    async exec(text: string) {
+      await db.exec(text);
+    },
+  };
+}
+
+/** Wraps a PGlite instance (the embedded default) in the storage port. */
+export function wrapPglite(db: PGlite): Database {
+  const base = queryable(db);
+  return {
+    engine: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(queryable(tx))),
+    close: () => db.close(),
+  };
+}
+
+/** Opens the embedded database kept in `dataDir` (or in memory when undefined). */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  return wrapPglite(await PGlite.create(dataDir === undefined ? undefined : { dataDir }));
+}

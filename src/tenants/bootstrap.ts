@@ -1,0 +1,38 @@
+import { insertApiKey } from '../auth/api-keys.ts';
+import { SYSTEM_ACTOR } from '../audit/events.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import type { Database } from '../store/port.ts';
+import { acrossTenants } from '../store/tenant-scope.ts';
+import { PLATFORM_TENANT_ID } from './tenant-id.ts';
+import { createTenant } from './tenants.ts';
+
+export const DEMO_TENANT_ID = 'demo';
+
+// Advisory-lock key ("lpbs"): instances starting together agree on who issues the first admin key.
+const BOOTSTRAP_LOCK = 0x6c706273;
+
+export interface BootstrapOutcome {
+  /** The first platform admin token, present only on the start that created it. */
+  readonly adminToken?: string;
+  readonly demoTenantCreated: boolean;
+}
+
+/**
+ * First-start set-up, idempotent on every later start: the platform's own identity and keys,
+ * the demo tenant where configured, and, while no API key exists at all, one platform admin
+ * key so the operator can do anything else.
+ */
+export async function bootstrap(deps: { db: Database; kek: KeyEncryptionKey; now: Date }, options: { demoTenant: boolean }): Promise<BootstrapOutcome> {
+  const base = { ...deps, actor: SYSTEM_ACTOR };
+  await createTenant(base, { id: PLATFORM_TENANT_ID, name: 'launchproof platform' }, { ifAbsent: true });
+  const demo = options.demoTenant ? await createTenant(base, { id: DEMO_TENANT_ID, name: 'Demo tenant' }, { ifAbsent: true }) : undefined;
+
+  const adminToken = await acrossTenants(deps.db, async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+    const [row] = await tx.query<{ n: number }>('select count(*)::int as n from api_keys');
+    if ((row?.n ?? 0) > 0) return undefined;
+    const { token } = await insertApiKey(tx, base, { tenantId: PLATFORM_TENANT_ID, roles: ['admin', 'keys', 'auditor'], label: 'bootstrap admin' });
+    return token;
+  });
+  return { ...(adminToken ? { adminToken } : {}), demoTenantCreated: demo?.created ?? false };
+}

@@ -1,0 +1,78 @@
+import { AppError } from '../errors/index.ts';
+import { recordEvent, type Actor } from '../audit/events.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { DEFAULT_KEY_POLICY, keyPolicySchema, type KeyPolicy } from '../keys/policy.ts';
+import { initialiseKeys } from '../keys/rotation.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly keyPolicy: KeyPolicy;
+  readonly createdAt: Date;
+}
+
+interface TenantRow {
+  id: string;
+  name: string;
+  key_policy: unknown;
+  created_at: Date;
+}
+
+const toTenant = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, keyPolicy: keyPolicySchema.parse(r.key_policy), createdAt: r.created_at });
+
+export async function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
+  const rows = await withTenant(db, id, (tx) => tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]));
+  return rows[0] && toTenant(rows[0]);
+}
+
+export async function requireTenant(db: Database, id: string): Promise<Tenant> {
+  const tenant = await findTenant(db, id);
+  if (!tenant) throw new AppError('tenant_not_found', `tenant ${id} does not exist`);
+  return tenant;
+}
+
+export async function listTenants(db: Database): Promise<Tenant[]> {
+  const rows = await acrossTenants(db, (tx) =>
+    tx.query<TenantRow>(`select id, name, key_policy, created_at from tenants where id <> '_platform' order by id`),
+  );
+  return rows.map(toTenant);
+}
+
+export interface CreateTenantInput {
+  readonly id: string;
+  readonly name: string;
+  readonly keyPolicy?: KeyPolicy;
+}
+
+async function insertTenant(tx: Queryable, input: CreateTenantInput, at: Date): Promise<boolean> {
+  const rows = await tx.query(
+    `insert into tenants (id, name, key_policy, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing returning id`,
+    [input.id, input.name, input.keyPolicy ?? DEFAULT_KEY_POLICY, at],
+  );
+  return rows.length === 1;
+}
+
+/**
+ * Creates a tenant with its first signing key and its waiting key, in one transaction: a tenant
+ * never exists without a key to sign with. `ifAbsent` makes start-up bootstrap idempotent when
+ * several instances race to create the same tenant.
+ */
+export async function createTenant(
+  deps: { db: Database; kek: KeyEncryptionKey; now: Date; actor: Actor },
+  input: CreateTenantInput,
+  options: { ifAbsent?: boolean } = {},
+): Promise<{ tenant: Tenant; created: boolean }> {
+  const created = await withTenant(deps.db, input.id, async (tx) => {
+    const inserted = await insertTenant(tx, input, deps.now);
+    if (!inserted) {
+      if (options.ifAbsent) return false;
+      throw new AppError('tenant_exists', `tenant ${input.id} already exists`);
+    }
+    await recordEvent(tx, { tenantId: input.id, at: deps.now, actor: deps.actor, action: 'tenant.created', target: input.id });
+    await initialiseKeys(tx, { ...deps }, input.id);
+    return true;
+  });
+  return { tenant: await requireTenant(deps.db, input.id), created };
+}
