@@ -42,7 +42,10 @@ create table api_keys (
   id           text primary key check (id ~ '^[A-Za-z0-9]{16}$'),
   tenant_id    text not null references tenants (id) on delete restrict,
   secret_hash  text not null check (secret_hash ~ '^[0-9a-f]{64}$'),
-  roles        text[] not null check (roles <@ array['admin', 'issuer', 'status', 'keys', 'auditor']::text[] and cardinality(roles) > 0),
+  -- jsonb, not text[]: list parameters travel the same way through both database adapters.
+  roles        jsonb not null check (
+                 jsonb_typeof(roles) = 'array' and jsonb_array_length(roles) > 0
+                 and roles <@ '["admin", "issuer", "status", "keys", "auditor"]'::jsonb),
   label        text not null default '' check (length(label) <= 200),
   created_at   timestamptz not null,
   revoked_at   timestamptz

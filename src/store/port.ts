@@ -3,7 +3,11 @@
  * everything above it speaks plain parameterised PostgreSQL 15 SQL.
  */
 export interface Queryable {
-  /** Runs one statement with `$1..$n` parameters. jsonb parameters are passed as objects. */
+  /**
+   * Runs one statement with `$1..$n` parameters. jsonb parameters are passed as objects or
+   * arrays, never as JSON strings, and never as SQL arrays: postgres.js without its type
+   * lookup and PGlite disagree on both, and agree on jsonb.
+   */
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(text: string): Promise<void>;

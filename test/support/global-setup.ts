@@ -1,0 +1,68 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { wrapPglite } from '../../src/runtime/pglite/database.ts';
+import { openPostgres } from '../../src/runtime/postgres/database.ts';
+import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
+import { migrate } from '../../src/store/migrations.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteDump: string;
+    postgresAdminUrl: string;
+    postgresTemplate: string;
+  }
+}
+
+
+/**
+ * Migrates once per run: PGlite costs seconds to start, so every test file loads this dump
+ * instead; PostgreSQL gets a template database that each file clones in milliseconds.
+ * TEST_POSTGRES_URL (set by .ci/run) names a server we may create databases on.
+ */
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(join(tmpdir(), 'launchproof-test-'));
+  const migrations = await loadMigrations();
+
+  const pg = await PGlite.create();
+  await migrate(wrapPglite(pg), migrations);
+  const dumpPath = join(dir, 'pglite-migrated.tar');
+  const dump = await pg.dumpDataDir('none');
+  await writeFile(dumpPath, new Uint8Array(await dump.arrayBuffer()));
+  await pg.close();
+  project.provide('pgliteDump', dumpPath);
+
+  const adminUrl = process.env.TEST_POSTGRES_URL ?? '';
+  // CI sets REQUIRE_POSTGRES so a server that failed to start fails the run instead of skipping half of it.
+  if (!adminUrl && process.env.REQUIRE_POSTGRES === '1') throw new Error('REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set');
+  project.provide('postgresAdminUrl', adminUrl);
+  // One template per run, so concurrent runs on one server never drop each other's.
+  const template = `lp_template_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  project.provide('postgresTemplate', template);
+  if (adminUrl) {
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${template}`);
+    await admin.end();
+    const db = openPostgres(withDatabase(adminUrl, template), { max: 1 });
+    await migrate(db, migrations);
+    await db.close();
+  }
+
+  return async () => {
+    await rm(dir, { recursive: true, force: true });
+    if (adminUrl) {
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${template} with (force)`);
+      await admin.end();
+    }
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
