@@ -17,8 +17,10 @@ export interface GeneratedKey {
   readonly privateJwk: JWK;
 }
 
-const GENERATE: Record<SigningAlgorithm, EcKeyGenParams | Algorithm> = {
-  ES256: { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams,
+// A structural type rather than the DOM lib's EcKeyGenParams/Algorithm: the Workers types
+// do not declare those names, and this file must compile under both.
+const GENERATE: Record<SigningAlgorithm, { name: string; namedCurve?: string }> = {
+  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
   EdDSA: { name: 'Ed25519' },
 };
 

@@ -191,3 +191,23 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
     expect(row!.key_policy).toEqual(DEFAULT_KEY_POLICY);
   });
 });
+
+describe.each(engines())('a service started with the wrong key-encryption key on $engine', ({ open }) => {
+  it('is told which KEK its signing keys need, and rotating twice under the new one clears it', async () => {
+    const t = await open();
+    try {
+      const { keysSealedUnderOtherKek } = await import('../../src/keys/kek-check.ts');
+      const original = await importKeyEncryptionKey(generateKeyEncryptionKey());
+      const replacement = await importKeyEncryptionKey(generateKeyEncryptionKey());
+      await createTenant({ db: t.db, kek: original, now: new Date(), actor: 'test' }, { id: 'kek-t', name: 'k' });
+      expect(await keysSealedUnderOtherKek(t.db, original)).toEqual([]);
+      const foreign = await keysSealedUnderOtherKek(t.db, replacement);
+      expect(foreign).toHaveLength(2);
+      expect(new Set(foreign.map((k) => k.kekId))).toEqual(new Set([original.id]));
+      for (let i = 0; i < 2; i++) await rotateNow({ db: t.db, kek: replacement, now: new Date(), actor: 'test' }, 'kek-t');
+      expect(await keysSealedUnderOtherKek(t.db, replacement)).toEqual([]);
+    } finally {
+      await t.dispose();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.ts';
 import { createApp } from '../../http/app.ts';
 import type { KeyEncryptionKey } from '../../keys/key-crypto.ts';
+import { keysSealedUnderOtherKek } from '../../keys/kek-check.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
@@ -32,6 +33,15 @@ export async function openService(config: Config, options: { clock?: () => Date;
     const report = await migrate(db, await loadMigrations());
     if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied, engine: db.engine });
     const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: config.bootstrapDemoTenant });
+    const foreign = await keysSealedUnderOtherKek(db, kek);
+    if (foreign.length > 0) {
+      // Not fatal: rotating twice under the new KEK is how an operator recovers from a lost one.
+      log.error('signing keys are sealed under another key-encryption key; they cannot sign until rotated out', {
+        kek_id: kek.id,
+        expected_kek_ids: [...new Set(foreign.map((k) => k.kekId))],
+        tenants: [...new Set(foreign.map((k) => k.tenantId))],
+      });
+    }
     const app = createApp({ config, kek, clock, log, fetch: (input, init) => fetch(input, init) });
     return {
       config,
