@@ -1,0 +1,21 @@
+/** Runs `fn` repeatedly for about `ms` milliseconds (after a warm-up) and returns operations per second. */
+export async function opsPerSecond(fn: () => Promise<unknown>, ms = 2_000): Promise<number> {
+  const warmUntil = performance.now() + Math.min(300, ms / 4);
+  while (performance.now() < warmUntil) await fn();
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while ((elapsed = performance.now() - start) < ms) {
+    await fn();
+    n++;
+  }
+  return (n * 1000) / elapsed;
+}
+
+export function table(rows: { name: string; perSecond: number; baseline: number; baselineName: string }[]): string {
+  const lines = ['| measurement | per second | baseline (same run) | ratio |', '|---|---:|---|---:|'];
+  for (const r of rows) {
+    lines.push(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.baselineName}: ${r.baseline.toFixed(0)}/s | ${(r.perSecond / r.baseline).toFixed(3)} |`);
+  }
+  return lines.join('\n');
+}
