@@ -30,7 +30,7 @@ const sign = () => crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privat
 // Baseline 2: the smallest query PGlite can answer, i.e. the floor of any request that reads storage.
 const select1 = () => db.query('select 1');
 
-const get = (path: string, headers: Record<string, string> = {}) => app.fetch(new Request(`https://issuer.bench${path}`, { headers }), { db });
+const get = (path: string, headers: Record<string, string> = {}) => Promise.resolve(app.fetch(new Request(`https://issuer.bench${path}`, { headers }), { db }));
 const etag = (await get('/t/demo/did.json')).headers.get('etag')!;
 
 const signs = await opsPerSecond(sign);

@@ -148,6 +148,10 @@ describe.skipIf(!postgresAvailable())('npm start with DATABASE_URL on real Postg
       }
       const migrated = cli(['migrate'], env);
       expect(migrated.stdout).toMatch(/0 applied, schema at version \d+ \(postgres\)/);
+      // init on an already bootstrapped database issues no second admin key.
+      const init = cli(['init'], env);
+      expect(init.status, init.stderr).toBe(0);
+      expect(JSON.parse(init.stdout)).toEqual({ platform_did: `did:web:localhost%3A${port}`, database: 'postgres', admin_key_issued: false });
       // The KEK came from the environment, so none was generated beside the data.
       await expect(stat(join(dataDir, 'kek'))).rejects.toThrow();
     } finally {

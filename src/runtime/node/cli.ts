@@ -11,6 +11,7 @@ import { revokeKey, rotateNow } from '../../keys/rotation.ts';
 import { createJsonLogger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
+import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
@@ -21,6 +22,8 @@ const USAGE = `usage: launchproof <command> [options]
 
   serve                                   run the service (the default)
   migrate                                 apply pending database migrations and exit
+  init                                    migrate, create the platform identity and, on a new
+                                          database, print the first admin API key (once)
   tenant create <id> --name NAME [--algorithm ES256|EdDSA]
   tenant list
   api-key create --tenant ID --roles r1,r2 [--label TEXT]   roles: ${ROLES.join(', ')}
@@ -75,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const known = new Set(['tenant', 'api-key', 'keys']);
+  const known = new Set(['init', 'tenant', 'api-key', 'keys']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
   const service = await openService(config, { log: createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`)) });
   const actor = 'cli';
@@ -84,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     await announceBootstrapToken(config, service.bootstrap.adminToken);
     const keyCtx = { db: service.db, kek: service.kek, now, actor };
+    if (command === 'init') {
+      const platform = issuerIdentity(config.publicUrl, PLATFORM_TENANT_ID);
+      out({ platform_did: platform.did, database: service.db.engine, admin_key_issued: service.bootstrap.adminToken !== undefined });
+      return 0;
+    }
     switch (`${command} ${sub ?? ''}`) {
       case 'tenant create': {
         const id = need(rest[0], 'tenant id');

@@ -1,0 +1,99 @@
+import { ConfigError, parseConfig } from '../../config/index.ts';
+import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
+import { createApp } from '../../http/app.ts';
+import { importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
+import { rotateDueKeys } from '../../keys/sweep.ts';
+import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import type { Database } from '../../store/port.ts';
+import { openPostgres } from '../postgres/database.ts';
+import type { Env } from './env.ts';
+
+/*
+ * The Cloudflare Workers entry. It never migrates or bootstraps: an isolate may start on any
+ * request and many run at once, so schema changes stay a deliberate operator step. Before
+ * deploying, operators run `npx launchproof init` (migrations, the platform identity, and the
+ * first admin key, printed once) with DATABASE_URL pointing at the database Hyperdrive fronts
+ * and the same KEY_ENCRYPTION_KEY.
+ */
+
+interface Isolate {
+  readonly app: ReturnType<typeof createApp>;
+  readonly kek: KeyEncryptionKey;
+  readonly log: Logger;
+}
+
+// Configuration is fixed for the life of an isolate, so a refusal is cached as well as success.
+let isolate: Promise<Isolate> | undefined;
+
+const stderr = createJsonLogger('error', (line) => console.error(line));
+
+async function build(env: Env): Promise<Isolate> {
+  const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const config = parseConfig(vars);
+  // Node may generate a KEK into its data directory; a Worker has no disk to keep one on.
+  if (!config.keyEncryptionKey) throw new ConfigError(['KEY_ENCRYPTION_KEY: required on Workers (set it with `wrangler secret put KEY_ENCRYPTION_KEY`)']);
+  const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
+  const log = createJsonLogger(config.logLevel);
+  const app = createApp({ config, kek, clock: () => new Date(), log, fetch: (input, init) => fetch(input, init) });
+  return { app, kek, log };
+}
+
+function load(env: Env): Promise<Isolate> {
+  isolate ??= build(env);
+  return isolate;
+}
+
+function reportStartFailure(e: unknown): void {
+  // The detail names the bad variables (never their values): it belongs in the log, not on the wire.
+  if (e instanceof ConfigError) stderr.error('configuration refused', { detail: e.message });
+  else stderr.error('start failed', { error: e instanceof Error ? e.name : typeof e, detail: e instanceof Error ? e.message : String(e) });
+}
+
+function startFailureResponse(): Response {
+  return new Response(JSON.stringify(problemDocument('internal_error', 500)), {
+    status: 500,
+    headers: { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' },
+  });
+}
+
+// One connection per invocation: Workers forbid I/O objects from outliving the request that
+// created them, and Hyperdrive does the pooling behind the binding.
+function openDatabase(env: Env): Database {
+  return openPostgres(env.HYPERDRIVE.connectionString, { max: 1 });
+}
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    let started: Isolate;
+    try {
+      started = await load(env);
+    } catch (e) {
+      reportStartFailure(e);
+      return startFailureResponse();
+    }
+    const db = openDatabase(env);
+    try {
+      return await started.app.fetch(request, { db }, ctx);
+    } finally {
+      ctx.waitUntil(db.close());
+    }
+  },
+
+  async scheduled(_controller, env, _ctx): Promise<void> {
+    let started: Isolate;
+    try {
+      started = await load(env);
+    } catch (e) {
+      reportStartFailure(e);
+      throw e;
+    }
+    const db = openDatabase(env);
+    try {
+      const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
+      // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
+      if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
+    } finally {
+      await db.close();
+    }
+  },
+} satisfies ExportedHandler<Env>;
