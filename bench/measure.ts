@@ -4,12 +4,12 @@ export async function opsPerSecond(fn: () => Promise<unknown>, ms = 2_000): Prom
   while (performance.now() < warmUntil) await fn();
   let n = 0;
   const start = performance.now();
-  let elapsed = 0;
-  while ((elapsed = performance.now() - start) < ms) {
+  const deadline = start + ms;
+  while (performance.now() < deadline) {
     await fn();
     n++;
   }
-  return (n * 1000) / elapsed;
+  return (n * 1000) / (performance.now() - start);
 }
 
 export function table(rows: { name: string; perSecond: number; baseline: number; baselineName: string }[]): string {

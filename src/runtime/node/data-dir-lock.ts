@@ -15,7 +15,7 @@ export async function lockDataDir(path: string): Promise<() => Promise<void>> {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (holder > 0 && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`the embedded database is in use by process ${holder}; stop it, or use the HTTP API while it runs`);
+        throw new Error(`the embedded database is in use by process ${holder}; stop it, or use the HTTP API while it runs`, { cause: e });
       }
       await unlink(path).catch(() => {});
     }
