@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   // 5xx: our side; the wire never learns more than the code
   internal_error: 500,
   storage_unavailable: 503,
+  signing_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -45,4 +46,5 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   unsupported_media_type: 'The request body must be application/json.',
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
+  signing_unavailable: 'No signing key is available for this issuer.',
 };
