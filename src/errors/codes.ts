@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   tenant_exists: 409,
   key_state_conflict: 409,
+  idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   // 5xx: our side; the wire never learns more than the code
@@ -42,6 +43,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed on this resource.',
   tenant_exists: 'A tenant with this id already exists.',
   key_state_conflict: 'The signing key is not in a state that allows this.',
+  idempotency_key_reused: 'This Idempotency-Key was already used with a different request.',
   payload_too_large: 'The request body is too large.',
   unsupported_media_type: 'The request body must be application/json.',
   internal_error: 'An internal error occurred.',

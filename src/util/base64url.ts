@@ -1,8 +1,8 @@
+import { base64Encode } from './base64.ts';
+
 /** base64url without padding (RFC 4648 §5), on web-standard APIs only. */
 export function base64urlEncode(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64Encode(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function base64urlDecode(text: string): Uint8Array {

@@ -6,6 +6,8 @@ import { createTenant } from '../../src/tenants/tenants.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 
 const TABLES = ['tenants', 'signing_keys', 'api_keys', 'audit_events'] as const;
+/** Every table in the schema, read from the catalogue, so a new table cannot skip the policy. */
+const ALL_TABLES_SQL = `select tablename as t from pg_tables where schemaname = 'public' and tablename <> 'schema_migrations'`;
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id' : 'tenant_id');
 
 /**
@@ -61,6 +63,16 @@ describe.each(engines())('row-level security on $engine', ({ open }) => {
   it.each(TABLES)('%s: with no tenant scope at all, nothing is visible (fail closed)', async (table) => {
     const rows = await asApp({}, (tx) => tx.query(`select 1 from ${table}`));
     expect(rows).toHaveLength(0);
+  });
+
+  it('every tenant-owned table has a FORCEd row-level-security policy', async () => {
+    const tables = (await db.query<{ t: string }>(ALL_TABLES_SQL)).map((r) => r.t);
+    const guarded = await db.query<{ t: string }>(
+      `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relrowsecurity and c.relforcerowsecurity
+         and exists (select 1 from pg_policy p where p.polrelid = c.oid)`,
+    );
+    expect(guarded.map((r) => r.t).sort()).toEqual(tables.sort());
   });
 
   it('refuses to write a row of another tenant from a transaction scoped to alpha', async () => {

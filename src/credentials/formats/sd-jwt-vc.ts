@@ -1,4 +1,5 @@
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
+import type { DisclosureFrame } from '@sd-jwt/types';
 import { base64urlEncode } from '../../util/base64url.ts';
 import { resultClaims, seconds, subjectClaims, verdictClaims, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
@@ -55,6 +56,6 @@ export async function signSdJwtVc(c: AttestationContent, signer: IssuerSigner, o
       _sd: c.results.map((r) => r.control),
       ...Object.fromEntries(c.results.filter((r) => r.evidence.length > 0).map((r) => [r.control, { evidence: { _sd: r.evidence.map((_, i) => i) } }])),
     },
-  } as unknown as Parameters<SDJwtVcInstance['issue']>[1];
+  } as unknown as DisclosureFrame<typeof payload>;
   return sdjwt.issue(payload, frame, { header: { typ: SD_JWT_VC_TYP, kid: signer.kid } });
 }

@@ -1,0 +1,127 @@
+import { AppError } from '../errors/index.ts';
+import type { Queryable } from '../store/port.ts';
+import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
+
+export const CREDENTIAL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
+export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
+
+/** The issuer's record of one issued credential. */
+export interface CredentialRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly assessmentId: string;
+  readonly format: CredentialFormat;
+  readonly kid: string;
+  readonly profileId: string;
+  readonly profileVersion: string;
+  readonly subjectName: string;
+  readonly subjectId: string | null;
+  readonly issuedAt: Date;
+  readonly validFrom: Date;
+  readonly validUntil: Date;
+  readonly holder: Record<string, unknown> | null;
+  readonly credential: string;
+  readonly issuedBy: string;
+}
+
+interface Row {
+  id: string;
+  tenant_id: string;
+  assessment_id: string;
+  format: CredentialFormat;
+  kid: string;
+  profile_id: string;
+  profile_version: string;
+  subject_name: string;
+  subject_id: string | null;
+  issued_at: Date;
+  valid_from: Date;
+  valid_until: Date;
+  holder: Record<string, unknown> | null;
+  credential: string;
+  issued_by: string;
+}
+
+const COLUMNS = `id, tenant_id, assessment_id, format, kid, profile_id, profile_version, subject_name, subject_id,
+  issued_at, valid_from, valid_until, holder, credential, issued_by`;
+
+const toRecord = (r: Row): CredentialRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  assessmentId: r.assessment_id,
+  format: r.format,
+  kid: r.kid,
+  profileId: r.profile_id,
+  profileVersion: r.profile_version,
+  subjectName: r.subject_name,
+  subjectId: r.subject_id,
+  issuedAt: r.issued_at,
+  validFrom: r.valid_from,
+  validUntil: r.valid_until,
+  holder: r.holder,
+  credential: r.credential,
+  issuedBy: r.issued_by,
+});
+
+export async function insertCredential(tx: Queryable, r: CredentialRecord): Promise<void> {
+  await tx.query(
+    `insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    [r.id, r.tenantId, r.assessmentId, r.format, r.kid, r.profileId, r.profileVersion, r.subjectName, r.subjectId, r.issuedAt, r.validFrom, r.validUntil, r.holder, r.credential, r.issuedBy],
+  );
+}
+
+export async function findCredential(tx: Queryable, tenantId: string, id: string): Promise<CredentialRecord | undefined> {
+  const rows = await tx.query<Row>(`select ${COLUMNS} from credentials where tenant_id = $1 and id = $2`, [tenantId, id]);
+  return rows[0] && toRecord(rows[0]);
+}
+
+export interface CredentialFilter {
+  readonly subject?: string;
+  readonly profile?: string;
+  readonly format?: CredentialFormat;
+  readonly issuedFrom?: Date;
+  readonly issuedBefore?: Date;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** Opaque to callers; it is the (issued_at, id) of the last row of the previous page. */
+function encodeCursor(r: CredentialRecord): string {
+  return base64urlEncode(new TextEncoder().encode(`${r.issuedAt.toISOString()}|${r.id}`));
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = new TextDecoder().decode(base64urlDecode(cursor)).split('|');
+    const date = new Date(at ?? '');
+    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) throw new TypeError('bad cursor');
+    return { at: date, id: id! };
+  } catch {
+    throw new AppError('invalid_request', 'cursor is not one this service issued', { fields: [{ pointer: '/query/cursor', detail: 'Unknown cursor' }] });
+  }
+}
+
+/** Newest first, keyset-paged so a page boundary never skips or repeats a record under inserts. */
+export async function listCredentials(tx: Queryable, tenantId: string, f: CredentialFilter): Promise<{ items: CredentialRecord[]; next: string | null }> {
+  const where = ['tenant_id = $1'];
+  const params: unknown[] = [tenantId];
+  // Each `?` of one condition is the same parameter.
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replaceAll('?', `$${params.length}`));
+  };
+  if (f.subject) add('(subject_name = ? or subject_id = ?)', f.subject);
+  if (f.profile) add('profile_id = ?', f.profile);
+  if (f.format) add('format = ?', f.format);
+  if (f.issuedFrom) add('issued_at >= ?', f.issuedFrom);
+  if (f.issuedBefore) add('issued_at < ?', f.issuedBefore);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    params.push(c.at, c.id);
+    where.push(`(issued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+  }
+  params.push(f.limit + 1);
+  const rows = await tx.query<Row>(`select ${COLUMNS} from credentials where ${where.join(' and ')} order by issued_at desc, id desc limit $${params.length}`, params);
+  const items = rows.slice(0, f.limit).map(toRecord);
+  return { items, next: rows.length > f.limit ? encodeCursor(items.at(-1)!) : null };
+}
