@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Inlined (run through Vite) rather than loaded by Node, so a test's vi.mock('cross-fetch')
+    // reaches the fetch inside web-did-resolver: the interop tests fake the network edge there.
+    server: { deps: { inline: ['web-did-resolver'] } },
   },
 });

@@ -103,16 +103,21 @@ export async function listApiKeys(db: Database, tenantId: string): Promise<ApiKe
   return rows.map(toInfo);
 }
 
+/** Revokes a key; revoking it again answers the same record and records nothing new. */
 export async function revokeApiKey(deps: { db: Database; now: Date; actor: Actor }, tenantId: string, id: string): Promise<ApiKeyInfo> {
   return withTenant(deps.db, tenantId, async (tx) => {
-    const rows = await tx.query<ApiKeyRow>(
-      `update api_keys set revoked_at = coalesce(revoked_at, $3) where tenant_id = $1 and id = $2
+    const changed = await tx.query<ApiKeyRow>(
+      `update api_keys set revoked_at = $3 where tenant_id = $1 and id = $2 and revoked_at is null
        returning id, tenant_id, roles, label, created_at, revoked_at`,
       [tenantId, id, deps.now],
     );
-    if (!rows[0]) throw new AppError('api_key_not_found', `tenant ${tenantId} has no API key ${id}`);
-    await recordEvent(tx, { tenantId, at: deps.now, actor: deps.actor, action: 'api_key.revoked', target: id });
-    return toInfo(rows[0]);
+    if (changed[0]) {
+      await recordEvent(tx, { tenantId, at: deps.now, actor: deps.actor, action: 'api_key.revoked', target: id });
+      return toInfo(changed[0]);
+    }
+    const existing = await tx.query<ApiKeyRow>('select id, tenant_id, roles, label, created_at, revoked_at from api_keys where tenant_id = $1 and id = $2', [tenantId, id]);
+    if (!existing[0]) throw new AppError('api_key_not_found', `tenant ${tenantId} has no API key ${id}`);
+    return toInfo(existing[0]);
   });
 }
 

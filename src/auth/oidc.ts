@@ -13,7 +13,7 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
  * OIDC_JWKS_URL or the issuer's discovery document; jose caches the key set and refetches it
  * on an unknown `kid` (the IdP rotated), with its own cooldown against hammering.
  */
-export function createOidcVerifier(config: OidcConfig, fetchImpl: FetchLike) {
+export function createOidcVerifier(config: OidcConfig, fetchImpl: FetchLike, clock: () => Date = () => new Date()) {
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   async function keySet() {
@@ -45,6 +45,9 @@ export function createOidcVerifier(config: OidcConfig, fetchImpl: FetchLike) {
         audience: config.audience,
         algorithms: ACCEPTED_ALGORITHMS,
         requiredClaims: ['sub', 'exp'],
+        // The service's one clock (injected), not jose's Date.now(): exp/nbf are judged by the
+        // same "now" as the key lifecycle, and a test's fixed clock decides both.
+        currentDate: clock(),
       });
       const tenant = payload[config.tenantClaim];
       if (typeof tenant !== 'string' || tenant === '') return undefined;

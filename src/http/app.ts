@@ -14,6 +14,11 @@ import { registerKeys } from './routes/keys.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerWellKnown } from './routes/well-known.ts';
 
+/** RFC 6901: `~` and `/` inside a member name are escaped, so each pointer names exactly one member. */
+function jsonPointer(prefix: string, path: readonly PropertyKey[]): string {
+  return prefix + path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
 /**
  * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
  * the same zod schemas validate each request and generate /openapi.json.
@@ -24,12 +29,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       if (!result.success) {
         const where = result.target === 'json' ? '' : `/${result.target}`;
         throw new AppError('invalid_request', `${result.target} failed validation`, {
-          fields: result.error.issues.map((i) => ({ pointer: `${where}/${i.path.map(String).join('/')}`, detail: i.message })),
+          fields: result.error.issues.flatMap((i) =>
+            // zod reports unknown members at their parent object (for the body root: path []
+            // and pointer ""); the caller needs the pointer of each unknown member itself.
+            i.code === 'unrecognized_keys'
+              ? i.keys.map((k) => ({ pointer: jsonPointer(where, [...i.path, k]), detail: 'Unknown member' }))
+              : [{ pointer: jsonPointer(where, i.path), detail: i.message }],
+          ),
         });
       }
     },
   });
-  const oidc = deps.config.oidc ? createOidcVerifier(deps.config.oidc, deps.fetch) : undefined;
+  const oidc = deps.config.oidc ? createOidcVerifier(deps.config.oidc, deps.fetch, deps.clock) : undefined;
 
   app.use('*', requestId());
   app.use('*', accessLog(deps.log));

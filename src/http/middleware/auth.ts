@@ -26,7 +26,8 @@ export interface GuardOptions {
 export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header);
+    // RFC 9110 §11.1: the scheme name is case-insensitive and 1*SP separates it from the token.
+    const m = /^Bearer +([\x21-\x7e]{1,4096})$/i.exec(header);
     if (!m) throw new AppError('unauthenticated', 'no bearer credential');
     const token = m[1]!;
     const principal = looksLikeApiKey(token) ? await authenticateApiKey(c.env.db, token) : await oidc?.(token);

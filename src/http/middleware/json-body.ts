@@ -15,11 +15,15 @@ export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   });
 }
 
-/** A request that carries a body must say it is JSON: we never guess a media type. */
+/**
+ * A request that carries a body, or declares a media type for one, must say it is JSON: we
+ * never guess. (A body can arrive without a length header, so a declared type counts too.)
+ */
 export function requireJsonBody(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const type = c.req.header('content-type');
     const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
-    if (hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+    if ((hasBody || type !== undefined) && !JSON_TYPE.test(type ?? '')) {
       throw new AppError('unsupported_media_type', `content-type ${c.req.header('content-type') ?? '(none)'}`);
     }
     await next();

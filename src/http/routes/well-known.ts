@@ -56,7 +56,14 @@ export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         request: { params: TenantParam },
         responses: { 200: json(doc.summary), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
       }),
-      (c) => serve(c, c.req.param('tenant') ?? '', doc.build) as never,
+      (c) => {
+        const tenantId = c.req.param('tenant') ?? '';
+        // `_platform` is not a tenant: its documents live only at /.well-known/, where the URL
+        // and the document's DID (did:web:HOST) agree. Served under /t/_platform/ they would
+        // claim did:web:HOST at the URL of did:web:HOST:t:_platform.
+        if (tenantId === PLATFORM_TENANT_ID) throw new AppError('tenant_not_found', 'the platform is not a tenant');
+        return serve(c, tenantId, doc.build) as never;
+      },
     );
   }
 }

@@ -1,0 +1,159 @@
+import { expect } from 'vitest';
+import type { Database } from '../../src/store/port.ts';
+
+/** An RFC 9457 problem document as launchproof sends it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  request_id?: string;
+  errors?: { pointer: string; detail: string }[];
+}
+
+/** Members a problem body may carry; anything else (a stack, a detail, a SQL message) is a leak. */
+const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'code', 'request_id', 'errors']);
+
+/**
+ * Reads a response that must be a problem with the given status and code, and checks the
+ * contract every error shares: problem+json, a URN type naming the code, the HTTP status
+ * repeated in the body, the request id of the x-request-id header, nothing else.
+ */
+export async function expectProblem(res: Response, status: number, code: string): Promise<Problem> {
+  const text = await res.text();
+  expect(res.status, `${status} ${code} expected, got ${res.status}: ${text}`).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json(;|$)/);
+  const body = JSON.parse(text) as Problem;
+  expect(body.code).toBe(code);
+  expect(body.type).toBe(`urn:launchproof:problem:${code}`);
+  expect(body.status).toBe(res.status);
+  expect(typeof body.title).toBe('string');
+  expect(body.request_id).toBeTruthy();
+  expect(body.request_id).toBe(res.headers.get('x-request-id'));
+  expect(Object.keys(body).filter((k) => !PROBLEM_MEMBERS.has(k))).toEqual([]);
+  expect(text).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+/);
+  return body;
+}
+
+/**
+ * Tests read every tenant's rows through the service's own cross-tenant scope: row-level
+ * security is FORCEd, so a plain query would see nothing and prove nothing.
+ */
+import { acrossTenants as allTenants } from '../../src/store/tenant-scope.ts';
+
+export { allTenants };
+
+/**
+ * Every row of every table the service stores (all of schema public but the migration history),
+ * each table's rows sorted: equal snapshots mean nothing changed. A table added by a later
+ * migration is covered without touching this.
+ */
+export function storedState(db: Database): Promise<Record<string, string[]>> {
+  return allTenants(db, async (tx) => {
+    const tables = await tx.query<{ name: string }>(
+      `select tablename as name from pg_tables where schemaname = 'public' and tablename <> 'schema_migrations' order by tablename`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['tenants', 'signing_keys', 'api_keys', 'audit_events']));
+    const state: Record<string, string[]> = {};
+    for (const { name } of tables) {
+      const rows = await tx.query<{ row: string }>(`select to_jsonb(t)::text as row from ${name} as t`);
+      state[name] = rows.map((r) => r.row).sort();
+    }
+    return state;
+  });
+}
+
+/**
+ * One tenant's rows: its tenants row and its rows in every table with a tenant_id column
+ * (so tables added by later migrations are covered too), each table's rows sorted.
+ */
+export function tenantState(db: Database, tenantId: string): Promise<Record<string, string[]>> {
+  return allTenants(db, async (tx) => {
+    const tables = await tx.query<{ name: string }>(
+      `select table_name as name from information_schema.columns
+       where table_schema = 'public' and column_name = 'tenant_id' order by table_name`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['signing_keys', 'api_keys', 'audit_events']));
+    const rowsOf = async (sql: string) => (await tx.query<{ row: string }>(sql, [tenantId])).map((r) => r.row).sort();
+    const state: Record<string, string[]> = { tenants: await rowsOf('select to_jsonb(t)::text as row from tenants as t where id = $1') };
+    for (const { name } of tables) state[name] = await rowsOf(`select to_jsonb(t)::text as row from ${name} as t where tenant_id = $1`);
+    return state;
+  });
+}
+
+/** The kids of a tenant's keys that verify right now: not revoked, and not past their publication window. */
+export async function publishedKids(
+  db: Database,
+  tenantId: string,
+  now: Date,
+): Promise<{ kid: string; public_jwk: Record<string, string>; alg: string }[]> {
+  return allTenants(db, (tx) =>
+    tx.query(
+      `select kid, public_jwk, alg from signing_keys
+       where tenant_id = $1 and revoked_at is null and (publish_until is null or publish_until > $2)
+       order by kid`,
+      [tenantId, now],
+    ),
+  );
+}
+
+/** The key of a tenant that is signing now (activated, not retired, not revoked). */
+export async function activeKid(db: Database, tenantId: string): Promise<string> {
+  const rows = await allTenants(db, (tx) =>
+    tx.query<{ kid: string }>(
+      'select kid from signing_keys where tenant_id = $1 and activated_at is not null and retired_at is null and revoked_at is null',
+      [tenantId],
+    ),
+  );
+  expect(rows).toHaveLength(1);
+  return rows[0]!.kid;
+}
+
+/** An OpenAPI operation as the tests need it. */
+export interface Operation {
+  method: string;
+  path: string;
+  hasBody: boolean;
+}
+
+/** Every operation /openapi.json documents. */
+export function documentedOperations(doc: { paths: Record<string, Record<string, { requestBody?: unknown }>> }): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, hasBody: op.requestBody !== undefined })),
+  );
+}
+
+/** Every route the app serves, in OpenAPI path syntax; middleware registrations (method ALL) are not routes. */
+export function servedRoutes(app: { routes: readonly { method: string; path: string }[] }): string[] {
+  const keys = app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+  return [...new Set(keys)].sort();
+}
+
+/**
+ * A body each documented operation accepts. An operation that takes a body and is missing here
+ * fails the tests that sweep every route, so a new route cannot be skipped silently.
+ */
+export function validBody(op: Operation, unique: string): unknown {
+  const bodies: Record<string, unknown> = {
+    'POST /v1/tenants': { id: `t-${unique}`.toLowerCase(), name: `Tenant ${unique}` },
+    'POST /v1/t/{tenant}/api-keys': { roles: ['auditor'], label: `key ${unique}` },
+    'POST /v1/t/{tenant}/keys/{kid}/revoke': { reason: `test ${unique}` },
+    'PUT /v1/t/{tenant}/key-policy': { algorithm: 'EdDSA', rotationPeriodDays: 30, maxCredentialValidityDays: 60, retiredPublishDays: 90 },
+  };
+  const key = `${op.method} ${op.path}`;
+  if (!op.hasBody) {
+    if (key in bodies) throw new TypeError(`${key} takes no body any more: remove it from validBody`);
+    return undefined;
+  }
+  if (!(key in bodies)) throw new TypeError(`${key} takes a body: add a valid one to validBody in test/http/helpers.ts`);
+  return bodies[key];
+}
+
+/** Fills `{name}` path parameters; an unknown parameter is a test to extend, not a route to skip. */
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`no value for path parameter {${name}} of ${path}`);
+    return encodeURIComponent(value);
+  });
+}

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { ROLES } from '../../src/auth/principal.ts';
+import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
+import { engines, type TestDatabase } from '../support/databases.ts';
+import { harness, type Harness } from '../support/harness.ts';
+import {
+  activeKid,
+  allTenants,
+  documentedOperations,
+  expectProblem,
+  fillPath,
+  servedRoutes,
+  tenantState,
+  validBody,
+  type Operation,
+  type Problem,
+} from './helpers.ts';
+
+/**
+ * A key of tenant A can never touch tenant B. The routes are read from /openapi.json (and
+ * checked against what the app actually serves), so a route added later is swept too.
+ */
+describe.each(engines())('tenant isolation on $engine', ({ open }) => {
+  let t: TestDatabase;
+  let h: Harness;
+  let operations: Operation[];
+  /** Tenant a's key holding every role there is: only the tenant boundary can stop it. */
+  let keyOfA: string;
+  /** A platform key holding every role: it may act on any tenant that exists. */
+  let platformKey: string;
+  const params: Record<'a' | 'b', { kid: string; id: string }> = { a: { kid: '', id: '' }, b: { kid: '', id: '' } };
+
+  const mint = async (tenant: string, roles: readonly string[]) => {
+    const res = await h.request('POST', `/v1/t/${tenant}/api-keys`, { token: h.adminToken, body: { roles } });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; token: string };
+  };
+
+  beforeAll(async () => {
+    t = await open();
+    h = await harness(t.db);
+    for (const id of ['a', 'b']) {
+      expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id, name: `Tenant ${id}` } })).status).toBe(201);
+    }
+    keyOfA = (await mint('a', ROLES)).token;
+    for (const tenant of ['a', 'b'] as const) {
+      params[tenant] = { kid: await activeKid(t.db, tenant), id: (await mint(tenant, ['issuer'])).id };
+    }
+    platformKey = (await createApiKey({ db: t.db, now: h.clock(), actor: 'test' }, { tenantId: PLATFORM_TENANT_ID, roles: ROLES })).token;
+
+    const doc = (await (await h.request('GET', '/openapi.json')).json()) as Parameters<typeof documentedOperations>[0];
+    operations = documentedOperations(doc).filter((op) => op.path.startsWith('/v1/') && op.path.includes('{tenant}'));
+  });
+  afterAll(() => t.dispose());
+
+  /** Sends every tenant-scoped operation at `tenant` with `token`; answers status and code per route. */
+  async function sweep(token: string, tenant: string, ids: { kid: string; id: string }) {
+    const out: { route: string; status: number; code?: string; problem?: Problem }[] = [];
+    for (const op of operations) {
+      const path = fillPath(op.path, { tenant, ...ids });
+      const res = await h.request(op.method, path, { token, body: validBody(op, `${tenant}-${out.length}`) });
+      const route = `${op.method} ${op.path}`;
+      if (res.status >= 400) {
+        const problem = await expectProblem(
+          res,
+          res.status,
+          res.status === 403 ? 'forbidden' : ((await res.clone().json()) as Problem).code,
+        );
+        out.push({ route, status: res.status, code: problem.code, problem });
+      } else {
+        await res.body?.cancel();
+        out.push({ route, status: res.status });
+      }
+    }
+    return out;
+  }
+  const statusAndCode = (rows: Awaited<ReturnType<typeof sweep>>) => rows.map(({ route, status, code }) => ({ route, status, code }));
+  const everyRouteAnswers = (status: number, code: string) => operations.map((op) => ({ route: `${op.method} ${op.path}`, status, code }));
+
+  it('sweeps every tenant-scoped operator route the app serves', () => {
+    const documented = operations.map((op) => `${op.method} ${op.path}`).sort();
+    const served = servedRoutes(h.app).filter((r) => r.split(' ')[1]!.startsWith('/v1/') && r.includes('{tenant}'));
+    expect(documented).toEqual(served);
+    // The routes this suite was written against; more may come, none may vanish unnoticed.
+    expect(documented).toEqual(
+      expect.arrayContaining(['POST /v1/t/{tenant}/keys/rotate', 'POST /v1/t/{tenant}/api-keys', 'GET /v1/tenants/{tenant}']),
+    );
+  });
+
+  it('refuses tenant a’s all-roles key on every route of tenant b with 403 forbidden, and b is left untouched', async () => {
+    const before = await tenantState(t.db, 'b');
+    expect(before.signing_keys?.length ?? 0).toBeGreaterThan(0);
+    expect(before.api_keys?.length ?? 0).toBeGreaterThan(0);
+    expect(before.audit_events?.length ?? 0).toBeGreaterThan(0);
+
+    const results = await sweep(keyOfA, 'b', params.b);
+
+    expect(statusAndCode(results)).toEqual(everyRouteAnswers(403, 'forbidden'));
+    expect(await tenantState(t.db, 'b')).toEqual(before);
+  });
+
+  it('refuses tenant a’s key on a tenant that does not exist with the same 403, so a key learns nothing about other tenants', async () => {
+    const onB = await sweep(keyOfA, 'b', params.b);
+    const onNothing = await sweep(keyOfA, 'no-such-tenant', params.b);
+    expect(statusAndCode(onNothing)).toEqual(everyRouteAnswers(403, 'forbidden'));
+    const strip = (rows: typeof onB) => rows.map((r) => ({ ...r.problem, request_id: undefined }));
+    expect(strip(onNothing)).toEqual(strip(onB));
+  });
+
+  it('refuses tenant a’s key on the platform’s own keys and API keys', async () => {
+    const before = await tenantState(t.db, PLATFORM_TENANT_ID);
+    const results = await sweep(keyOfA, PLATFORM_TENANT_ID, params.b);
+    expect(statusAndCode(results)).toEqual(everyRouteAnswers(403, 'forbidden'));
+    expect(await tenantState(t.db, PLATFORM_TENANT_ID)).toEqual(before);
+  });
+
+  it('tells a platform admin that a tenant does not exist: 404 tenant_not_found on every route', async () => {
+    const results = await sweep(platformKey, 'no-such-tenant', params.b);
+    expect(statusAndCode(results)).toEqual(everyRouteAnswers(404, 'tenant_not_found'));
+  });
+
+  it('refuses a tenant key on the platform-only tenant list and tenant creation', async () => {
+    const tenantsBefore = await allTenants(t.db, (tx) => tx.query('select id from tenants order by id'));
+    await expectProblem(await h.request('GET', '/v1/tenants', { token: keyOfA }), 403, 'forbidden');
+    await expectProblem(await h.request('POST', '/v1/tenants', { token: keyOfA, body: { id: 'c', name: 'Tenant c' } }), 403, 'forbidden');
+    expect(await allTenants(t.db, (tx) => tx.query('select id from tenants order by id'))).toEqual(tenantsBefore);
+  });
+
+  // The control: the same requests by the same key succeed on its own tenant, so the refusals
+  // above come from the tenant boundary and not from a body, role or parameter being wrong.
+  it('lets tenant a’s key do every one of those operations on tenant a itself', async () => {
+    const results = await sweep(keyOfA, 'a', params.a);
+    for (const r of results) expect(r.status, `${r.route} answered ${r.status} ${r.code ?? ''}`).toBeLessThan(300);
+    expect(results.map((r) => r.route)).toEqual(operations.map((op) => `${op.method} ${op.path}`));
+  });
+});
