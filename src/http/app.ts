@@ -8,16 +8,12 @@ import { limitBody, requireJsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { errorHandler, problemResponse } from './problem-response.ts';
+import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerWellKnown } from './routes/well-known.ts';
-
-/** RFC 6901: `~` and `/` inside a member name are escaped, so each pointer names exactly one member. */
-function jsonPointer(prefix: string, path: readonly PropertyKey[]): string {
-  return prefix + path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
 
 /**
  * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
@@ -33,8 +29,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
             // zod reports unknown members at their parent object (for the body root: path []
             // and pointer ""); the caller needs the pointer of each unknown member itself.
             i.code === 'unrecognized_keys'
-              ? i.keys.map((k) => ({ pointer: jsonPointer(where, [...i.path, k]), detail: 'Unknown member' }))
-              : [{ pointer: jsonPointer(where, i.path), detail: i.message }],
+              ? i.keys.map((k) => ({ pointer: where + jsonPointer([...i.path, k]), detail: 'Unknown member' }))
+              : [{ pointer: where + jsonPointer(i.path), detail: i.message }],
           ),
         });
       }
@@ -47,7 +43,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody());
-  const publicCors = cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], allowHeaders: ['If-None-Match'], exposeHeaders: ['ETag'], maxAge: 86_400 });
+  const publicCors = cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+    allowHeaders: ['If-None-Match'],
+    exposeHeaders: ['ETag'],
+    maxAge: 86_400,
+  });
   app.use('/.well-known/*', publicCors);
   app.use('/t/*', publicCors);
 
