@@ -30,17 +30,43 @@ const sign = () => crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privat
 // Baseline 2: the smallest query PGlite can answer, i.e. the floor of any request that reads storage.
 const select1 = () => db.query('select 1');
 
-const get = (path: string, headers: Record<string, string> = {}) => Promise.resolve(app.fetch(new Request(`https://issuer.bench${path}`, { headers }), { db }));
+const get = (path: string, headers: Record<string, string> = {}) =>
+  Promise.resolve(app.fetch(new Request(`https://issuer.bench${path}`, { headers }), { db }));
 const etag = (await get('/t/demo/did.json')).headers.get('etag')!;
 
 const signs = await opsPerSecond(sign);
 const selects = await opsPerSecond(select1);
 const rows = [
-  { name: 'GET /t/demo/did.json (200)', perSecond: await opsPerSecond(() => get('/t/demo/did.json')), baseline: selects, baselineName: 'PGlite select 1' },
-  { name: 'GET /t/demo/did.json (304)', perSecond: await opsPerSecond(() => get('/t/demo/did.json', { 'if-none-match': etag })), baseline: selects, baselineName: 'PGlite select 1' },
-  { name: 'GET /t/demo/jwks.json (200)', perSecond: await opsPerSecond(() => get('/t/demo/jwks.json')), baseline: selects, baselineName: 'PGlite select 1' },
-  { name: 'key generation (ES256 pair + thumbprint)', perSecond: await opsPerSecond(() => generateSigningKey('ES256')), baseline: signs, baselineName: 'WebCrypto ES256 sign' },
-  { name: 'key rotation (stored, audited)', perSecond: await opsPerSecond(() => rotateNow({ db, kek, now: new Date(), actor: 'bench' }, 'rot'), 1_000), baseline: signs, baselineName: 'WebCrypto ES256 sign' },
+  {
+    name: 'GET /t/demo/did.json (200)',
+    perSecond: await opsPerSecond(() => get('/t/demo/did.json')),
+    baseline: selects,
+    baselineName: 'PGlite select 1',
+  },
+  {
+    name: 'GET /t/demo/did.json (304)',
+    perSecond: await opsPerSecond(() => get('/t/demo/did.json', { 'if-none-match': etag })),
+    baseline: selects,
+    baselineName: 'PGlite select 1',
+  },
+  {
+    name: 'GET /t/demo/jwks.json (200)',
+    perSecond: await opsPerSecond(() => get('/t/demo/jwks.json')),
+    baseline: selects,
+    baselineName: 'PGlite select 1',
+  },
+  {
+    name: 'key generation (ES256 pair + thumbprint)',
+    perSecond: await opsPerSecond(() => generateSigningKey('ES256')),
+    baseline: signs,
+    baselineName: 'WebCrypto ES256 sign',
+  },
+  {
+    name: 'key rotation (stored, audited)',
+    perSecond: await opsPerSecond(() => rotateNow({ db, kek, now: new Date(), actor: 'bench' }, 'rot'), 1_000),
+    baseline: signs,
+    baselineName: 'WebCrypto ES256 sign',
+  },
 ];
 console.log(`launchproof foundation benchmark (PGlite, in process, Node ${process.version})\n`);
 console.log(table(rows));

@@ -15,7 +15,9 @@ export async function opsPerSecond(fn: () => Promise<unknown>, ms = 2_000): Prom
 export function table(rows: { name: string; perSecond: number; baseline: number; baselineName: string }[]): string {
   const lines = ['| measurement | per second | baseline (same run) | ratio |', '|---|---:|---|---:|'];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.baselineName}: ${r.baseline.toFixed(0)}/s | ${(r.perSecond / r.baseline).toFixed(3)} |`);
+    lines.push(
+      `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.baselineName}: ${r.baseline.toFixed(0)}/s | ${(r.perSecond / r.baseline).toFixed(3)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -4,9 +4,13 @@ import { readFileSync, rmSync } from 'node:fs';
 
 const results = '.test-results.json';
 rmSync(results, { force: true });
-const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const run = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 let summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 };
 try {
   summary = JSON.parse(readFileSync(results, 'utf8'));

@@ -85,7 +85,14 @@ export async function insertApiKey(
      returning id, tenant_id, roles, label, created_at, revoked_at`,
     [id, input.tenantId, await hashToken(token), roles, input.label ?? '', deps.now],
   );
-  await recordEvent(tx, { tenantId: input.tenantId, at: deps.now, actor: deps.actor, action: 'api_key.created', target: id, detail: { roles } });
+  await recordEvent(tx, {
+    tenantId: input.tenantId,
+    at: deps.now,
+    actor: deps.actor,
+    action: 'api_key.created',
+    target: id,
+    detail: { roles },
+  });
   return { key: toInfo(rows[0]!), token };
 }
 
@@ -98,7 +105,10 @@ export function createApiKey(
 
 export async function listApiKeys(db: Database, tenantId: string): Promise<ApiKeyInfo[]> {
   const rows = await withTenant(db, tenantId, (tx) =>
-    tx.query<ApiKeyRow>('select id, tenant_id, roles, label, created_at, revoked_at from api_keys where tenant_id = $1 order by created_at, id', [tenantId]),
+    tx.query<ApiKeyRow>(
+      'select id, tenant_id, roles, label, created_at, revoked_at from api_keys where tenant_id = $1 order by created_at, id',
+      [tenantId],
+    ),
   );
   return rows.map(toInfo);
 }
@@ -115,7 +125,10 @@ export async function revokeApiKey(deps: { db: Database; now: Date; actor: Actor
       await recordEvent(tx, { tenantId, at: deps.now, actor: deps.actor, action: 'api_key.revoked', target: id });
       return toInfo(changed[0]);
     }
-    const existing = await tx.query<ApiKeyRow>('select id, tenant_id, roles, label, created_at, revoked_at from api_keys where tenant_id = $1 and id = $2', [tenantId, id]);
+    const existing = await tx.query<ApiKeyRow>(
+      'select id, tenant_id, roles, label, created_at, revoked_at from api_keys where tenant_id = $1 and id = $2',
+      [tenantId, id],
+    );
     if (!existing[0]) throw new AppError('api_key_not_found', `tenant ${tenantId} has no API key ${id}`);
     return toInfo(existing[0]);
   });

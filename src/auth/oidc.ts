@@ -24,7 +24,8 @@ export function createOidcVerifier(config: OidcConfig, fetchImpl: FetchLike, clo
       const res = await fetchImpl(discovery, { redirect: 'error', signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`OIDC discovery answered ${res.status}`);
       const meta = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
-      if (meta.issuer !== config.issuer || typeof meta.jwks_uri !== 'string') throw new Error('OIDC discovery document does not match OIDC_ISSUER');
+      if (meta.issuer !== config.issuer || typeof meta.jwks_uri !== 'string')
+        throw new Error('OIDC discovery document does not match OIDC_ISSUER');
       url = meta.jwks_uri;
     }
     jwks = createRemoteJWKSet(new URL(url), { [customFetch]: fetchImpl });

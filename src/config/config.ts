@@ -61,8 +61,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   }
   if (production) {
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the origin DIDs and issuer URLs are built from)');
-    else if (new URL(e.PUBLIC_URL).protocol !== 'https:') problems.push('PUBLIC_URL: must be https in production (did:web resolves over https only)');
-    if (!e.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required in production; a generated key-encryption key is for development only');
+    else if (new URL(e.PUBLIC_URL).protocol !== 'https:')
+      problems.push('PUBLIC_URL: must be https in production (did:web resolves over https only)');
+    if (!e.KEY_ENCRYPTION_KEY)
+      problems.push('KEY_ENCRYPTION_KEY: required in production; a generated key-encryption key is for development only');
     if (e.BOOTSTRAP_DEMO_TENANT === true) problems.push('BOOTSTRAP_DEMO_TENANT: the demo tenant is a development-only setting');
     if (e.OIDC_ISSUER && new URL(e.OIDC_ISSUER).protocol !== 'https:') problems.push('OIDC_ISSUER: must be https in production');
     if (e.OIDC_JWKS_URL && new URL(e.OIDC_JWKS_URL).protocol !== 'https:') problems.push('OIDC_JWKS_URL: must be https in production');

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -12,9 +10,7 @@ const httpUrl = z
   .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL');
 
 /** base64url of exactly 32 random bytes: an AES-256 key. */
-const kek = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes encoded as unpadded base64url (43 characters)');
+const kek = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes encoded as unpadded base64url (43 characters)');
 
 /** Every environment variable the service reads, in one place. */
 export const envSchema = z.object({

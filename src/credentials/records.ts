@@ -64,10 +64,23 @@ const toRecord = (r: Row): CredentialRecord => ({
 });
 
 export async function insertCredential(tx: Queryable, r: CredentialRecord): Promise<void> {
-  await tx.query(
-    `insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-    [r.id, r.tenantId, r.assessmentId, r.format, r.kid, r.profileId, r.profileVersion, r.subjectName, r.subjectId, r.issuedAt, r.validFrom, r.validUntil, r.holder, r.credential, r.issuedBy],
-  );
+  await tx.query(`insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
+    r.id,
+    r.tenantId,
+    r.assessmentId,
+    r.format,
+    r.kid,
+    r.profileId,
+    r.profileVersion,
+    r.subjectName,
+    r.subjectId,
+    r.issuedAt,
+    r.validFrom,
+    r.validUntil,
+    r.holder,
+    r.credential,
+    r.issuedBy,
+  ]);
 }
 
 export async function findCredential(tx: Queryable, tenantId: string, id: string): Promise<CredentialRecord | undefined> {
@@ -97,12 +110,18 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
     if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) throw new TypeError('bad cursor');
     return { at: date, id: id! };
   } catch {
-    throw new AppError('invalid_request', 'cursor is not one this service issued', { fields: [{ pointer: '/query/cursor', detail: 'Unknown cursor' }] });
+    throw new AppError('invalid_request', 'cursor is not one this service issued', {
+      fields: [{ pointer: '/query/cursor', detail: 'Unknown cursor' }],
+    });
   }
 }
 
 /** Newest first, keyset-paged so a page boundary never skips or repeats a record under inserts. */
-export async function listCredentials(tx: Queryable, tenantId: string, f: CredentialFilter): Promise<{ items: CredentialRecord[]; next: string | null }> {
+export async function listCredentials(
+  tx: Queryable,
+  tenantId: string,
+  f: CredentialFilter,
+): Promise<{ items: CredentialRecord[]; next: string | null }> {
   const where = ['tenant_id = $1'];
   const params: unknown[] = [tenantId];
   // Each `?` of one condition is the same parameter.
@@ -121,7 +140,10 @@ export async function listCredentials(tx: Queryable, tenantId: string, f: Creden
     where.push(`(issued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
   }
   params.push(f.limit + 1);
-  const rows = await tx.query<Row>(`select ${COLUMNS} from credentials where ${where.join(' and ')} order by issued_at desc, id desc limit $${params.length}`, params);
+  const rows = await tx.query<Row>(
+    `select ${COLUMNS} from credentials where ${where.join(' and ')} order by issued_at desc, id desc limit $${params.length}`,
+    params,
+  );
   const items = rows.slice(0, f.limit).map(toRecord);
   return { items, next: rows.length > f.limit ? encodeCursor(items.at(-1)!) : null };
 }

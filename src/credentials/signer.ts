@@ -20,8 +20,9 @@ export interface IssuerSigner {
   sign(signingInput: string): Promise<string>;
 }
 
-const WEBCRYPTO_SIGN: Record<SigningAlgorithm, AlgorithmIdentifier | EcdsaParams> = {
-  ES256: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+// Structural rather than the DOM lib's EcdsaParams: the Workers types do not declare that name.
+const WEBCRYPTO_SIGN: Record<SigningAlgorithm, { name: string; hash?: string }> = {
+  ES256: { name: 'ECDSA', hash: 'SHA-256' },
   EdDSA: { name: 'Ed25519' },
 };
 
@@ -30,7 +31,13 @@ const WEBCRYPTO_SIGN: Record<SigningAlgorithm, AlgorithmIdentifier | EcdsaParams
 const imported = new Map<string, Promise<CryptoKey>>();
 const CACHE_LIMIT = 256;
 
-async function importSealed(tx: Queryable, kek: KeyEncryptionKey, tenantId: string, kid: string, alg: SigningAlgorithm): Promise<CryptoKey> {
+async function importSealed(
+  tx: Queryable,
+  kek: KeyEncryptionKey,
+  tenantId: string,
+  kid: string,
+  alg: SigningAlgorithm,
+): Promise<CryptoKey> {
   const sealed = await sealedPrivateKey(tx, tenantId, kid);
   if (!sealed) throw new TypeError(`key ${kid} vanished`);
   if (sealed.kekId !== kek.id) throw new AppError('signing_unavailable', `key ${kid} is sealed under KEK ${sealed.kekId}, not ${kek.id}`);

@@ -21,7 +21,12 @@ export function problemType(code: ErrorCode): string {
   return `urn:launchproof:problem:${code}`;
 }
 
-export function problemDocument(code: ErrorCode, status: number, requestId?: string, fields: readonly FieldProblem[] = []): ProblemDocument {
+export function problemDocument(
+  code: ErrorCode,
+  status: number,
+  requestId?: string,
+  fields: readonly FieldProblem[] = [],
+): ProblemDocument {
   const doc: ProblemDocument = { type: problemType(code), title: ERROR_TITLE[code], status, code };
   if (requestId) doc.request_id = requestId;
   if (fields.length > 0) doc.errors = fields.map((f) => ({ pointer: f.pointer, detail: f.detail }));

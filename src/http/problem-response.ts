@@ -13,7 +13,13 @@ export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
 
 /** Framework exceptions (malformed JSON, oversized bodies) mapped onto our stable codes. */
 function fromHttpException(e: HTTPException): AppError {
-  const byStatus: Partial<Record<number, ErrorCode>> = { 400: 'malformed_json', 401: 'unauthenticated', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+  const byStatus: Partial<Record<number, ErrorCode>> = {
+    400: 'malformed_json',
+    401: 'unauthenticated',
+    404: 'not_found',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+  };
   return new AppError(byStatus[e.status] ?? 'invalid_request', e.message);
 }
 

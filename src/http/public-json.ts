@@ -19,7 +19,12 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * Serves a public document: cacheable by anyone for `maxAge` seconds, revalidated with its
  * ETag, readable cross-origin (wallets and verifiers fetch these from browsers).
  */
-export async function publicJson(c: Context<AppEnv>, document: unknown, maxAge: number, contentType = 'application/json'): Promise<Response> {
+export async function publicJson(
+  c: Context<AppEnv>,
+  document: unknown,
+  maxAge: number,
+  contentType = 'application/json',
+): Promise<Response> {
   const body = JSON.stringify(document);
   const etag = await strongEtag(body);
   const headers: Record<string, string> = {

@@ -7,7 +7,10 @@ import type { KeyEncryptionKey } from './key-crypto.ts';
  * another KEK. A non-empty answer at start-up means the service was given the wrong
  * KEY_ENCRYPTION_KEY; retired keys are never decrypted again, so they do not count.
  */
-export async function keysSealedUnderOtherKek(db: Database, kek: KeyEncryptionKey): Promise<{ tenantId: string; kid: string; kekId: string }[]> {
+export async function keysSealedUnderOtherKek(
+  db: Database,
+  kek: KeyEncryptionKey,
+): Promise<{ tenantId: string; kid: string; kekId: string }[]> {
   const rows = await acrossTenants(db, (tx) =>
     tx.query<{ tenant_id: string; kid: string; kek_id: string }>(
       `select tenant_id, kid, kek_id from signing_keys

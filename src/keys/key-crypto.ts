@@ -36,7 +36,12 @@ export async function generateSigningKey(alg: SigningAlgorithm): Promise<Generat
   const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK;
   const publicJwk = publicMembers((await crypto.subtle.exportKey('jwk', pair.publicKey)) as JWK);
   const kid = await calculateJwkThumbprint(publicJwk as JWK, 'sha256');
-  return { kid, alg, publicJwk, privateJwk: { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y, d: privateJwk.d } };
+  return {
+    kid,
+    alg,
+    publicJwk,
+    privateJwk: { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y, d: privateJwk.d },
+  };
 }
 
 /** The key-encryption key and a short public identifier of it (so a wrong KEK is named, not guessed). */

@@ -89,7 +89,11 @@ export async function markRevoked(tx: Queryable, tenantId: string, kid: string, 
 }
 
 /** The sealed private key of one key, for the signer. Never leaves the keys module in clear. */
-export async function sealedPrivateKey(tx: Queryable, tenantId: string, kid: string): Promise<{ sealed: string; kekId: string } | undefined> {
+export async function sealedPrivateKey(
+  tx: Queryable,
+  tenantId: string,
+  kid: string,
+): Promise<{ sealed: string; kekId: string } | undefined> {
   const rows = await tx.query<{ private_jwk_enc: string; kek_id: string }>(
     'select private_jwk_enc, kek_id from signing_keys where tenant_id = $1 and kid = $2',
     [tenantId, kid],

@@ -10,7 +10,12 @@ import { rotateIfDue } from './rotation.ts';
  * signing key has reached its rotation period. Safe to run on every instance at once: each
  * tenant's rotation happens under its row lock and re-checks whether it is still due.
  */
-export async function rotateDueKeys(deps: { db: Database; kek: KeyEncryptionKey; now: Date; log: Logger }): Promise<{ rotated: string[]; failed: string[] }> {
+export async function rotateDueKeys(deps: {
+  db: Database;
+  kek: KeyEncryptionKey;
+  now: Date;
+  log: Logger;
+}): Promise<{ rotated: string[]; failed: string[] }> {
   const tenants = await acrossTenants(deps.db, (tx) => tx.query<{ id: string }>('select id from tenants order by id'));
   const rotated: string[] = [];
   const failed: string[] = [];

@@ -22,7 +22,11 @@ export interface IdempotencyRequest {
  * transaction ends, then replays the stored response (or, if this one rolled back, runs itself).
  * The same key with a different body is refused with 409, never silently replayed.
  */
-export async function once(tx: Queryable, req: IdempotencyRequest, perform: () => Promise<StoredResponse>): Promise<StoredResponse & { replayed: boolean }> {
+export async function once(
+  tx: Queryable,
+  req: IdempotencyRequest,
+  perform: () => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
   const claimed = await tx.query(
     `insert into idempotency_keys (tenant_id, operation, key, fingerprint, status, response, created_at)
      values ($1, $2, $3, $4, 0, '{}'::jsonb, $5) on conflict do nothing returning key`,

@@ -36,7 +36,8 @@ export function migrationsFromFiles(files: Readonly<Record<string, string>>): Mi
   });
   list.sort((a, b) => a.version - b.version);
   list.forEach((m, i) => {
-    if (m.version !== i + 1) throw new MigrationHistoryError(`migrations must be numbered 1..n without gaps; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new MigrationHistoryError(`migrations must be numbered 1..n without gaps; found ${m.version} at position ${i + 1}`);
   });
   return list;
 }
@@ -62,9 +63,14 @@ export async function migrate(db: Database, files: readonly MigrationFile[]): Pr
     );
     for (const row of applied) {
       const file = files[row.version - 1];
-      if (!file) throw new MigrationHistoryError(`database has migration ${row.version} (${row.name}) that no file provides: this code is older than the schema`);
+      if (!file)
+        throw new MigrationHistoryError(
+          `database has migration ${row.version} (${row.name}) that no file provides: this code is older than the schema`,
+        );
       if (checksums[row.version - 1] !== row.checksum) {
-        throw new MigrationHistoryError(`migration ${row.version} (${row.name}) was changed after it was applied: checksum ${row.checksum} in the database, ${checksums[row.version - 1]} on disk`);
+        throw new MigrationHistoryError(
+          `migration ${row.version} (${row.name}) was changed after it was applied: checksum ${row.checksum} in the database, ${checksums[row.version - 1]} on disk`,
+        );
       }
     }
     const done: number[] = [];

@@ -22,7 +22,10 @@ export interface BootstrapOutcome {
  * the demo tenant where configured, and, while no API key exists at all, one platform admin
  * key so the operator can do anything else.
  */
-export async function bootstrap(deps: { db: Database; kek: KeyEncryptionKey; now: Date }, options: { demoTenant: boolean }): Promise<BootstrapOutcome> {
+export async function bootstrap(
+  deps: { db: Database; kek: KeyEncryptionKey; now: Date },
+  options: { demoTenant: boolean },
+): Promise<BootstrapOutcome> {
   const base = { ...deps, actor: SYSTEM_ACTOR };
   await createTenant(base, { id: PLATFORM_TENANT_ID, name: 'launchproof platform' }, { ifAbsent: true });
   const demo = options.demoTenant ? await createTenant(base, { id: DEMO_TENANT_ID, name: 'Demo tenant' }, { ifAbsent: true }) : undefined;
@@ -31,7 +34,11 @@ export async function bootstrap(deps: { db: Database; kek: KeyEncryptionKey; now
     await tx.query('select pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
     const [row] = await tx.query<{ n: number }>('select count(*)::int as n from api_keys');
     if ((row?.n ?? 0) > 0) return undefined;
-    const { token } = await insertApiKey(tx, base, { tenantId: PLATFORM_TENANT_ID, roles: ['admin', 'keys', 'auditor'], label: 'bootstrap admin' });
+    const { token } = await insertApiKey(tx, base, {
+      tenantId: PLATFORM_TENANT_ID,
+      roles: ['admin', 'keys', 'auditor'],
+      label: 'bootstrap admin',
+    });
     return token;
   });
   return { ...(adminToken ? { adminToken } : {}), demoTenantCreated: demo?.created ?? false };

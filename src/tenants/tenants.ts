@@ -20,10 +20,17 @@ interface TenantRow {
   created_at: Date;
 }
 
-const toTenant = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, keyPolicy: keyPolicySchema.parse(r.key_policy), createdAt: r.created_at });
+const toTenant = (r: TenantRow): Tenant => ({
+  id: r.id,
+  name: r.name,
+  keyPolicy: keyPolicySchema.parse(r.key_policy),
+  createdAt: r.created_at,
+});
 
 export async function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
-  const rows = await withTenant(db, id, (tx) => tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]));
+  const rows = await withTenant(db, id, (tx) =>
+    tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]),
+  );
   return rows[0] && toTenant(rows[0]);
 }
 

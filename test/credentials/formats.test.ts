@@ -27,8 +27,20 @@ const content = (): AttestationContent => ({
       control: 'security.ssrf',
       status: 'pass',
       evidence: [
-        { uri: 'https://evidence.acme.example/ssrf.json', digest: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', mediaType: 'application/json', collectedAt: '2026-01-01T00:00:00Z', collectedBy: 'ci' },
-        { uri: 'https://evidence.acme.example/ssrf2.json', digest: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', mediaType: 'application/json', collectedAt: '2026-01-01T00:00:00Z', collectedBy: 'ci' },
+        {
+          uri: 'https://evidence.acme.example/ssrf.json',
+          digest: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+          mediaType: 'application/json',
+          collectedAt: '2026-01-01T00:00:00Z',
+          collectedBy: 'ci',
+        },
+        {
+          uri: 'https://evidence.acme.example/ssrf2.json',
+          digest: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+          mediaType: 'application/json',
+          collectedAt: '2026-01-01T00:00:00Z',
+          collectedBy: 'ci',
+        },
       ],
     },
     { control: 'ops.health', status: 'not_applicable', evidence: [] },
@@ -48,7 +60,14 @@ describe.each(['ES256', 'EdDSA'] as const)('credential formats signed with %s', 
   beforeAll(async () => {
     t = await freshPglite();
     const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
-    await createTenant({ db: t.db, kek, now, actor: 't' }, { id: 'acme', name: 'Acme', keyPolicy: { algorithm, rotationPeriodDays: 90, maxCredentialValidityDays: 365, retiredPublishDays: 400 } });
+    await createTenant(
+      { db: t.db, kek, now, actor: 't' },
+      {
+        id: 'acme',
+        name: 'Acme',
+        keyPolicy: { algorithm, rotationPeriodDays: 90, maxCredentialValidityDays: 365, retiredPublishDays: 400 },
+      },
+    );
     signer = await withTenant(t.db, 'acme', (tx) => activeSigner(tx, kek, ORIGIN, 'acme', now));
     published = jwkSet(publishedKeys(await withTenant(t.db, 'acme', (tx) => listKeys(tx, 'acme')), now));
     jwks = createLocalJWKSet(published as never);
@@ -60,9 +79,17 @@ describe.each(['ES256', 'EdDSA'] as const)('credential formats signed with %s', 
     const jws = await signVcJwt(c, signer, ORIGIN);
     const header = decodeProtectedHeader(jws);
     expect(header).toEqual({ alg: algorithm, kid: `did:web:issuer.test:t:acme#${signer.kid}`, typ: 'vc+jwt', cty: 'vc' });
-    const { payload } = await compactVerify(jws, async () => (await import('jose')).importJWK(published.keys.find((k) => k.kid === signer.kid)! as never, algorithm));
+    const { payload } = await compactVerify(jws, async () =>
+      (await import('jose')).importJWK(published.keys.find((k) => k.kid === signer.kid)! as never, algorithm),
+    );
     const vc = JSON.parse(new TextDecoder().decode(payload));
-    expect(vc).toMatchObject({ '@context': ['https://www.w3.org/ns/credentials/v2'], id: c.id, issuer: 'did:web:issuer.test:t:acme', validFrom: '2026-01-01T00:00:00.000Z', validUntil: '2026-04-01T00:00:00.000Z' });
+    expect(vc).toMatchObject({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      id: c.id,
+      issuer: 'did:web:issuer.test:t:acme',
+      validFrom: '2026-01-01T00:00:00.000Z',
+      validUntil: '2026-04-01T00:00:00.000Z',
+    });
     expect(vc.credentialSubject.results['security.ssrf'].evidence).toHaveLength(2);
   });
 
@@ -72,7 +99,13 @@ describe.each(['ES256', 'EdDSA'] as const)('credential formats signed with %s', 
     const { payload } = await jwtVerify(await signJwtVcJson(c, signer, ORIGIN), (h) => jwks({ ...h, kid: h.kid!.split('#')[1] }), {
       currentDate: new Date('2026-02-01T00:00:00Z'),
     });
-    expect(payload).toMatchObject({ iss: 'did:web:issuer.test:t:acme', sub: 'did:web:acme.example', jti: c.id, nbf: 1767225600, exp: 1775001600 });
+    expect(payload).toMatchObject({
+      iss: 'did:web:issuer.test:t:acme',
+      sub: 'did:web:acme.example',
+      jti: c.id,
+      nbf: 1767225600,
+      exp: 1775001600,
+    });
     expect((payload.vc as { type: string[] }).type).toEqual(['VerifiableCredential', 'LaunchReadinessAttestation']);
   });
 
@@ -81,8 +114,14 @@ describe.each(['ES256', 'EdDSA'] as const)('credential formats signed with %s', 
     const token = await signSdJwtVc(c, signer, ORIGIN, 'sha256-test');
     const [jwt, ...disclosures] = token.split('~').filter(Boolean);
     expect(decodeProtectedHeader(jwt!)).toEqual({ alg: algorithm, typ: 'dc+sd-jwt', kid: signer.kid });
-    const visible = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(jwt!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))));
-    expect(visible).toMatchObject({ iss: 'https://issuer.test/t/acme', vct: 'https://issuer.test/types/launch-readiness/v1', verdict: { stage: 'launchable', strict_gate_passed: true } });
+    const visible = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(atob(jwt!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))),
+    );
+    expect(visible).toMatchObject({
+      iss: 'https://issuer.test/t/acme',
+      vct: 'https://issuer.test/types/launch-readiness/v1',
+      verdict: { stage: 'launchable', strict_gate_passed: true },
+    });
     expect(visible.results._sd).toHaveLength(2);
     expect(visible.results['security.ssrf']).toBeUndefined();
     // 2 results + 2 evidence items.
@@ -102,6 +141,8 @@ describe.each(['ES256', 'EdDSA'] as const)('credential formats signed with %s', 
       },
     });
     const verified = await verifier.verify(token, { currentDate: Math.floor(new Date('2026-02-01').getTime() / 1000) } as never);
-    expect((verified.payload as { results: Record<string, { evidence: unknown[] }> }).results['security.ssrf']!.evidence).toHaveLength(2);
+    expect(
+      (verified.payload as unknown as { results: Record<string, { evidence: unknown[] }> }).results['security.ssrf']!.evidence,
+    ).toHaveLength(2);
   });
 });

@@ -92,7 +92,9 @@ describe.each(engines())('operator authentication on $engine', ({ open }) => {
       const second = await h.request('POST', `/v1/t/a/api-keys/${key.id}/revoke`, { token: h.adminToken });
       expect(second.status).toBe(200);
       expect(await second.json()).toEqual(await first.json());
-      const events = await allTenants(t.db, (tx) => tx.query(`select 1 from audit_events where action = 'api_key.revoked' and target = $1`, [key.id]));
+      const events = await allTenants(t.db, (tx) =>
+        tx.query(`select 1 from audit_events where action = 'api_key.revoked' and target = $1`, [key.id]),
+      );
       expect(events).toHaveLength(1);
     });
 

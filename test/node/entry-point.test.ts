@@ -60,7 +60,14 @@ describe('npm start on the embedded database', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'launchproof-entry-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    env = { DATA_DIR: dataDir, PORT: String(port), LAUNCHPROOF_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: '', KEY_ENCRYPTION_KEY: '' };
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LAUNCHPROOF_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      KEY_ENCRYPTION_KEY: '',
+    };
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -137,7 +144,13 @@ describe.skipIf(!postgresAvailable())('npm start with DATABASE_URL on real Postg
     const { url, drop } = await createPostgresDatabase({ migrated: false });
     const dataDir = await mkdtemp(join(tmpdir(), 'launchproof-entry-pg-'));
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: url, LOG_LEVEL: 'warn', KEY_ENCRYPTION_KEY: generateKeyEncryptionKey() };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      DATABASE_URL: url,
+      LOG_LEVEL: 'warn',
+      KEY_ENCRYPTION_KEY: generateKeyEncryptionKey(),
+    };
     try {
       const { child } = await start(env);
       try {
@@ -151,7 +164,11 @@ describe.skipIf(!postgresAvailable())('npm start with DATABASE_URL on real Postg
       // init on an already bootstrapped database issues no second admin key.
       const init = cli(['init'], env);
       expect(init.status, init.stderr).toBe(0);
-      expect(JSON.parse(init.stdout)).toEqual({ platform_did: `did:web:localhost%3A${port}`, database: 'postgres', admin_key_issued: false });
+      expect(JSON.parse(init.stdout)).toEqual({
+        platform_did: `did:web:localhost%3A${port}`,
+        database: 'postgres',
+        admin_key_issued: false,
+      });
       // The KEK came from the environment, so none was generated beside the data.
       await expect(stat(join(dataDir, 'kek'))).rejects.toThrow();
     } finally {

@@ -52,7 +52,9 @@ describe.skipIf(!postgresAvailable())('instances racing on real PostgreSQL', () 
     const keysBefore = await withTenant(instances[0]!, 'race', (tx) => listKeys(tx, 'race'));
 
     // Every instance, twice over, asks for the due rotation at the same instant.
-    const outcomes = await Promise.all([...instances, ...instances].map((db) => rotateIfDue({ db, kek, now: due, actor: 'scheduler' }, 'race')));
+    const outcomes = await Promise.all(
+      [...instances, ...instances].map((db) => rotateIfDue({ db, kek, now: due, actor: 'scheduler' }, 'race')),
+    );
 
     expect(outcomes.filter((o) => o.rotated)).toHaveLength(1);
     const keysAfter = await withTenant(instances[0]!, 'race', (tx) => listKeys(tx, 'race'));
@@ -61,7 +63,9 @@ describe.skipIf(!postgresAvailable())('instances racing on real PostgreSQL', () 
     expect(states.filter((s) => s === 'active')).toHaveLength(1);
     expect(states.filter((s) => s === 'next')).toHaveLength(1);
     expect(states.filter((s) => s === 'retired')).toHaveLength(1);
-    const events = await withTenant(instances[0]!, 'race', (tx) => tx.query(`select 1 from audit_events where tenant_id = 'race' and action = 'key.rotated'`));
+    const events = await withTenant(instances[0]!, 'race', (tx) =>
+      tx.query(`select 1 from audit_events where tenant_id = 'race' and action = 'key.rotated'`),
+    );
     expect(events).toHaveLength(1);
     // Every caller agrees on the outcome: the same signing key afterwards.
     expect(new Set(outcomes.map((o) => o.activeKid)).size).toBe(1);

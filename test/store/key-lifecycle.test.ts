@@ -92,7 +92,9 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
     const t1 = await tenant();
     const [active] = (await t1.keys()).filter((k) => keyState(k, t1.clock()) === 'active');
     const signedUntil = new Date(t1.clock().getTime() + 500 * 86_400_000);
-    await withTenant(db, t1.id, (tx) => tx.query('update signing_keys set signed_until = $3 where tenant_id = $1 and kid = $2', [t1.id, active!.kid, signedUntil]));
+    await withTenant(db, t1.id, (tx) =>
+      tx.query('update signing_keys set signed_until = $3 where tenant_id = $1 and kid = $2', [t1.id, active!.kid, signedUntil]),
+    );
     await rotateNow(t1.ctx(), t1.id);
     t1.clock.advanceDays(450);
     expect(await t1.published()).toContain(active!.kid);
@@ -124,7 +126,11 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
     await revokeKey(t1.ctx(), t1.id, next.kid, 'generated on a suspect host');
     const states = await t1.states();
     expect(states[active.kid]).toBe('active');
-    expect(Object.entries(states).filter(([, s]) => s === 'next').map(([k]) => k)).not.toContain(next.kid);
+    expect(
+      Object.entries(states)
+        .filter(([, s]) => s === 'next')
+        .map(([k]) => k),
+    ).not.toContain(next.kid);
     expect(Object.values(states).filter((s) => s === 'next')).toHaveLength(1);
   });
 
@@ -165,7 +171,9 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
     expect({ x: jwk.x, y: jwk.y }).toEqual({ x: key!.publicJwk.x, y: key!.publicJwk.y });
     // The same ciphertext moved to another tenant or kid, or opened with another KEK, does not decrypt.
     await expect(openPrivateJwk(kek, 'other-tenant', key!.kid, sealed.sealed)).rejects.toThrow();
-    await expect(openPrivateJwk(await importKeyEncryptionKey(generateKeyEncryptionKey()), t1.id, key!.kid, sealed.sealed)).rejects.toThrow();
+    await expect(
+      openPrivateJwk(await importKeyEncryptionKey(generateKeyEncryptionKey()), t1.id, key!.kid, sealed.sealed),
+    ).rejects.toThrow();
     // Nothing in storage holds a private member in clear.
     const rows = await acrossTenants(db, (tx) => tx.query<{ j: string }>('select public_jwk::text as j from signing_keys'));
     expect(rows.every((r) => !r.j.includes('"d"'))).toBe(true);
@@ -177,7 +185,10 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
     const out = await rotateNow(t1.ctx(), t1.id);
     await revokeKey({ ...t1.ctx(), actor: 'api_key:abc' }, t1.id, out.retiredKid!, 'test');
     const events = await withTenant(db, t1.id, (tx) =>
-      tx.query<{ action: string; actor: string; target: string; at: Date }>('select action, actor, target, at from audit_events where tenant_id = $1 order by id', [t1.id]),
+      tx.query<{ action: string; actor: string; target: string; at: Date }>(
+        'select action, actor, target, at from audit_events where tenant_id = $1 order by id',
+        [t1.id],
+      ),
     );
     expect(events.map((e) => e.action)).toEqual(['tenant.created', 'key.initialised', 'key.rotated', 'key.revoked']);
     expect(events.at(-1)).toMatchObject({ actor: 'api_key:abc', target: out.retiredKid });
@@ -187,7 +198,9 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
   it('defaults to the deployment key policy in keys/policy.json', async () => {
     const id = `tenant-${++n}`;
     await createTenant({ db, kek, now: new Date(), actor: 'test' }, { id, name: id });
-    const [row] = await withTenant(db, id, (tx) => tx.query<{ key_policy: KeyPolicy }>('select key_policy from tenants where id = $1', [id]));
+    const [row] = await withTenant(db, id, (tx) =>
+      tx.query<{ key_policy: KeyPolicy }>('select key_policy from tenants where id = $1', [id]),
+    );
     expect(row!.key_policy).toEqual(DEFAULT_KEY_POLICY);
   });
 });

@@ -95,7 +95,11 @@ describe.each(emptyEngines)('migrations on $engine', ({ open }) => {
     const { db } = await open();
     const files = await loadMigrations();
     await migrate(db, files);
-    const broken: MigrationFile = { version: files.length + 1, name: 'broken', sql: 'create table half (id int); select * from no_such_table;' };
+    const broken: MigrationFile = {
+      version: files.length + 1,
+      name: 'broken',
+      sql: 'create table half (id int); select * from no_such_table;',
+    };
     await expect(migrate(db, [...files, broken])).rejects.toThrow();
     expect(await tables(db)).not.toContain('half');
     const [row] = await db.query<{ n: number }>('select count(*)::int as n from schema_migrations');

@@ -55,7 +55,9 @@ describe.each(engines())('row-level security on $engine', ({ open }) => {
   class Rollback extends Error {}
 
   it.each(TABLES)('%s: an unfiltered query scoped to alpha sees only alpha rows', async (table) => {
-    const owners = await asApp({ 'app.tenant_id': 'alpha' }, (tx) => tx.query<{ t: string }>(`select ${tenantColumn(table)} as t from ${table}`));
+    const owners = await asApp({ 'app.tenant_id': 'alpha' }, (tx) =>
+      tx.query<{ t: string }>(`select ${tenantColumn(table)} as t from ${table}`),
+    );
     expect(owners.length).toBeGreaterThan(0);
     expect(new Set(owners.map((r) => r.t))).toEqual(new Set(['alpha']));
   });

@@ -34,7 +34,9 @@ export async function createPostgresDatabase(options: { migrated?: boolean } = {
   if (!adminUrl) throw new TypeError('TEST_POSTGRES_URL is not set');
   const name = `lp_test_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(options.migrated === false ? `create database ${name}` : `create database ${name} template ${inject('postgresTemplate')}`);
+  await admin.unsafe(
+    options.migrated === false ? `create database ${name}` : `create database ${name} template ${inject('postgresTemplate')}`,
+  );
   await admin.end();
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;

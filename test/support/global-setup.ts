@@ -17,7 +17,6 @@ declare module 'vitest' {
   }
 }
 
-
 /**
  * Migrates once per run: PGlite costs seconds to start, so every test file loads this dump
  * instead; PostgreSQL gets a template database that each file clones in milliseconds.

@@ -36,7 +36,10 @@ export interface Harness {
  * The real app over a real database, with a fixed clock and captured log lines. Requests go
  * through app.fetch exactly as the Node and Workers entry points send them.
  */
-export async function harness(db: Database, options: { env?: Record<string, string>; fetch?: FetchLike; clock?: ReturnType<typeof fixedClock> } = {}): Promise<Harness> {
+export async function harness(
+  db: Database,
+  options: { env?: Record<string, string>; fetch?: FetchLike; clock?: ReturnType<typeof fixedClock> } = {},
+): Promise<Harness> {
   const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: ORIGIN, ...options.env });
   const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
   const clock = options.clock ?? fixedClock();

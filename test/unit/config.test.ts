@@ -12,7 +12,11 @@ const problemsOf = (env: Record<string, string>) => {
   return '';
 };
 
-const production = { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: 'https://issuer.example.com', KEY_ENCRYPTION_KEY: generateKeyEncryptionKey() };
+const production = {
+  LAUNCHPROOF_ENV: 'production',
+  PUBLIC_URL: 'https://issuer.example.com',
+  KEY_ENCRYPTION_KEY: generateKeyEncryptionKey(),
+};
 
 describe('configuration', () => {
   it('starts a laptop with no settings at all: development, embedded database, localhost URL', () => {

@@ -4,7 +4,10 @@ import { keyPolicySchema } from '../../src/keys/policy.ts';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);
 
-function key(kid: string, at: Partial<Pick<KeyRecord, 'createdAt' | 'activatedAt' | 'retiredAt' | 'publishUntil' | 'revokedAt'>>): KeyRecord {
+function key(
+  kid: string,
+  at: Partial<Pick<KeyRecord, 'createdAt' | 'activatedAt' | 'retiredAt' | 'publishUntil' | 'revokedAt'>>,
+): KeyRecord {
   return {
     tenantId: 't',
     kid,
@@ -42,7 +45,13 @@ describe('key state is a function of the key’s instants and the clock', () => 
   });
 
   it('publishes next, active and retired keys only', () => {
-    expect(['next', 'active', 'retired', 'expired', 'revoked'].map((s) => isPublished(s as never))).toEqual([true, true, true, false, false]);
+    expect(['next', 'active', 'retired', 'expired', 'revoked'].map((s) => isPublished(s as never))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('lists the signing key first, then the waiting key, then retired keys newest first', () => {

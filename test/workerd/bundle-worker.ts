@@ -16,7 +16,11 @@ export async function bundleWorker(outdir: string): Promise<string> {
   const { CLOUDFLARE_API_TOKEN: _token, CLOUDFLARE_API_KEY: _key, ...inherited } = process.env;
   const env = { ...inherited, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false' };
   const wrangler = join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-  await promisify(execFile)(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], { cwd: REPO_ROOT, env, timeout: 90_000 });
+  await promisify(execFile)(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: REPO_ROOT,
+    env,
+    timeout: 90_000,
+  });
   return join(outdir, 'index.js');
 }
 

@@ -98,14 +98,23 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
 
   afterAll(async () => {
     // Each step runs even if an earlier one failed, so no workerd, connection or database is left behind.
-    const steps = [() => mf?.dispose(), () => db?.close(), () => dropDatabase?.(), () => (outdir ? rm(outdir, { recursive: true, force: true }) : undefined)];
+    const steps = [
+      () => mf?.dispose(),
+      () => db?.close(),
+      () => dropDatabase?.(),
+      () => (outdir ? rm(outdir, { recursive: true, force: true }) : undefined),
+    ];
     for (const step of steps) await Promise.resolve(step()).catch(() => {});
   });
 
   it('serves the tenant DID document with exactly the keys the database publishes', async () => {
     const res = await get('/t/acme/did.json');
     expect(res.status, logs()).toBe(200);
-    const doc = (await res.json()) as { id: string; verificationMethod: { id: string; type: string; controller: string; publicKeyJwk: Jwk }[]; assertionMethod: string[] };
+    const doc = (await res.json()) as {
+      id: string;
+      verificationMethod: { id: string; type: string; controller: string; publicKeyJwk: Jwk }[];
+      assertionMethod: string[];
+    };
     const did = 'did:web:issuer.workers.test:t:acme';
     expect(doc.id).toBe(did);
 
@@ -155,7 +164,9 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
   it('holds no database connection once its requests are done', async () => {
     for (const path of ['/t/acme/did.json', '/t/acme/jwks.json', '/.well-known/did.json']) expect((await get(path)).status).toBe(200);
     const others = async () => {
-      const [row] = await db!.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      const [row] = await db!.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
       return row!.n;
     };
     await expect.poll(others).toBe(0);
@@ -165,7 +176,10 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     const before = activeKid(await keysOf('acme'));
     const { token } = await createApiKey({ db: db!, now: new Date(), actor: 'test' }, { tenantId: 'acme', roles: ['keys'] });
 
-    const res = await mf!.dispatchFetch(`${ORIGIN}/v1/t/acme/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const res = await mf!.dispatchFetch(`${ORIGIN}/v1/t/acme/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status, logs()).toBe(200);
     const out = (await res.json()) as { active: string; next: string; retired: string | null };
     expect(out.retired).toBe(before);
@@ -188,7 +202,10 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     const platformBefore = activeKid(await keysOf(PLATFORM_TENANT_ID));
     // Back-date the signing key past its 90-day rotation period (created_at too: a key cannot activate before it exists).
     await acrossTenants(db!, (tx) =>
-      tx.query(`update signing_keys set created_at = now() - interval '100 days', activated_at = now() - interval '100 days' where tenant_id = 'acme' and kid = $1`, [before]),
+      tx.query(
+        `update signing_keys set created_at = now() - interval '100 days', activated_at = now() - interval '100 days' where tenant_id = 'acme' and kid = $1`,
+        [before],
+      ),
     );
 
     const worker = await mf!.getWorker('launchproof');
@@ -197,7 +214,12 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
 
     const after = await keysOf('acme');
     expect(activeKid(after)).toBe(waiting);
-    expect(keyState(after.find((k) => k.kid === before)!, new Date())).toBe('retired');
+    expect(
+      keyState(
+        after.find((k) => k.kid === before)!,
+        new Date(),
+      ),
+    ).toBe('retired');
     expect(activeKid(await keysOf(PLATFORM_TENANT_ID))).toBe(platformBefore);
     expect(logs()).toContain('"msg":"key rotated"');
   });

@@ -54,7 +54,9 @@ export async function signSdJwtVc(c: AttestationContent, signer: IssuerSigner, o
   const frame = {
     results: {
       _sd: c.results.map((r) => r.control),
-      ...Object.fromEntries(c.results.filter((r) => r.evidence.length > 0).map((r) => [r.control, { evidence: { _sd: r.evidence.map((_, i) => i) } }])),
+      ...Object.fromEntries(
+        c.results.filter((r) => r.evidence.length > 0).map((r) => [r.control, { evidence: { _sd: r.evidence.map((_, i) => i) } }]),
+      ),
     },
   } as unknown as DisclosureFrame<typeof payload>;
   return sdjwt.issue(payload, frame, { header: { typ: SD_JWT_VC_TYP, kid: signer.kid } });

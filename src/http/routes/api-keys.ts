@@ -53,7 +53,10 @@ export function registerApiKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: T
       security: bearerSecurity,
       middleware: [admin] as const,
       request: { params: TenantParam },
-      responses: { 200: { description: 'API keys', content: { 'application/json': { schema: z.object({ api_keys: z.array(ApiKeySchema) }) } } }, ...denied },
+      responses: {
+        200: { description: 'API keys', content: { 'application/json': { schema: z.object({ api_keys: z.array(ApiKeySchema) }) } } },
+        ...denied,
+      },
     }),
     async (c) => c.json({ api_keys: (await listApiKeys(c.env.db, c.req.valid('param').tenant)).map(view) }, 200),
   );
@@ -66,7 +69,14 @@ export function registerApiKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: T
       summary: 'Revoke an API key',
       security: bearerSecurity,
       middleware: [admin] as const,
-      request: { params: TenantParam.extend({ id: z.string().regex(/^[A-Za-z0-9]{16}$/).openapi({ param: { name: 'id', in: 'path' } }) }) },
+      request: {
+        params: TenantParam.extend({
+          id: z
+            .string()
+            .regex(/^[A-Za-z0-9]{16}$/)
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
+      },
       responses: { 200: { description: 'Revoked', content: { 'application/json': { schema: ApiKeySchema } } }, ...denied },
     }),
     async (c) => {

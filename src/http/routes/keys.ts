@@ -58,7 +58,10 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
       middleware: [guard(oidc, { roles: ['keys'], tenantParam: true })] as const,
       request: { params: TenantParam },
       responses: {
-        200: { description: 'Rotated', content: { 'application/json': { schema: z.object({ active: z.string(), next: z.string(), retired: z.string().nullable() }) } } },
+        200: {
+          description: 'Rotated',
+          content: { 'application/json': { schema: z.object({ active: z.string(), next: z.string(), retired: z.string().nullable() }) } },
+        },
         ...denied,
       },
     }),
@@ -77,7 +80,12 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
       security: bearerSecurity,
       middleware: [guard(oidc, { roles: ['keys'], tenantParam: true })] as const,
       request: {
-        params: TenantParam.extend({ kid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).openapi({ param: { name: 'kid', in: 'path' } }) }),
+        params: TenantParam.extend({
+          kid: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{43}$/)
+            .openapi({ param: { name: 'kid', in: 'path' } }),
+        }),
         body: { required: true, content: { 'application/json': { schema: RevokeKeyBody } } },
       },
       responses: {
@@ -118,7 +126,11 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
       security: bearerSecurity,
       middleware: [guard(oidc, { roles: ['keys'], tenantParam: true })] as const,
       request: { params: TenantParam, body: { required: true, content: { 'application/json': { schema: KeyPolicySchema } } } },
-      responses: { 200: { description: 'Policy', content: { 'application/json': { schema: KeyPolicySchema } } }, 400: problem('Invalid policy'), ...denied },
+      responses: {
+        200: { description: 'Policy', content: { 'application/json': { schema: KeyPolicySchema } } },
+        400: problem('Invalid policy'),
+        ...denied,
+      },
     }),
     async (c) => c.json(await setKeyPolicy(ctx(c), c.req.valid('param').tenant, c.req.valid('json')), 200),
   );

@@ -48,7 +48,10 @@ export function registerTenants(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: T
       summary: 'List tenants',
       security: bearerSecurity,
       middleware: [guard(oidc, { roles: ['admin'], platformOnly: true })] as const,
-      responses: { 200: { description: 'Tenants', content: { 'application/json': { schema: z.object({ tenants: z.array(TenantSchema) }) } } }, ...denied },
+      responses: {
+        200: { description: 'Tenants', content: { 'application/json': { schema: z.object({ tenants: z.array(TenantSchema) }) } } },
+        ...denied,
+      },
     }),
     async (c) => c.json({ tenants: (await listTenants(c.env.db)).map((t) => tenantView(deps, t)) }, 200),
   );
@@ -62,7 +65,11 @@ export function registerTenants(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: T
       security: bearerSecurity,
       middleware: [guard(oidc, { roles: ['admin', 'auditor'], tenantParam: true })] as const,
       request: { params: TenantParam },
-      responses: { 200: { description: 'Tenant', content: { 'application/json': { schema: TenantSchema } } }, 404: problem('Unknown tenant'), ...denied },
+      responses: {
+        200: { description: 'Tenant', content: { 'application/json': { schema: TenantSchema } } },
+        404: problem('Unknown tenant'),
+        ...denied,
+      },
     }),
     async (c) => c.json(tenantView(deps, await requireTenant(c.env.db, c.req.valid('param').tenant)), 200),
   );

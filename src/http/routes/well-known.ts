@@ -17,8 +17,20 @@ const json = (description: string) => ({ description, content: { 'application/js
 
 /** The three public documents, each for the platform and for a tenant. */
 const DOCUMENTS: { name: string; summary: string; platformPath: string; tenantPath: string; build: Builder }[] = [
-  { name: 'did', summary: 'did:web DID document', platformPath: '/.well-known/did.json', tenantPath: '/t/{tenant}/did.json', build: didDocument },
-  { name: 'jwks', summary: 'JWK Set of the published signing keys', platformPath: '/.well-known/jwks.json', tenantPath: '/t/{tenant}/jwks.json', build: (_i, k) => jwkSet(k) },
+  {
+    name: 'did',
+    summary: 'did:web DID document',
+    platformPath: '/.well-known/did.json',
+    tenantPath: '/t/{tenant}/did.json',
+    build: didDocument,
+  },
+  {
+    name: 'jwks',
+    summary: 'JWK Set of the published signing keys',
+    platformPath: '/.well-known/jwks.json',
+    tenantPath: '/t/{tenant}/jwks.json',
+    build: (_i, k) => jwkSet(k),
+  },
   {
     name: 'jwt-vc-issuer',
     summary: 'SD-JWT VC issuer metadata',
@@ -44,7 +56,13 @@ export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
 
   for (const doc of DOCUMENTS) {
     app.openapi(
-      createRoute({ method: 'get', path: doc.platformPath, tags: ['public'], summary: `${doc.summary} (platform)`, responses: { 200: json(doc.summary), 304: { description: 'Not modified' } } }),
+      createRoute({
+        method: 'get',
+        path: doc.platformPath,
+        tags: ['public'],
+        summary: `${doc.summary} (platform)`,
+        responses: { 200: json(doc.summary), 304: { description: 'Not modified' } },
+      }),
       (c) => serve(c, PLATFORM_TENANT_ID, doc.build) as never,
     );
     app.openapi(

@@ -97,7 +97,11 @@ async function main(argv: string[]): Promise<number> {
         const id = need(rest[0], 'tenant id');
         const algorithm = (values.algorithm ?? DEFAULT_KEY_POLICY.algorithm) as SigningAlgorithm;
         if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new UsageError(`--algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
-        const { tenant } = await createTenant(keyCtx, { id, name: need(values.name, '--name'), keyPolicy: { ...DEFAULT_KEY_POLICY, algorithm } });
+        const { tenant } = await createTenant(keyCtx, {
+          id,
+          name: need(values.name, '--name'),
+          keyPolicy: { ...DEFAULT_KEY_POLICY, algorithm },
+        });
         out({ id: tenant.id, did: issuerIdentity(config.publicUrl, tenant.id).did, key_policy: tenant.keyPolicy });
         return 0;
       }
@@ -105,17 +109,33 @@ async function main(argv: string[]): Promise<number> {
         out((await listTenants(service.db)).map((t) => ({ id: t.id, name: t.name, did: issuerIdentity(config.publicUrl, t.id).did })));
         return 0;
       case 'api-key create': {
-        const roles = need(values.roles, '--roles').split(',').map((r) => r.trim());
+        const roles = need(values.roles, '--roles')
+          .split(',')
+          .map((r) => r.trim());
         const bad = roles.filter((r) => !isRole(r));
         if (bad.length) throw new UsageError(`unknown role(s) ${bad.join(', ')}`);
-        const { key, token } = await createApiKey({ db: service.db, now, actor }, { tenantId: need(values.tenant, '--tenant'), roles: roles as Role[], label: values.label ?? '' });
+        const { key, token } = await createApiKey(
+          { db: service.db, now, actor },
+          { tenantId: need(values.tenant, '--tenant'), roles: roles as Role[], label: values.label ?? '' },
+        );
         out({ id: key.id, tenant: key.tenantId, roles: key.roles, token });
         return 0;
       }
       case 'keys list': {
         const tenant = need(rest[0], 'tenant id');
         const keys = await withTenant(service.db, tenant, (tx) => listKeys(tx, tenant));
-        out(keys.map((k) => ({ kid: k.kid, alg: k.alg, state: keyState(k, now), created_at: k.createdAt, activated_at: k.activatedAt, retired_at: k.retiredAt, publish_until: k.publishUntil, revoked_at: k.revokedAt })));
+        out(
+          keys.map((k) => ({
+            kid: k.kid,
+            alg: k.alg,
+            state: keyState(k, now),
+            created_at: k.createdAt,
+            activated_at: k.activatedAt,
+            retired_at: k.retiredAt,
+            publish_until: k.publishUntil,
+            revoked_at: k.revokedAt,
+          })),
+        );
         return 0;
       }
       case 'keys rotate':

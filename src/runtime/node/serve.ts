@@ -27,7 +27,9 @@ export async function runServer(config: Config): Promise<void> {
   const server = serve({ fetch: (req) => service.app.fetch(req, { db: service.db }), port: config.port, hostname: config.bindAddress });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   log.info('listening', { url: config.publicUrl.origin, bind: `${config.bindAddress}:${config.port}`, database: service.db.engine });
-  process.stdout.write(`launchproof serving ${config.publicUrl.origin} (listening on ${config.bindAddress}:${config.port}, database: ${service.db.engine})\n`);
+  process.stdout.write(
+    `launchproof serving ${config.publicUrl.origin} (listening on ${config.bindAddress}:${config.port}, database: ${service.db.engine})\n`,
+  );
 
   await service.sweep();
   const timer = setInterval(() => void service.sweep(), config.rotationCheckSeconds * 1000);

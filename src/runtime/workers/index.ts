@@ -31,7 +31,8 @@ async function build(env: Env): Promise<Isolate> {
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const config = parseConfig(vars);
   // Node may generate a KEK into its data directory; a Worker has no disk to keep one on.
-  if (!config.keyEncryptionKey) throw new ConfigError(['KEY_ENCRYPTION_KEY: required on Workers (set it with `wrangler secret put KEY_ENCRYPTION_KEY`)']);
+  if (!config.keyEncryptionKey)
+    throw new ConfigError(['KEY_ENCRYPTION_KEY: required on Workers (set it with `wrangler secret put KEY_ENCRYPTION_KEY`)']);
   const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
   const log = createJsonLogger(config.logLevel);
   const app = createApp({ config, kek, clock: () => new Date(), log, fetch: (input, init) => fetch(input, init) });
