@@ -28,3 +28,16 @@ export class AppError extends Error {
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
+
+/**
+ * Runs `fn`, re-rooting the field pointers of any AppError it throws under `prefix`: a document
+ * validated on its own (an assessment) is often nested in a request (an issuance).
+ */
+export async function underPointer<T>(prefix: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof AppError) || e.fields.length === 0) throw e;
+    throw new AppError(e.code, e.message, { fields: e.fields.map((f) => ({ pointer: prefix + f.pointer, detail: f.detail })), cause: e });
+  }
+}

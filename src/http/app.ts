@@ -10,6 +10,9 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { errorHandler, problemResponse } from './problem-response.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
+import { registerAttestations } from './routes/attestations.ts';
+import { registerProfiles } from './routes/profiles.ts';
+import { registerPublishedTypes } from './routes/published-types.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
 import { registerTenants } from './routes/tenants.ts';
@@ -52,12 +55,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   app.use('/.well-known/*', publicCors);
   app.use('/t/*', publicCors);
+  app.use('/profiles/*', publicCors);
+  app.use('/profiles', publicCors);
+  app.use('/types/*', publicCors);
+  app.use('/schemas/*', publicCors);
 
   registerHealth(app);
   registerWellKnown(app, deps);
   registerTenants(app, deps, oidc);
   registerKeys(app, deps, oidc);
   registerApiKeys(app, deps, oidc);
+  registerProfiles(app, deps, oidc);
+  registerAttestations(app, deps, oidc);
+  registerPublishedTypes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -24,8 +24,10 @@ export async function publicJson(
   document: unknown,
   maxAge: number,
   contentType = 'application/json',
+  options: { preserialised?: boolean } = {},
 ): Promise<Response> {
-  const body = JSON.stringify(document);
+  // A document whose bytes are pinned by a digest elsewhere (type metadata) is served as given.
+  const body = options.preserialised ? (document as string) : JSON.stringify(document);
   const etag = await strongEtag(body);
   const headers: Record<string, string> = {
     etag,

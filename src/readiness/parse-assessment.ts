@@ -15,8 +15,9 @@ function controlAt(input: unknown, path: readonly PropertyKey[]): string | undef
 }
 
 /**
- * Shape check of a submitted assessment. Refusals use the same code as the semantic ones in
- * evaluate.ts: to the tenant both mean "this assessment cannot be evaluated; fix these places".
+ * Shape check of a submitted assessment: a wrong type or a missing member is a malformed
+ * request (400 `invalid_request`), like any other body; an assessment that is well formed but
+ * does not add up against its profile is refused by evaluate.ts (422 `invalid_assessment`).
  */
 export function parseAssessment(input: unknown): Assessment {
   const parsed = assessmentSchema.safeParse(input);
@@ -36,7 +37,7 @@ export function parseAssessment(input: unknown): Assessment {
   const seen = new Set<string>();
   const fields = all.filter((f) => !seen.has(f.pointer) && seen.add(f.pointer));
   throw new AppError(
-    'invalid_assessment',
+    'invalid_request',
     `assessment does not match the schema: ${fields.length} problem(s), first at ${fields[0]?.pointer ?? '""'}`,
     {
       fields: fields.slice(0, MAX_REPORTED_PROBLEMS),

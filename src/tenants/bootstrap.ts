@@ -1,4 +1,5 @@
 import { insertApiKey } from '../auth/api-keys.ts';
+import { ROLES } from '../auth/principal.ts';
 import { SYSTEM_ACTOR } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database } from '../store/port.ts';
@@ -19,8 +20,8 @@ export interface BootstrapOutcome {
 
 /**
  * First-start set-up, idempotent on every later start: the platform's own identity and keys,
- * the demo tenant where configured, and, while no API key exists at all, one platform admin
- * key so the operator can do anything else.
+ * the demo tenant where configured, and, while no API key exists at all, one platform key
+ * holding every role: the root credential from which the operator mints narrower ones.
  */
 export async function bootstrap(
   deps: { db: Database; kek: KeyEncryptionKey; now: Date },
@@ -36,7 +37,7 @@ export async function bootstrap(
     if ((row?.n ?? 0) > 0) return undefined;
     const { token } = await insertApiKey(tx, base, {
       tenantId: PLATFORM_TENANT_ID,
-      roles: ['admin', 'keys', 'auditor'],
+      roles: ROLES,
       label: 'bootstrap admin',
     });
     return token;

@@ -1,5 +1,8 @@
 import { expect } from 'vitest';
 import type { Database } from '../../src/store/port.ts';
+import type { Assessment } from '../../src/readiness/assessment.ts';
+import type { Profile } from '../../src/readiness/profile.ts';
+import { findBuiltinProfile } from '../../src/readiness/registry.ts';
 
 /** An RFC 9457 problem document as launchproof sends it. */
 export interface Problem {
@@ -139,6 +142,9 @@ export function validBody(op: Operation, unique: string): unknown {
     'POST /v1/t/{tenant}/api-keys': { roles: ['auditor'], label: `key ${unique}` },
     'POST /v1/t/{tenant}/keys/{kid}/revoke': { reason: `test ${unique}` },
     'PUT /v1/t/{tenant}/key-policy': { algorithm: 'EdDSA', rotationPeriodDays: 30, maxCredentialValidityDays: 60, retiredPublishDays: 90 },
+    'POST /v1/t/{tenant}/assessments': readinessAssessment(),
+    'POST /v1/t/{tenant}/attestations': { assessment: readinessAssessment(), formats: ['vc+jwt'] },
+    'POST /v1/t/{tenant}/profiles': tenantProfile(`p-${unique}`.toLowerCase(), '1.0.0'),
   };
   const key = `${op.method} ${op.path}`;
   if (!op.hasBody) {
@@ -156,4 +162,67 @@ export function fillPath(path: string, params: Record<string, string>): string {
     if (value === undefined) throw new TypeError(`no value for path parameter {${name}} of ${path}`);
     return encodeURIComponent(value);
   });
+}
+
+/** An assessment of the built-in readiness review in which every control passes with evidence. */
+export function readinessAssessment(overrides: { failing?: string[] } = {}): Assessment {
+  const profile = findBuiltinProfile('production-readiness-review', '1.0.0')!;
+  return {
+    profile: { id: profile.id, version: profile.version },
+    subject: { organisation: 'Acme Corp', product: 'Acme Cloud', productionUrl: 'https://app.acme.example' },
+    results: profile.sections.flatMap((s) =>
+      s.controls.map((c, i) =>
+        overrides.failing?.includes(c.id)
+          ? { control: c.id, status: 'fail' as const, note: 'not done yet' }
+          : {
+              control: c.id,
+              status: 'pass' as const,
+              evidence: [
+                {
+                  uri: `https://evidence.acme.example/${c.id}/${i}.json`,
+                  digestSRI: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+                  mediaType: 'application/json',
+                  collectedAt: '2025-12-30T10:00:00Z',
+                  collectedBy: 'release pipeline',
+                },
+              ],
+            },
+      ),
+    ),
+    signOffs: [],
+  } as Assessment;
+}
+
+/** A minimal valid tenant profile: one stage, one required strict control. */
+export function tenantProfile(id: string, version: string): Profile {
+  return {
+    id,
+    version,
+    title: `Profile ${id}`,
+    description: 'A tenant profile written for the tests.',
+    source: 'The tests.',
+    audiences: ['security'],
+    stages: [{ id: 'ready', title: 'Ready', description: 'Everything required passes.' }],
+    sections: [
+      {
+        id: 'core',
+        title: 'Core',
+        controls: [
+          {
+            id: 'core.only',
+            title: 'The only control',
+            description: 'What the only control checks.',
+            required: true,
+            audiences: ['security'],
+            evidence: { expected: 'A report.' },
+            ifMissing: 'Not ready without it.',
+            stage: 'ready',
+            strict: true,
+            applicability: 'always',
+          },
+        ],
+      },
+    ],
+    signOffs: [],
+  } as Profile;
 }

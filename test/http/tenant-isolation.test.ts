@@ -14,6 +14,7 @@ import {
   tenantState,
   validBody,
   type Operation,
+  readinessAssessment,
   type Problem,
 } from './helpers.ts';
 
@@ -29,7 +30,8 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
   let keyOfA: string;
   /** A platform key holding every role: it may act on any tenant that exists. */
   let platformKey: string;
-  const params: Record<'a' | 'b', { kid: string; id: string }> = { a: { kid: '', id: '' }, b: { kid: '', id: '' } };
+  type Ids = { kid: string; id: string; credential: string };
+  const params: Record<'a' | 'b', Ids> = { a: { kid: '', id: '', credential: '' }, b: { kid: '', id: '', credential: '' } };
 
   const mint = async (tenant: string, roles: readonly string[]) => {
     const res = await h.request('POST', `/v1/t/${tenant}/api-keys`, { token: h.adminToken, body: { roles } });
@@ -45,7 +47,14 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
     }
     keyOfA = (await mint('a', ROLES)).token;
     for (const tenant of ['a', 'b'] as const) {
-      params[tenant] = { kid: await activeKid(t.db, tenant), id: (await mint(tenant, ['issuer'])).id };
+      const issuer = await mint(tenant, ['issuer']);
+      const issued = await h.request('POST', `/v1/t/${tenant}/attestations`, {
+        token: issuer.token,
+        body: { assessment: readinessAssessment(), formats: ['jwt_vc_json'] },
+      });
+      expect(issued.status).toBe(201);
+      const credential = ((await issued.json()) as { credentials: { id: string }[] }).credentials[0]!.id;
+      params[tenant] = { kid: await activeKid(t.db, tenant), id: issuer.id, credential };
     }
     platformKey = (await createApiKey({ db: t.db, now: h.clock(), actor: 'test' }, { tenantId: PLATFORM_TENANT_ID, roles: ROLES })).token;
 
@@ -55,7 +64,7 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
   afterAll(() => t.dispose());
 
   /** Sends every tenant-scoped operation at `tenant` with `token`; answers status and code per route. */
-  async function sweep(token: string, tenant: string, ids: { kid: string; id: string }) {
+  async function sweep(token: string, tenant: string, ids: Ids) {
     const out: { route: string; status: number; code?: string; problem?: Problem }[] = [];
     for (const op of operations) {
       const path = fillPath(op.path, { tenant, ...ids });

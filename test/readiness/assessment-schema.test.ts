@@ -5,7 +5,7 @@ import { evidence, passingAssessment, refusalOf, result } from './fixtures.ts';
 
 const pointersOf = (input: unknown) => {
   const e = refusalOf(() => parseAssessment(input));
-  expect(e.code).toBe('invalid_assessment');
+  expect(e.code).toBe('invalid_request');
   return e.fields.map((f) => f.pointer);
 };
 

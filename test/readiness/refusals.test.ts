@@ -5,11 +5,21 @@ import { findBuiltinProfile } from '../../src/readiness/registry.ts';
 import type { Assessment } from '../../src/readiness/assessment.ts';
 import { passingAssessment, pinnedTestProfile, refusalOf, result, withStatus } from './fixtures.ts';
 
+/** A well-formed assessment that does not add up: 422. */
 async function refused(a: Assessment) {
   const pinned = await pinnedTestProfile();
   const e = refusalOf(() => evaluateAssessment(pinned, a));
   expect(e.code).toBe('invalid_assessment');
   expect(e.status).toBe(422);
+  return e.fields;
+}
+
+/** A malformed one (a missing or mistyped member): 400, like any malformed body. */
+async function malformed(a: Assessment) {
+  const pinned = await pinnedTestProfile();
+  const e = refusalOf(() => evaluateAssessment(pinned, a));
+  expect(e.code).toBe('invalid_request');
+  expect(e.status).toBe(400);
   return e.fields;
 }
 
@@ -59,7 +69,7 @@ describe('evaluateAssessment: refusals point at the place to fix', () => {
     const a = passingAssessment();
     const { digestSRI: _ignored, ...undigested } = a.results[1]!.evidence![0]!;
     a.results[1] = { ...a.results[1]!, evidence: [undigested as never] };
-    const fields = await refused(a);
+    const fields = await malformed(a);
     expect(fields).toHaveLength(1);
     expect(fields[0]!.pointer).toBe('/results/1/evidence/0/digestSRI');
     expect(fields[0]!.detail).toContain("control 'core.feature'");
@@ -68,7 +78,7 @@ describe('evaluateAssessment: refusals point at the place to fix', () => {
   it('refuses a digest made with another algorithm than sha-256', async () => {
     const a = passingAssessment();
     a.results[0]!.evidence![0]!.digestSRI = 'sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb';
-    const fields = await refused(a);
+    const fields = await malformed(a);
     expect(fields).toEqual([
       { pointer: '/results/0/evidence/0/digestSRI', detail: expect.stringMatching(/^control 'core.strict': must be a sha-256 digest/) },
     ]);
@@ -174,6 +184,6 @@ describe('evaluateAssessment: refusals point at the place to fix', () => {
 
   it('never lets a caller supply the verdict', async () => {
     const a = { ...passingAssessment(), stage: 'final', strictGatePassed: true } as Assessment;
-    expect((await refused(a)).map((f) => f.pointer).sort()).toEqual(['/stage', '/strictGatePassed']);
+    expect((await malformed(a)).map((f) => f.pointer).sort()).toEqual(['/stage', '/strictGatePassed']);
   });
 });

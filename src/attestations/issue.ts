@@ -1,0 +1,185 @@
+import { recordEvent, type Actor } from '../audit/events.ts';
+import type { AttestationContent } from '../credentials/attestation.ts';
+import { signJwtVcJson } from '../credentials/formats/jwt-vc-json.ts';
+import { signSdJwtVc } from '../credentials/formats/sd-jwt-vc.ts';
+import { signVcJwt, VC_JWT_MEDIA_TYPE } from '../credentials/formats/vc-jwt.ts';
+import { insertCredential, type CredentialFormat } from '../credentials/records.ts';
+import { activeSigner, type IssuerSigner } from '../credentials/signer.ts';
+import { typeMetadata } from '../credentials/type-metadata.ts';
+import { AppError, underPointer } from '../errors/index.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { DAY_MS, keyPolicySchema } from '../keys/policy.ts';
+import { jcsDigestSri } from '../readiness/index.ts';
+import { once, type StoredResponse } from '../store/idempotency.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { recordAssessment, requireAssessment, type StoredAssessment } from './assessments.ts';
+import { resolveHolder, type Holder } from './holder.ts';
+import type { IssueRequest } from './issue-request.ts';
+import { markProfileUsed } from './profiles.ts';
+
+export interface IssueDeps {
+  readonly db: Database;
+  readonly kek: KeyEncryptionKey;
+  readonly origin: URL;
+  readonly now: Date;
+  readonly actor: Actor;
+}
+
+export const MEDIA_TYPES: Record<CredentialFormat, string> = {
+  'vc+jwt': VC_JWT_MEDIA_TYPE,
+  jwt_vc_json: 'application/jwt',
+  'dc+sd-jwt': 'application/dc+sd-jwt',
+};
+
+/** Default validity when the caller names none: a quarter, or less where the policy says so. */
+const DEFAULT_VALIDITY_DAYS = 90;
+/** Clock skew tolerated for a `valid_from` a moment in the past; anything older is backdating. */
+const SKEW_MS = 5 * 60_000;
+const MAX_FUTURE_START_DAYS = 30;
+
+function validity(request: IssueRequest, now: Date, maxDays: number): { from: Date; until: Date } {
+  const from = request.valid_from ? new Date(request.valid_from) : now;
+  const until = request.valid_until
+    ? new Date(request.valid_until)
+    : new Date(from.getTime() + Math.min(DEFAULT_VALIDITY_DAYS, maxDays) * DAY_MS);
+  const refuse = (pointer: string, detail: string) => new AppError('invalid_request', detail, { fields: [{ pointer, detail }] });
+  if (from.getTime() < now.getTime() - SKEW_MS) throw refuse('/valid_from', 'must not be in the past: a credential is never backdated');
+  if (from.getTime() > now.getTime() + MAX_FUTURE_START_DAYS * DAY_MS)
+    throw refuse('/valid_from', `must be within ${MAX_FUTURE_START_DAYS} days from now`);
+  if (until.getTime() <= from.getTime()) throw refuse('/valid_until', 'must be after valid_from');
+  if (until.getTime() - from.getTime() > maxDays * DAY_MS)
+    throw refuse('/valid_until', `the tenant's key policy allows at most ${maxDays} days of validity`);
+  return { from, until };
+}
+
+function content(stored: StoredAssessment, v: { from: Date; until: Date }, now: Date, holder: Holder | undefined): AttestationContent {
+  const { assessment, verdict } = stored;
+  return {
+    id: `urn:uuid:${crypto.randomUUID()}`,
+    subject: {
+      organisation: assessment.subject.organisation,
+      product: assessment.subject.product,
+      ...(assessment.subject.productionUrl ? { productionUrl: assessment.subject.productionUrl } : {}),
+      ...(assessment.subject.id ? { id: assessment.subject.id } : {}),
+    },
+    profile: { ...verdict.profile },
+    assessmentId: stored.id,
+    verdict: {
+      strictGatePassed: verdict.strictGatePassed,
+      stage: verdict.stage,
+      stagesReached: verdict.stagesReached,
+      blockers: verdict.blockers.map((b) => ({ control: b.control, status: b.status, stage: b.stage })),
+      exclusions: verdict.exclusions,
+      acceptance: verdict.acceptance,
+    },
+    results: assessment.results.map((r) => ({
+      control: r.control,
+      status: r.status,
+      ...(r.note ? { note: r.note } : {}),
+      evidence: (r.evidence ?? []).map((e) => ({
+        uri: e.uri,
+        digest: e.digestSRI,
+        mediaType: e.mediaType,
+        collectedAt: e.collectedAt,
+        collectedBy: e.collectedBy,
+      })),
+    })),
+    validFrom: v.from,
+    validUntil: v.until,
+    issuedAt: now,
+    ...(holder?.jwk ? { holderJwk: holder.jwk } : {}),
+    ...(holder?.did ? { holderDid: holder.did } : {}),
+  };
+}
+
+async function sign(format: CredentialFormat, c: AttestationContent, signer: IssuerSigner, origin: URL): Promise<string> {
+  switch (format) {
+    case 'vc+jwt':
+      return signVcJwt(c, signer, origin);
+    case 'jwt_vc_json':
+      return signJwtVcJson(c, signer, origin);
+    case 'dc+sd-jwt':
+      return signSdJwtVc(c, signer, origin, (await typeMetadata(origin)).integrity);
+  }
+}
+
+async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<StoredResponse> {
+  // FOR SHARE: issuances run side by side, but never alongside a rotation (FOR UPDATE) that could
+  // retire the signing key between choosing it and recording how long it must stay published.
+  const [tenant] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [tenantId]);
+  const policy = keyPolicySchema.parse(tenant!.key_policy);
+  const holder = resolveHolder(request);
+  const v = validity(request, deps.now, policy.maxCredentialValidityDays);
+  const stored = request.assessment_id
+    ? await requireAssessment(tx, tenantId, request.assessment_id)
+    : await underPointer('/assessment', () => recordAssessment(tx, deps, tenantId, request.assessment));
+  const signer = await activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
+
+  const credentials = [];
+  for (const format of request.formats) {
+    const c = content(stored, v, deps.now, holder);
+    const credential = await sign(format, c, signer, deps.origin);
+    await insertCredential(tx, {
+      id: c.id.slice('urn:uuid:'.length),
+      tenantId,
+      assessmentId: stored.id,
+      format,
+      kid: signer.kid,
+      profileId: stored.verdict.profile.id,
+      profileVersion: stored.verdict.profile.version,
+      subjectName: `${c.subject.organisation} / ${c.subject.product}`,
+      subjectId: c.subject.id ?? null,
+      issuedAt: deps.now,
+      validFrom: v.from,
+      validUntil: v.until,
+      holder: holder ? { ...holder } : null,
+      credential,
+      issuedBy: deps.actor,
+    });
+    credentials.push({ id: c.id, format, media_type: MEDIA_TYPES[format], credential });
+  }
+  await tx.query(
+    'update signing_keys set signed_until = greatest(coalesce(signed_until, $3::timestamptz), $3::timestamptz) where tenant_id = $1 and kid = $2',
+    [tenantId, signer.kid, v.until],
+  );
+  await markProfileUsed(tx, tenantId, stored.verdict.profile.id, stored.verdict.profile.version, deps.now);
+  await recordEvent(tx, {
+    tenantId,
+    at: deps.now,
+    actor: deps.actor,
+    action: 'credential.issued',
+    target: stored.id,
+    detail: { credentials: credentials.map((c) => ({ id: c.id, format: c.format })), kid: signer.kid },
+  });
+  return {
+    status: 201,
+    body: {
+      assessment: { id: stored.id, verdict: stored.verdict },
+      kid: signer.didUrl,
+      valid_from: v.from.toISOString(),
+      valid_until: v.until.toISOString(),
+      credentials,
+    },
+  };
+}
+
+/**
+ * Issues every requested format of one attestation in a single transaction: a credential is
+ * returned only once its record is stored, and any failure leaves nothing behind. With an
+ * Idempotency-Key the same request returns the same response, a different one is refused.
+ */
+export async function issueAttestations(
+  deps: IssueDeps,
+  tenantId: string,
+  request: IssueRequest,
+  idempotencyKey?: string,
+): Promise<StoredResponse & { replayed: boolean }> {
+  return withTenant(deps.db, tenantId, async (tx) => {
+    if (!idempotencyKey) return { ...(await issueLocked(tx, deps, tenantId, request)), replayed: false };
+    const fingerprint = await jcsDigestSri(request);
+    return once(tx, { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now }, () =>
+      issueLocked(tx, deps, tenantId, request),
+    );
+  });
+}

@@ -1,0 +1,101 @@
+import { recordEvent, type Actor } from '../audit/events.ts';
+import { AppError } from '../errors/index.ts';
+import { builtinProfiles, findBuiltinProfile, pinProfile, profileSchema, type PinnedProfile, type Profile } from '../readiness/index.ts';
+import type { Queryable } from '../store/port.ts';
+import { jsonPointer } from '../util/json-pointer.ts';
+
+/** A profile as the registry serves it: where it comes from, and its digest. */
+export interface ProfileEntry {
+  readonly origin: 'builtin' | 'tenant';
+  readonly pinned: PinnedProfile;
+}
+
+interface Row {
+  profile: Profile;
+  digest: string;
+}
+
+/** The tenant's own profiles and the built-ins, built-ins first. */
+export async function listProfiles(tx: Queryable, tenantId: string | undefined): Promise<ProfileEntry[]> {
+  const builtins = await Promise.all(builtinProfiles().map(async (p) => ({ origin: 'builtin' as const, pinned: await pinProfile(p) })));
+  if (!tenantId) return builtins;
+  const rows = await tx.query<Row>('select profile, digest from tenant_profiles where tenant_id = $1 order by profile_id, created_at', [
+    tenantId,
+  ]);
+  return [...builtins, ...rows.map((r) => ({ origin: 'tenant' as const, pinned: { profile: r.profile, digest: r.digest } }))];
+}
+
+/** The exact version an assessment names: a built-in, or one of the tenant's own. */
+export async function findProfile(
+  tx: Queryable,
+  tenantId: string | undefined,
+  id: string,
+  version: string,
+): Promise<ProfileEntry | undefined> {
+  const builtin = findBuiltinProfile(id, version);
+  if (builtin) return { origin: 'builtin', pinned: await pinProfile(builtin) };
+  if (!tenantId) return undefined;
+  const [row] = await tx.query<Row>(
+    'select profile, digest from tenant_profiles where tenant_id = $1 and profile_id = $2 and version = $3',
+    [tenantId, id, version],
+  );
+  return row && { origin: 'tenant', pinned: { profile: row.profile, digest: row.digest } };
+}
+
+export async function requireProfile(tx: Queryable, tenantId: string, id: string, version: string): Promise<ProfileEntry> {
+  const entry = await findProfile(tx, tenantId, id, version);
+  if (!entry) {
+    throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`, {
+      fields: [{ pointer: '/profile/version', detail: `no readiness profile ${id}@${version}` }],
+    });
+  }
+  return entry;
+}
+
+/**
+ * Adds a tenant profile. Versions are immutable: an existing id@version (the tenant's or a
+ * built-in) is never replaced, so every verdict stays reproducible against the text it used.
+ */
+export async function addTenantProfile(
+  tx: Queryable,
+  deps: { now: Date; actor: Actor },
+  tenantId: string,
+  input: unknown,
+): Promise<ProfileEntry> {
+  const parsed = profileSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('invalid_request', 'profile failed validation', {
+      fields: parsed.error.issues.slice(0, 100).map((i) => ({ pointer: jsonPointer(i.path), detail: i.message })),
+    });
+  }
+  const profile = parsed.data;
+  if (findBuiltinProfile(profile.id, profile.version))
+    throw new AppError('profile_exists', `${profile.id}@${profile.version} is a built-in profile`);
+  const pinned = await pinProfile(profile);
+  const inserted = await tx.query(
+    `insert into tenant_profiles (tenant_id, profile_id, version, profile, digest, created_at, created_by)
+     values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing returning profile_id`,
+    [tenantId, profile.id, profile.version, profile, pinned.digest, deps.now, deps.actor],
+  );
+  if (inserted.length === 0)
+    throw new AppError('profile_exists', `${profile.id}@${profile.version} already exists; publish a new version instead`);
+  await recordEvent(tx, {
+    tenantId,
+    at: deps.now,
+    actor: deps.actor,
+    action: 'profile.added',
+    target: `${profile.id}@${profile.version}`,
+    detail: { digest: pinned.digest },
+  });
+  return { origin: 'tenant', pinned };
+}
+
+/** Records the first issuance under a tenant profile version (it was immutable all along; now it is also load-bearing). */
+export async function markProfileUsed(tx: Queryable, tenantId: string, id: string, version: string, at: Date): Promise<void> {
+  await tx.query('update tenant_profiles set used_at = coalesce(used_at, $4) where tenant_id = $1 and profile_id = $2 and version = $3', [
+    tenantId,
+    id,
+    version,
+    at,
+  ]);
+}

@@ -1,0 +1,137 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { addTenantProfile, findProfile, listProfiles, type ProfileEntry } from '../../attestations/profiles.ts';
+import { AppError } from '../../errors/index.ts';
+import { profileSchema } from '../../readiness/profile.ts';
+import { withTenant } from '../../store/tenant-scope.ts';
+import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { guard, type TokenVerifier } from '../middleware/auth.ts';
+import { publicJson } from '../public-json.ts';
+import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
+
+const anyJson = z.record(z.string(), z.unknown());
+const VersionParams = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'production-readiness-review' }),
+  version: z
+    .string()
+    .max(32)
+    .openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }),
+});
+// A profile version never changes, so caches may keep it for good; the index can change.
+const IMMUTABLE_SECONDS = 31_536_000;
+
+const summary = (e: ProfileEntry, base: string) => ({
+  id: e.pinned.profile.id,
+  version: e.pinned.profile.version,
+  title: e.pinned.profile.title,
+  origin: e.origin,
+  digest: e.pinned.digest,
+  url: `${base}/${e.pinned.profile.id}/${e.pinned.profile.version}`,
+});
+const full = (e: ProfileEntry) => ({
+  id: e.pinned.profile.id,
+  version: e.pinned.profile.version,
+  digest: e.pinned.digest,
+  origin: e.origin,
+  profile: e.pinned.profile,
+});
+
+export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
+  const origin = deps.config.publicUrl.origin;
+  const tenantOf = (c: Context<AppEnv>) => {
+    const t = c.req.param('tenant');
+    if (t === undefined) return undefined;
+    if (!TENANT_ID_PATTERN.test(t)) throw new AppError('tenant_not_found', `tenant ${t} does not exist`);
+    return t;
+  };
+  const entries = (c: Context<AppEnv>, tenant: string | undefined) =>
+    tenant
+      ? withTenant(c.env.db, tenant, async (tx) => {
+          if ((await tx.query('select 1 from tenants where id = $1', [tenant])).length === 0)
+            throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
+          return listProfiles(tx, tenant);
+        })
+      : listProfiles(c.env.db, undefined);
+
+  for (const [path, base] of [
+    ['/profiles', () => `${origin}/profiles`],
+    ['/t/{tenant}/profiles', (t: string) => `${origin}/t/${t}/profiles`],
+  ] as const) {
+    const tenantRoute = path.startsWith('/t/');
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path,
+        tags: ['public'],
+        summary: tenantRoute ? 'Readiness profiles a tenant issues under: the built-ins and its own' : 'Built-in readiness profiles',
+        ...(tenantRoute ? { request: { params: TenantParam } } : {}),
+        responses: {
+          200: { description: 'Profiles with their digests', content: { 'application/json': { schema: anyJson } } },
+          404: problem('Unknown tenant'),
+        },
+      }),
+      async (c) => {
+        const tenant = tenantOf(c);
+        const list = await entries(c, tenant);
+        return publicJson(c, { profiles: list.map((e) => summary(e, base(tenant ?? ''))) }, deps.config.publicCacheSeconds) as never;
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `${path}/{id}/{version}`,
+        tags: ['public'],
+        summary: 'One profile version, immutable, with its SHA-256 (JCS) digest',
+        request: { params: tenantRoute ? VersionParams.extend(TenantParam.shape) : VersionParams },
+        responses: {
+          200: { description: 'The profile', content: { 'application/json': { schema: anyJson } } },
+          304: { description: 'Not modified' },
+          404: problem('No such profile version'),
+        },
+      }),
+      async (c) => {
+        const tenant = tenantOf(c);
+        const { id, version } = c.req.valid('param');
+        const entry = tenant
+          ? await withTenant(c.env.db, tenant, (tx) => findProfile(tx, tenant, id, version))
+          : await findProfile(c.env.db, undefined, id, version);
+        if (!entry) throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`);
+        const res = await publicJson(c, full(entry), IMMUTABLE_SECONDS);
+        res.headers.set('cache-control', `public, max-age=${IMMUTABLE_SECONDS}, immutable`);
+        return res as never;
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/t/{tenant}/profiles',
+      tags: ['attestations'],
+      summary: 'Add a tenant readiness profile version (immutable once added)',
+      security: bearerSecurity,
+      middleware: [guard(oidc, { roles: ['admin', 'issuer'], tenantParam: true })] as const,
+      request: { params: TenantParam, body: { required: true, content: { 'application/json': { schema: profileSchema } } } },
+      responses: {
+        201: { description: 'Added', content: { 'application/json': { schema: anyJson } } },
+        400: problem('Invalid profile'),
+        409: problem('That version exists'),
+        401: problem('No valid credential'),
+        403: problem('Not allowed'),
+        404: problem('Unknown tenant'),
+      },
+    }),
+    async (c) => {
+      const { tenant } = c.req.valid('param');
+      const entry = await withTenant(c.env.db, tenant, (tx) =>
+        addTenantProfile(tx, { now: deps.clock(), actor: c.get('principal')!.id }, tenant, c.req.valid('json')),
+      );
+      c.header('location', `/t/${tenant}/profiles/${entry.pinned.profile.id}/${entry.pinned.profile.version}`);
+      return c.json(full(entry), 201);
+    },
+  );
+}

@@ -1,0 +1,55 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import credentialSchema from '../../../wellknown/schemas/launch-readiness-credential.schema.json' with { type: 'json' };
+import { typeMetadata } from '../../credentials/type-metadata.ts';
+import { readinessJsonSchemas } from '../../readiness/index.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { publicJson } from '../public-json.ts';
+import { problem } from '../schemas.ts';
+
+const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
+
+/** The JSON Schemas a verifier or a tenant's tooling validates against, by their published names. */
+const SCHEMAS: Record<string, unknown> = {
+  'launch-readiness-credential': credentialSchema,
+  ...readinessJsonSchemas(),
+};
+
+export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  // The type metadata is served from its exact bytes: `vct#integrity` in every SD-JWT VC is their digest.
+  for (const path of ['/types/launch-readiness/v1', '/.well-known/vct/types/launch-readiness/v1']) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path,
+        tags: ['public'],
+        summary: 'SD-JWT VC type metadata of the launch readiness attestation',
+        responses: { 200: json('Type metadata'), 304: { description: 'Not modified' } },
+      }),
+      async (c) => {
+        const meta = await typeMetadata(deps.config.publicUrl);
+        return publicJson(c, meta.body, deps.config.publicCacheSeconds, 'application/json', { preserialised: true }) as never;
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/schemas/{name}',
+      tags: ['public'],
+      summary: 'Published JSON Schemas (credential, readiness profile, readiness assessment)',
+      request: {
+        params: z.object({
+          name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'launch-readiness-credential.schema.json' }),
+        }),
+      },
+      responses: { 200: json('JSON Schema'), 304: { description: 'Not modified' }, 404: problem('No such schema') },
+    }),
+    async (c) => {
+      const name = c.req.valid('param').name.replace(/\.schema\.json$/, '');
+      const schema = Object.hasOwn(SCHEMAS, name) ? SCHEMAS[name] : undefined;
+      if (!schema) return c.notFound() as never;
+      return publicJson(c, schema, deps.config.publicCacheSeconds, 'application/schema+json') as never;
+    },
+  );
+}
