@@ -11,6 +11,8 @@ export function attestationUrls(origin: URL) {
     vct: `${base}/types/launch-readiness/v1`,
     vctWellKnown: `${base}/.well-known/vct/types/launch-readiness/v1`,
     credentialSchema: `${base}/schemas/launch-readiness-credential.schema.json`,
+    /** JSON-LD context defining every term of the credential, so none falls to the base context's issuer-dependent @vocab. */
+    context: `${base}/contexts/launch-readiness/v1`,
   };
 }
 

@@ -59,6 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/profiles', publicCors);
   app.use('/types/*', publicCors);
   app.use('/schemas/*', publicCors);
+  app.use('/contexts/*', publicCors);
 
   registerHealth(app);
   registerWellKnown(app, deps);

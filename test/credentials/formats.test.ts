@@ -84,7 +84,7 @@ describe.each(['ES256', 'EdDSA'] as const)('credential formats signed with %s', 
     );
     const vc = JSON.parse(new TextDecoder().decode(payload));
     expect(vc).toMatchObject({
-      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://issuer.test/contexts/launch-readiness/v1'],
       id: c.id,
       issuer: 'did:web:issuer.test:t:acme',
       validFrom: '2026-01-01T00:00:00.000Z',

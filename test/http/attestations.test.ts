@@ -317,6 +317,29 @@ describe('published profiles and type metadata', () => {
     expect(decodeJwt(sd.split('~')[0]!)['vct#integrity']).toBe(integrity);
   });
 
+  it('defines every term of the VC Data Model 2.0 credential in its published JSON-LD context', async () => {
+    const res = await h.request('POST', '/v1/t/acme/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment(), formats: ['vc+jwt'] },
+    });
+    const vc = decodeJwt(((await res.json()) as Issued).credentials[0]!.credential) as {
+      '@context': string[];
+      type: string[];
+      credentialSubject: Record<string, unknown>;
+    };
+    expect(vc['@context']).toEqual(['https://www.w3.org/ns/credentials/v2', 'https://issuer.test/contexts/launch-readiness/v1']);
+    const ctx = await h.request('GET', '/contexts/launch-readiness/v1');
+    expect(ctx.headers.get('content-type')).toBe('application/ld+json');
+    const terms = ((await ctx.json()) as { '@context': Record<string, unknown> })['@context'];
+    // Every subject member and the custom type, except `id`, which the base context defines.
+    for (const term of [
+      ...Object.keys(vc.credentialSubject).filter((k) => k !== 'id'),
+      ...vc.type.filter((t) => t !== 'VerifiableCredential'),
+    ]) {
+      expect(terms, term).toHaveProperty(term);
+    }
+  });
+
   it('publishes the credential, profile and assessment JSON Schemas', async () => {
     for (const name of ['launch-readiness-credential', 'readiness-profile', 'readiness-assessment']) {
       const res = await h.request('GET', `/schemas/${name}.schema.json`);

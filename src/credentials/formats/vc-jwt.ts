@@ -12,7 +12,7 @@ export const VC_JWT_MEDIA_TYPE = 'application/vc+jwt';
 export function vcdm2Credential(c: AttestationContent, origin: URL, tenantId: string) {
   const urls = attestationUrls(origin);
   return {
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    '@context': ['https://www.w3.org/ns/credentials/v2', urls.context],
     id: c.id,
     type: ['VerifiableCredential', ATTESTATION_TYPE],
     issuer: tenantDid(origin, tenantId),

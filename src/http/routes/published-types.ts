@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import readinessContext from '../../../wellknown/contexts/launch-readiness-v1.json' with { type: 'json' };
 import credentialSchema from '../../../wellknown/schemas/launch-readiness-credential.schema.json' with { type: 'json' };
 import { typeMetadata } from '../../credentials/type-metadata.ts';
 import { readinessJsonSchemas } from '../../readiness/index.ts';
@@ -31,6 +32,17 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/contexts/launch-readiness/v1',
+      tags: ['public'],
+      summary: 'JSON-LD context of the launch readiness credential (VC Data Model 2.0)',
+      responses: { 200: json('JSON-LD context'), 304: { description: 'Not modified' } },
+    }),
+    (c) => publicJson(c, readinessContext, deps.config.publicCacheSeconds, 'application/ld+json') as never,
+  );
 
   app.openapi(
     createRoute({
