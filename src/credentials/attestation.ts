@@ -78,4 +78,20 @@ export function resultClaims(r: ControlResult) {
   return { status: r.status, ...(r.note ? { note: r.note } : {}), evidence: r.evidence.map(evidenceClaims) };
 }
 
+/** Every control's result, keyed by control id: each one is what an SD-JWT VC discloses on its own. */
+export function resultsClaims(c: AttestationContent) {
+  return Object.fromEntries(c.results.map((r) => [r.control, resultClaims(r)]));
+}
+
+/** The `credentialSubject` body both VC Data Model formats carry (1.1 keeps the subject id in `sub`). */
+export function credentialSubjectClaims(c: AttestationContent) {
+  return {
+    ...subjectClaims(c),
+    profile: { ...c.profile },
+    assessment: c.assessmentId,
+    verdict: verdictClaims(c),
+    results: resultsClaims(c),
+  };
+}
+
 export const seconds = (d: Date) => Math.floor(d.getTime() / 1000);

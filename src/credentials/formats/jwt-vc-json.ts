@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { ATTESTATION_TYPE, resultClaims, seconds, subjectClaims, verdictClaims, type AttestationContent } from '../attestation.ts';
+import { ATTESTATION_TYPE, credentialSubjectClaims, seconds, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { attestationUrls, tenantDid } from '../urls.ts';
 
@@ -13,13 +13,7 @@ export async function signJwtVcJson(c: AttestationContent, signer: IssuerSigner,
   const vc = {
     '@context': ['https://www.w3.org/2018/credentials/v1'],
     type: ['VerifiableCredential', ATTESTATION_TYPE],
-    credentialSubject: {
-      ...subjectClaims(c),
-      profile: { ...c.profile },
-      assessment: c.assessmentId,
-      verdict: verdictClaims(c),
-      results: Object.fromEntries(c.results.map((r) => [r.control, resultClaims(r)])),
-    },
+    credentialSubject: credentialSubjectClaims(c),
     credentialSchema: { id: urls.credentialSchema, type: 'JsonSchema' },
   };
   const jwt = new SignJWT({ vc })

@@ -1,7 +1,7 @@
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import type { DisclosureFrame } from '@sd-jwt/types';
 import { base64urlEncode } from '../../util/base64url.ts';
-import { resultClaims, seconds, subjectClaims, verdictClaims, type AttestationContent } from '../attestation.ts';
+import { resultsClaims, seconds, subjectClaims, verdictClaims, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { issuerIdentity } from '../../did/issuer-identity.ts';
 import { attestationUrls } from '../urls.ts';
@@ -34,7 +34,7 @@ export async function signSdJwtVc(c: AttestationContent, signer: IssuerSigner, o
     hashAlg: 'sha-256',
     saltGenerator: salt,
   });
-  const results = Object.fromEntries(c.results.map((r) => [r.control, resultClaims(r)]));
+  const results = resultsClaims(c);
   const payload = {
     iss: issuerIdentity(origin, signer.tenantId).issuerUrl,
     vct: attestationUrls(origin).vct,

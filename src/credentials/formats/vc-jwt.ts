@@ -1,5 +1,5 @@
 import { CompactSign } from 'jose';
-import { ATTESTATION_TYPE, resultClaims, subjectClaims, verdictClaims, type AttestationContent } from '../attestation.ts';
+import { ATTESTATION_TYPE, credentialSubjectClaims, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { attestationUrls, tenantDid } from '../urls.ts';
 
@@ -18,14 +18,7 @@ export function vcdm2Credential(c: AttestationContent, origin: URL, tenantId: st
     issuer: tenantDid(origin, tenantId),
     validFrom: c.validFrom.toISOString(),
     validUntil: c.validUntil.toISOString(),
-    credentialSubject: {
-      ...(c.subject.id ? { id: c.subject.id } : {}),
-      ...subjectClaims(c),
-      profile: { ...c.profile },
-      assessment: c.assessmentId,
-      verdict: verdictClaims(c),
-      results: Object.fromEntries(c.results.map((r) => [r.control, resultClaims(r)])),
-    },
+    credentialSubject: { ...(c.subject.id ? { id: c.subject.id } : {}), ...credentialSubjectClaims(c) },
     credentialSchema: { id: urls.credentialSchema, type: 'JsonSchema' },
   };
 }
