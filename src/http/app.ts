@@ -4,7 +4,7 @@ import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { accessLog } from './middleware/access-log.ts';
-import { limitBody, requireJsonBody } from './middleware/json-body.ts';
+import { limitBody, refuseNulCharacters, requireJsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { errorHandler, problemResponse } from './problem-response.ts';
@@ -46,6 +46,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody());
+  app.use('*', refuseNulCharacters());
   const publicCors = cors({
     origin: '*',
     allowMethods: ['GET', 'HEAD', 'OPTIONS'],
