@@ -118,6 +118,17 @@ describe('hostile request bodies', () => {
     expect((await h.request('GET', '/v1/tenants/nul-tenant', { token: h.adminToken })).status).toBe(404);
   });
 
+  it('refuses a NUL character in the query with 400 and in the path with 404, before any storage', async () => {
+    const q = await expectProblem(
+      await h.request('GET', '/v1/t/a/credentials?subject=a%00b', { token: h.adminToken }),
+      400,
+      'invalid_request',
+    );
+    expect(q.errors).toEqual([{ pointer: '/query/subject', detail: 'must not contain the NUL character (U+0000)' }]);
+    await expectProblem(await h.request('GET', '/t/a/profiles/p%00/1.0.0'), 404, 'not_found');
+    await expectProblem(await h.request('GET', '/v1/t/a/credentials/%00', { token: h.adminToken }), 404, 'not_found');
+  });
+
   it('answers every mutated body with 2xx or a 4xx problem, never a 5xx', async () => {
     expect(operations.length).toBeGreaterThanOrEqual(6);
     const failures: string[] = [];
