@@ -1,7 +1,7 @@
 import { AppError } from '../errors/index.ts';
 import { recordEvent, type Actor } from '../audit/events.ts';
 import type { Database, Queryable } from '../store/port.ts';
-import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
+import { withTenant } from '../store/tenant-scope.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import type { Principal, Role } from './principal.ts';
 
@@ -134,18 +134,18 @@ export async function revokeApiKey(deps: { db: Database; now: Date; actor: Actor
   });
 }
 
-/** Resolves a presented token to its principal, or undefined for anything not a live key. */
-export async function authenticateApiKey(db: Database, token: string): Promise<Principal | undefined> {
+/**
+ * Resolves a presented token to its principal, or undefined for anything not a live key, in
+ * the caller's transaction. The key's tenant is what we are looking for, so that transaction
+ * must see every tenant (acrossTenants).
+ */
+export async function apiKeyPrincipal(tx: Queryable, token: string): Promise<Principal | undefined> {
   const m = TOKEN.exec(token);
   if (!m) return undefined;
-  // The key's tenant is what we are looking for, so this one lookup has to see every tenant.
-  const rows = await acrossTenants(db, (tx) =>
-    tx.query<{ tenant_id: string; secret_hash: string; roles: Role[]; revoked_at: Date | null }>(
-      'select tenant_id, secret_hash, roles, revoked_at from api_keys where id = $1',
-      [m[1]],
-    ),
+  const [row] = await tx.query<{ tenant_id: string; secret_hash: string; roles: Role[]; revoked_at: Date | null }>(
+    'select tenant_id, secret_hash, roles, revoked_at from api_keys where id = $1',
+    [m[1]],
   );
-  const row = rows[0];
   const presented = await hashToken(token);
   if (!row || row.revoked_at !== null || !constantTimeEqual(presented, row.secret_hash)) return undefined;
   return { id: `api_key:${m[1]}`, via: 'api_key', tenantId: row.tenant_id, roles: new Set(row.roles) };

@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { authenticateApiKey, looksLikeApiKey } from '../../auth/api-keys.ts';
+import { apiKeyPrincipal, looksLikeApiKey } from '../../auth/api-keys.ts';
 import { canActOnTenant, type Principal, type Role } from '../../auth/principal.ts';
 import { AppError } from '../../errors/index.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
-import { findTenant } from '../../tenants/tenants.ts';
+import { acrossTenants } from '../../store/tenant-scope.ts';
 import type { AppEnv } from '../context.ts';
 
 export type TokenVerifier = (token: string) => Promise<Principal | undefined>;
@@ -30,7 +30,16 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
     const m = /^Bearer +([\x21-\x7e]{1,4096})$/i.exec(header);
     if (!m) throw new AppError('unauthenticated', 'no bearer credential');
     const token = m[1]!;
-    const principal = looksLikeApiKey(token) ? await authenticateApiKey(c.env.db, token) : await oidc?.(token);
+    const tenantId = options.tenantParam ? (c.req.param('tenant') ?? '') : undefined;
+    // One transaction answers both lookups; what they reveal is still decided in the order below.
+    const { keyPrincipal, tenantExists } = await acrossTenants(c.env.db, async (tx) => ({
+      keyPrincipal: looksLikeApiKey(token) ? await apiKeyPrincipal(tx, token) : undefined,
+      tenantExists:
+        tenantId !== undefined &&
+        TENANT_ID_PATTERN.test(tenantId) &&
+        (await tx.query('select 1 from tenants where id = $1', [tenantId])).length === 1,
+    }));
+    const principal = looksLikeApiKey(token) ? keyPrincipal : await oidc?.(token);
     if (!principal) throw new AppError('unauthenticated', 'credential not accepted');
     c.set('principal', principal);
 
@@ -40,12 +49,9 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
     if (options.platformOnly && principal.tenantId !== PLATFORM_TENANT_ID) {
       throw new AppError('forbidden', `${principal.id} is not a platform credential`);
     }
-    if (options.tenantParam) {
-      const tenantId = c.req.param('tenant') ?? '';
+    if (tenantId !== undefined) {
       if (!canActOnTenant(principal, tenantId)) throw new AppError('forbidden', `${principal.id} may not act on tenant ${tenantId}`);
-      if (!TENANT_ID_PATTERN.test(tenantId) || !(await findTenant(c.env.db, tenantId))) {
-        throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
-      }
+      if (!tenantExists) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
       c.set('tenantId', tenantId);
     }
     await next();
