@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   // 422: well-formed, but cannot be evaluated as it stands
   invalid_assessment: 422,
+  invalid_status_list: 422,
   // 5xx: our side; the wire never learns more than the code
   internal_error: 500,
   storage_unavailable: 503,
@@ -57,6 +58,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   payload_too_large: 'The request body is too large.',
   unsupported_media_type: 'The request body must be application/json.',
   invalid_assessment: 'The assessment cannot be evaluated against its readiness profile.',
+  invalid_status_list: 'The status list cannot be decoded.',
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',

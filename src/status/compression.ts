@@ -1,0 +1,111 @@
+/**
+ * ZLIB (RFC 1950) and GZIP (RFC 1952) through the web-standard Compression Streams, which Node
+ * 20 and workerd both provide: no dependency, and native zlib underneath. CompressionStream
+ * offers no level, so lists are compressed at zlib's default (6) where the IETF draft
+ * RECOMMENDS the highest; bench/status-list.bench.ts measures what that costs in bytes.
+ */
+import { AppError } from '../errors/index.ts';
+
+/** 'deflate' is the ZLIB format (RFC 1950) in the Compression Streams standard, not raw DEFLATE. */
+export type ListCompression = 'deflate' | 'gzip';
+
+/**
+ * The largest compressed input that can inflate to `maxBytes`: stored (uncompressed) blocks
+ * are the worst case, a few bytes per 64 KiB block plus header and trailer; this is generous.
+ */
+export function maxCompressedLength(maxBytes: number): number {
+  return maxBytes + (maxBytes >>> 10) + 64;
+}
+
+export async function compress(bytes: Uint8Array<ArrayBuffer>, format: ListCompression): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new CompressionStream(format);
+  feed(stream.writable, bytes);
+  const output = await collect(stream.readable.getReader(), Number.POSITIVE_INFINITY);
+  if (!output) throw new TypeError('unreachable: compression has no output cap');
+  return output;
+}
+
+/**
+ * Inflates untrusted input, stopping as soon as the output passes `maxBytes`: the stream only
+ * inflates as fast as it is read, so a bomb costs at most `maxBytes` of memory and work. Every
+ * failure (bad header, bad checksum, truncation, too large) is an `invalid_status_list` AppError.
+ */
+export async function decompressBounded(
+  input: Uint8Array<ArrayBuffer>,
+  format: ListCompression,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new DecompressionStream(format);
+  feed(stream.writable, input);
+  let output: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    output = await collect(stream.readable.getReader(), maxBytes);
+  } catch (e) {
+    throw new AppError('invalid_status_list', `not valid ${format} data`, { cause: e });
+  }
+  if (!output) throw new AppError('invalid_status_list', `inflates to more than ${maxBytes} bytes`);
+  if (!endsWithTrailer(input, output, format)) throw new AppError('invalid_status_list', `trailing bytes after the ${format} stream`);
+  return output;
+}
+
+/** Writes and closes without awaiting: the reader drives the stream, and reports its errors. */
+function feed(writable: WritableStream<BufferSource>, bytes: Uint8Array<ArrayBuffer>): void {
+  const writer = writable.getWriter();
+  writer.write(bytes).catch(ignore);
+  writer.close().catch(ignore);
+}
+
+/** Everything the stream outputs, or undefined (and the stream cancelled) once it passes `maxBytes`. */
+async function collect(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      reader.cancel().catch(ignore);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * workerd refuses bytes after the end of the compressed stream; Node 20 ignores them after a
+ * ZLIB stream and reads them as a further member after a GZIP one. So that both runtimes
+ * answer alike, the input must end with the trailer of what it inflated to: the Adler-32 of
+ * the data (RFC 1950 §2.2) or its length modulo 2^32 (RFC 1952 §2.3.1, ISIZE). Bytes crafted
+ * to end with that same trailer still pass on Node, but decode to nothing a conforming decoder
+ * would not read there (ZLIB: the first stream; GZIP: every member, each one checksummed).
+ */
+function endsWithTrailer(input: Uint8Array, output: Uint8Array, format: ListCompression): boolean {
+  if (input.length < 4) return false;
+  const view = new DataView(input.buffer, input.byteOffset + input.length - 4, 4);
+  return format === 'deflate' ? view.getUint32(0, false) === adler32(output) : view.getUint32(0, true) === output.length >>> 0;
+}
+
+function adler32(bytes: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  // Reduced every 5552 bytes (zlib's NMAX), so the sums stay small integers, V8's fast path.
+  for (let start = 0; start < bytes.length; start += 5552) {
+    const end = Math.min(start + 5552, bytes.length);
+    for (let i = start; i < end; i++) {
+      a += bytes[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+function ignore(): void {}
