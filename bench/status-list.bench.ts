@@ -6,22 +6,12 @@
  * The reference library's figure for a 1,000,000-entry re-publication is 200 ms.
  */
 import { deflateSync, gzipSync } from 'node:zlib';
+import { prng } from '../test/support/prng.ts';
 import { StatusList } from '../src/status/bitstring.ts';
 import { decodeBitstringStatusList, decodeTokenStatusList, encodeBitstringStatusList, encodeTokenStatusList } from '../src/status/codec.ts';
 import { opsPerSecond } from './measure.ts';
 
 const ENTRIES = 1_000_000;
-
-/** mulberry32: a seeded PRNG, so every run measures the same lists. */
-function prng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** About 1% of the entries set to a random non-zero status. */
 function listWithOnePercentSet(bits: 1 | 2, seed: number): StatusList {

@@ -26,16 +26,7 @@ export function readVector<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(file, VECTORS), 'utf8')) as T;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing random case is the same on every run. */
-export function prng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../support/prng.ts';
 
 export function listOf(size: number, bits: StatusBits, statuses: Record<string, number> | Iterable<[number, number]>): StatusList {
   const list = new StatusList(size, bits);
