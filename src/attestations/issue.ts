@@ -53,38 +53,19 @@ function validity(request: IssueRequest, now: Date, maxDays: number): { from: Da
   return { from, until };
 }
 
-function content(stored: StoredAssessment, v: { from: Date; until: Date }, now: Date, holder: Holder | undefined): AttestationContent {
-  const { assessment, verdict } = stored;
+/** Everything but the id: the formats of one issuance differ only in their credential id. */
+function baseContent(
+  stored: StoredAssessment,
+  v: { from: Date; until: Date },
+  now: Date,
+  holder: Holder | undefined,
+): Omit<AttestationContent, 'id'> {
   return {
-    id: `urn:uuid:${crypto.randomUUID()}`,
-    subject: {
-      organisation: assessment.subject.organisation,
-      product: assessment.subject.product,
-      ...(assessment.subject.productionUrl ? { productionUrl: assessment.subject.productionUrl } : {}),
-      ...(assessment.subject.id ? { id: assessment.subject.id } : {}),
-    },
-    profile: { ...verdict.profile },
+    subject: stored.assessment.subject,
+    profile: stored.verdict.profile,
     assessmentId: stored.id,
-    verdict: {
-      strictGatePassed: verdict.strictGatePassed,
-      stage: verdict.stage,
-      stagesReached: verdict.stagesReached,
-      blockers: verdict.blockers.map((b) => ({ control: b.control, status: b.status, stage: b.stage })),
-      exclusions: verdict.exclusions,
-      acceptance: verdict.acceptance,
-    },
-    results: assessment.results.map((r) => ({
-      control: r.control,
-      status: r.status,
-      ...(r.note ? { note: r.note } : {}),
-      evidence: (r.evidence ?? []).map((e) => ({
-        uri: e.uri,
-        digest: e.digestSRI,
-        mediaType: e.mediaType,
-        collectedAt: e.collectedAt,
-        collectedBy: e.collectedBy,
-      })),
-    })),
+    verdict: stored.verdict,
+    results: stored.assessment.results,
     validFrom: v.from,
     validUntil: v.until,
     issuedAt: now,
@@ -116,9 +97,10 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
     : await underPointer('/assessment', () => recordAssessment(tx, deps, tenantId, request.assessment));
   const signer = await activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
 
+  const base = baseContent(stored, v, deps.now, holder);
   const credentials = [];
   for (const format of request.formats) {
-    const c = content(stored, v, deps.now, holder);
+    const c: AttestationContent = { ...base, id: `urn:uuid:${crypto.randomUUID()}` };
     const credential = await sign(format, c, signer, deps.origin);
     await insertCredential(tx, {
       id: c.id.slice('urn:uuid:'.length),

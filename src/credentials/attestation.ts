@@ -1,43 +1,18 @@
+import type { Assessment, ControlResult, Evidence } from '../readiness/assessment.ts';
+import type { Verdict } from '../readiness/verdict.ts';
+
 /**
- * What a readiness attestation says, independent of how it is secured. Each credential format
- * renders this one model, so the three formats of one issuance can never disagree.
+ * What a readiness attestation says, independent of how it is secured: the assessment and
+ * verdict exactly as the readiness module holds them, plus what issuance adds. Each credential
+ * format renders this one model, so the formats of one issuance can never disagree.
  */
-export interface EvidenceItem {
-  readonly uri: string;
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly collectedAt: string;
-  readonly collectedBy: string;
-}
-
-export interface ControlResult {
-  readonly control: string;
-  readonly status: 'pass' | 'fail' | 'blocked' | 'partial' | 'not_applicable';
-  readonly note?: string;
-  readonly evidence: readonly EvidenceItem[];
-}
-
-export interface AttestationVerdict {
-  readonly strictGatePassed: boolean;
-  readonly stage: string | null;
-  readonly stagesReached: readonly string[];
-  readonly blockers: readonly { control: string; status: string; stage: string }[];
-  readonly exclusions: readonly { control: string; reason: string }[];
-  readonly acceptance: string | null;
-}
-
 export interface AttestationContent {
   /** `urn:uuid:...`: the credential id, also the `jti`. */
   readonly id: string;
-  readonly subject: {
-    readonly id?: string;
-    readonly organisation: string;
-    readonly product: string;
-    readonly productionUrl?: string;
-  };
-  readonly profile: { readonly id: string; readonly version: string; readonly digest: string };
+  readonly subject: Assessment['subject'];
+  readonly profile: Verdict['profile'];
   readonly assessmentId: string;
-  readonly verdict: AttestationVerdict;
+  readonly verdict: Pick<Verdict, 'strictGatePassed' | 'stage' | 'stagesReached' | 'blockers' | 'exclusions' | 'acceptance'>;
   readonly results: readonly ControlResult[];
   readonly validFrom: Date;
   readonly validUntil: Date;
@@ -64,18 +39,19 @@ export function verdictClaims(c: AttestationContent) {
     strict_gate_passed: c.verdict.strictGatePassed,
     stage: c.verdict.stage,
     stages_reached: [...c.verdict.stagesReached],
+    // The profile's explanation of each blocker stays in the profile; the credential names the control.
     blockers: c.verdict.blockers.map((b) => ({ control: b.control, status: b.status, stage: b.stage })),
     exclusions: c.verdict.exclusions.map((e) => ({ control: e.control, reason: e.reason })),
     acceptance: c.verdict.acceptance,
   };
 }
 
-export function evidenceClaims(e: EvidenceItem) {
-  return { uri: e.uri, digest: e.digest, media_type: e.mediaType, collected_at: e.collectedAt, collected_by: e.collectedBy };
+export function evidenceClaims(e: Evidence) {
+  return { uri: e.uri, digest: e.digestSRI, media_type: e.mediaType, collected_at: e.collectedAt, collected_by: e.collectedBy };
 }
 
 export function resultClaims(r: ControlResult) {
-  return { status: r.status, ...(r.note ? { note: r.note } : {}), evidence: r.evidence.map(evidenceClaims) };
+  return { status: r.status, ...(r.note ? { note: r.note } : {}), evidence: (r.evidence ?? []).map(evidenceClaims) };
 }
 
 /** Every control's result, keyed by control id: each one is what an SD-JWT VC discloses on its own. */

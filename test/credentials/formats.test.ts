@@ -29,14 +29,14 @@ const content = (): AttestationContent => ({
       evidence: [
         {
           uri: 'https://evidence.acme.example/ssrf.json',
-          digest: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+          digestSRI: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
           mediaType: 'application/json',
           collectedAt: '2026-01-01T00:00:00Z',
           collectedBy: 'ci',
         },
         {
           uri: 'https://evidence.acme.example/ssrf2.json',
-          digest: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+          digestSRI: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
           mediaType: 'application/json',
           collectedAt: '2026-01-01T00:00:00Z',
           collectedBy: 'ci',

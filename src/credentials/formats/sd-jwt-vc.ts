@@ -55,7 +55,7 @@ export async function signSdJwtVc(c: AttestationContent, signer: IssuerSigner, o
     results: {
       _sd: c.results.map((r) => r.control),
       ...Object.fromEntries(
-        c.results.filter((r) => r.evidence.length > 0).map((r) => [r.control, { evidence: { _sd: r.evidence.map((_, i) => i) } }]),
+        c.results.flatMap((r) => (r.evidence?.length ? [[r.control, { evidence: { _sd: r.evidence.map((_, i) => i) } }]] : [])),
       ),
     },
   } as unknown as DisclosureFrame<typeof payload>;
