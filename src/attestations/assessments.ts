@@ -1,6 +1,6 @@
 import type { Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
-import { evaluateAssessment, parseAssessment, type Assessment, type Verdict } from '../readiness/index.ts';
+import { evaluateParsed, parseAssessment, type Assessment, type Verdict } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { requireProfile } from './profiles.ts';
 
@@ -43,7 +43,7 @@ export async function recordAssessment(
 ): Promise<StoredAssessment> {
   const assessment = parseAssessment(input);
   const profile = await requireProfile(tx, tenantId, assessment.profile.id, assessment.profile.version);
-  const verdict = evaluateAssessment(profile.pinned, assessment);
+  const verdict = evaluateParsed(profile.pinned, assessment);
   const id = crypto.randomUUID();
   await tx.query(
     `insert into assessments (id, tenant_id, profile_id, profile_version, profile_digest, subject, body, verdict, created_at, created_by)

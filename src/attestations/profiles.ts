@@ -1,6 +1,14 @@
 import { recordEvent, type Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
-import { builtinProfiles, findBuiltinProfile, pinProfile, profileSchema, type PinnedProfile, type Profile } from '../readiness/index.ts';
+import {
+  builtinProfiles,
+  findBuiltinProfile,
+  pinProfile,
+  profileNotFound,
+  profileSchema,
+  type PinnedProfile,
+  type Profile,
+} from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 
@@ -44,11 +52,7 @@ export async function findProfile(
 
 export async function requireProfile(tx: Queryable, tenantId: string, id: string, version: string): Promise<ProfileEntry> {
   const entry = await findProfile(tx, tenantId, id, version);
-  if (!entry) {
-    throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`, {
-      fields: [{ pointer: '/profile/version', detail: `no readiness profile ${id}@${version}` }],
-    });
-  }
+  if (!entry) throw profileNotFound(id, version);
   return entry;
 }
 

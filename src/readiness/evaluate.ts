@@ -21,9 +21,13 @@ import type { Blocker, StatusCounts, Verdict, VerdictExclusion } from './verdict
  *   exclusion waives a control for their launch but proves nothing, so it does not count here.
  */
 export function evaluateAssessment(pinned: PinnedProfile, submitted: Assessment): Verdict {
-  const { profile, digest } = pinned;
   // Re-parsed so a caller holding a hand-built object gets the same refusals as one holding JSON.
-  const assessment = parseAssessment(submitted);
+  return evaluateParsed(pinned, parseAssessment(submitted));
+}
+
+/** The same verdict for an assessment that parseAssessment has already accepted (not parsed twice). */
+export function evaluateParsed(pinned: PinnedProfile, assessment: Assessment): Verdict {
+  const { profile, digest } = pinned;
   const problems = findRefusals(profile, assessment);
   if (problems.length > 0) {
     const shown = problems.slice(0, 10).map((p) => `${p.pointer}: ${p.detail}`);
