@@ -5,6 +5,7 @@ import { DEFAULT_KEY_POLICY, keyPolicySchema, type KeyPolicy } from '../keys/pol
 import { initialiseKeys } from '../keys/rotation.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
+import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
 
 export interface Tenant {
   readonly id: string;
@@ -38,6 +39,25 @@ export async function requireTenant(db: Database, id: string): Promise<Tenant> {
   const tenant = await findTenant(db, id);
   if (!tenant) throw new AppError('tenant_not_found', `tenant ${id} does not exist`);
   return tenant;
+}
+
+/**
+ * Runs `fn` in a transaction scoped to `tenantId`, if that tenant exists; otherwise answers
+ * tenant_not_found. One place decides "unknown tenant" for every public per-tenant route.
+ */
+export async function inExistingTenant<T>(
+  db: Database,
+  tenantId: string,
+  fn: (tx: Queryable) => Promise<T>,
+  options: { allowPlatform?: boolean } = {},
+): Promise<T> {
+  if (TENANT_ID_PATTERN.test(tenantId) || (options.allowPlatform && tenantId === PLATFORM_TENANT_ID)) {
+    const found = await withTenant(db, tenantId, async (tx) =>
+      (await tx.query('select 1 from tenants where id = $1', [tenantId])).length === 1 ? { value: await fn(tx) } : undefined,
+    );
+    if (found) return found.value;
+  }
+  throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
 }
 
 export async function listTenants(db: Database): Promise<Tenant[]> {

@@ -299,6 +299,9 @@ describe('published profiles and type metadata', () => {
     expect(row!.used_at).not.toBeNull();
     expect((await h.request('GET', '/t/acme/profiles/acme-launch/1.0.0')).status).toBe(200);
     expect((await h.request('GET', '/profiles/acme-launch/1.0.0')).status).toBe(404);
+    // An unknown tenant is named as such on every public per-tenant route, profiles included.
+    await expectProblem(await h.request('GET', '/t/nobody/profiles/acme-launch/1.0.0'), 404, 'tenant_not_found');
+    await expectProblem(await h.request('GET', '/t/nobody/profiles'), 404, 'tenant_not_found');
   });
 
   it('serves the type metadata at the vct and at its well-known form, with the integrity every SD-JWT VC carries', async () => {

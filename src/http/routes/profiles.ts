@@ -4,7 +4,8 @@ import { addTenantProfile, findProfile, listProfiles, type ProfileEntry } from '
 import { AppError } from '../../errors/index.ts';
 import { profileSchema } from '../../readiness/profile.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
-import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { inExistingTenant } from '../../tenants/tenants.ts';
+import type { Queryable } from '../../store/port.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { publicJson } from '../public-json.ts';
@@ -42,20 +43,11 @@ const full = (e: ProfileEntry) => ({
 
 export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
   const origin = deps.config.publicUrl.origin;
-  const tenantOf = (c: Context<AppEnv>) => {
-    const t = c.req.param('tenant');
-    if (t === undefined) return undefined;
-    if (!TENANT_ID_PATTERN.test(t)) throw new AppError('tenant_not_found', `tenant ${t} does not exist`);
-    return t;
+  // The platform index reads built-ins only; a tenant's reads its own too, once it is known to exist.
+  const inScope = <T>(c: Context<AppEnv>, fn: (tx: Queryable, tenant: string | undefined) => Promise<T>) => {
+    const tenant = c.req.param('tenant');
+    return tenant === undefined ? fn(c.env.db, undefined) : inExistingTenant(c.env.db, tenant, (tx) => fn(tx, tenant));
   };
-  const entries = (c: Context<AppEnv>, tenant: string | undefined) =>
-    tenant
-      ? withTenant(c.env.db, tenant, async (tx) => {
-          if ((await tx.query('select 1 from tenants where id = $1', [tenant])).length === 0)
-            throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
-          return listProfiles(tx, tenant);
-        })
-      : listProfiles(c.env.db, undefined);
 
   for (const [path, base] of [
     ['/profiles', () => `${origin}/profiles`],
@@ -75,8 +67,8 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: 
         },
       }),
       async (c) => {
-        const tenant = tenantOf(c);
-        const list = await entries(c, tenant);
+        const tenant = c.req.param('tenant');
+        const list = await inScope(c, (tx, t) => listProfiles(tx, t));
         return publicJson(c, { profiles: list.map((e) => summary(e, base(tenant ?? ''))) }, deps.config.publicCacheSeconds) as never;
       },
     );
@@ -94,11 +86,8 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: 
         },
       }),
       async (c) => {
-        const tenant = tenantOf(c);
         const { id, version } = c.req.valid('param');
-        const entry = tenant
-          ? await withTenant(c.env.db, tenant, (tx) => findProfile(tx, tenant, id, version))
-          : await findProfile(c.env.db, undefined, id, version);
+        const entry = await inScope(c, (tx, tenant) => findProfile(tx, tenant, id, version));
         if (!entry) throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`);
         const res = await publicJson(c, full(entry), IMMUTABLE_SECONDS);
         res.headers.set('cache-control', `public, max-age=${IMMUTABLE_SECONDS}, immutable`);

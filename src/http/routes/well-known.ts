@@ -5,8 +5,8 @@ import { issuerIdentity, type IssuerIdentity } from '../../did/issuer-identity.t
 import { AppError } from '../../errors/index.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { publishedKeys, type KeyRecord } from '../../keys/lifecycle.ts';
-import { withTenant } from '../../store/tenant-scope.ts';
-import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { inExistingTenant } from '../../tenants/tenants.ts';
+import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { publicJson } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
@@ -42,14 +42,7 @@ const DOCUMENTS: { name: string; summary: string; platformPath: string; tenantPa
 
 export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   async function serve(c: Context<AppEnv>, tenantId: string, build: Builder) {
-    const exists = TENANT_ID_PATTERN.test(tenantId) || tenantId === PLATFORM_TENANT_ID;
-    const keys = exists
-      ? await withTenant(c.env.db, tenantId, async (tx) => {
-          const found = await tx.query('select 1 from tenants where id = $1', [tenantId]);
-          return found.length === 1 ? listKeys(tx, tenantId) : undefined;
-        })
-      : undefined;
-    if (!keys) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+    const keys = await inExistingTenant(c.env.db, tenantId, (tx) => listKeys(tx, tenantId), { allowPlatform: true });
     const identity = issuerIdentity(deps.config.publicUrl, tenantId);
     return publicJson(c, build(identity, publishedKeys(keys, deps.clock())), deps.config.publicCacheSeconds);
   }
