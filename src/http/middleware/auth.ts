@@ -31,15 +31,19 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
     if (!m) throw new AppError('unauthenticated', 'no bearer credential');
     const token = m[1]!;
     const tenantId = options.tenantParam ? (c.req.param('tenant') ?? '') : undefined;
-    // One transaction answers both lookups; what they reveal is still decided in the order below.
-    const { keyPrincipal, tenantExists } = await acrossTenants(c.env.db, async (tx) => ({
-      keyPrincipal: looksLikeApiKey(token) ? await apiKeyPrincipal(tx, token) : undefined,
-      tenantExists:
-        tenantId !== undefined &&
-        TENANT_ID_PATTERN.test(tenantId) &&
-        (await tx.query('select 1 from tenants where id = $1', [tenantId])).length === 1,
-    }));
-    const principal = looksLikeApiKey(token) ? keyPrincipal : await oidc?.(token);
+    const isApiKey = looksLikeApiKey(token);
+    const checkTenant = tenantId !== undefined && TENANT_ID_PATTERN.test(tenantId);
+    // One transaction answers both lookups (none when neither is needed); what they reveal is
+    // still decided in the order below.
+    const looked =
+      isApiKey || checkTenant
+        ? await acrossTenants(c.env.db, async (tx) => ({
+            keyPrincipal: isApiKey ? await apiKeyPrincipal(tx, token) : undefined,
+            tenantExists: checkTenant && (await tx.query('select 1 from tenants where id = $1', [tenantId])).length === 1,
+          }))
+        : { keyPrincipal: undefined, tenantExists: false };
+    const { tenantExists } = looked;
+    const principal = isApiKey ? looked.keyPrincipal : await oidc?.(token);
     if (!principal) throw new AppError('unauthenticated', 'credential not accepted');
     c.set('principal', principal);
 
