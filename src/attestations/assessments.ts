@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
+import { isUuid } from '../util/uuid.ts';
 import { evaluateParsed, parseAssessment, type Assessment, type Verdict } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { requireProfile } from './profiles.ts';
@@ -65,7 +66,7 @@ export async function recordAssessment(
 }
 
 export async function requireAssessment(tx: Queryable, tenantId: string, id: string): Promise<StoredAssessment> {
-  const rows = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+  const rows = isUuid(id)
     ? await tx.query<Row>('select id, tenant_id, body, verdict, created_at, created_by from assessments where tenant_id = $1 and id = $2', [
         tenantId,
         id,

@@ -100,10 +100,11 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
   const base = baseContent(stored, v, deps.now, holder);
   const credentials = [];
   for (const format of request.formats) {
-    const c: AttestationContent = { ...base, id: `urn:uuid:${crypto.randomUUID()}` };
+    const id = crypto.randomUUID();
+    const c: AttestationContent = { ...base, id: `urn:uuid:${id}` };
     const credential = await sign(format, c, signer, deps.origin);
     await insertCredential(tx, {
-      id: c.id.slice('urn:uuid:'.length),
+      id,
       tenantId,
       assessmentId: stored.id,
       format,

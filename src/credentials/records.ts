@@ -1,6 +1,7 @@
 import { AppError } from '../errors/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
+import { isUuid } from '../util/uuid.ts';
 
 export const CREDENTIAL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
 export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
@@ -84,6 +85,7 @@ export async function insertCredential(tx: Queryable, r: CredentialRecord): Prom
 }
 
 export async function findCredential(tx: Queryable, tenantId: string, id: string): Promise<CredentialRecord | undefined> {
+  if (!isUuid(id)) return undefined;
   const rows = await tx.query<Row>(`select ${COLUMNS} from credentials where tenant_id = $1 and id = $2`, [tenantId, id]);
   return rows[0] && toRecord(rows[0]);
 }
@@ -107,7 +109,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
     const [at, id] = new TextDecoder().decode(base64urlDecode(cursor)).split('|');
     const date = new Date(at ?? '');
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) throw new TypeError('bad cursor');
+    if (Number.isNaN(date.getTime()) || !isUuid(id ?? '')) throw new TypeError('bad cursor');
     return { at: date, id: id! };
   } catch {
     throw new AppError('invalid_request', 'cursor is not one this service issued', {

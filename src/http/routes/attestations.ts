@@ -184,10 +184,7 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
     }),
     async (c) => {
       const { tenant, credential: id } = c.req.valid('param');
-      const uuid = id.replace(/^urn:uuid:/, '');
-      const record = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)
-        ? await withTenant(c.env.db, tenant, (tx) => findCredential(tx, tenant, uuid))
-        : undefined;
+      const record = await withTenant(c.env.db, tenant, (tx) => findCredential(tx, tenant, id.replace(/^urn:uuid:/, '')));
       if (!record) throw new AppError('credential_not_found', `tenant ${tenant} has no credential ${id}`);
       return c.json(view(record), 200);
     },
