@@ -17,6 +17,8 @@ import { recordAssessment, requireAssessment, type StoredAssessment } from './as
 import { resolveHolder, type Holder } from './holder.ts';
 import type { IssueRequest } from './issue-request.ts';
 import { markProfileUsed } from './profiles.ts';
+import { allocateSlot } from '../status/allocate.ts';
+import { statusListUrls } from '../status/urls.ts';
 
 export interface IssueDeps {
   readonly db: Database;
@@ -101,7 +103,9 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
   const credentials = [];
   for (const format of request.formats) {
     const id = crypto.randomUUID();
-    const c: AttestationContent = { ...base, id: `urn:uuid:${id}` };
+    const slot = await allocateSlot(tx, tenantId, deps.now);
+    const status = { index: slot.index, urls: statusListUrls(deps.origin, tenantId, slot.listId) };
+    const c: AttestationContent = { ...base, id: `urn:uuid:${id}`, status };
     const credential = await sign(format, c, signer, deps.origin);
     await insertCredential(tx, {
       id,
@@ -119,6 +123,8 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
       holder: holder ? { ...holder } : null,
       credential,
       issuedBy: deps.actor,
+      statusListId: slot.listId,
+      statusIndex: slot.index,
     });
     credentials.push({ id: c.id, format, media_type: MEDIA_TYPES[format], credential });
   }

@@ -1,5 +1,6 @@
 import type { Assessment, ControlResult, Evidence } from '../readiness/assessment.ts';
 import type { Verdict } from '../readiness/verdict.ts';
+import type { StatusReference } from '../status/urls.ts';
 
 /**
  * What a readiness attestation says, independent of how it is secured: the assessment and
@@ -21,6 +22,8 @@ export interface AttestationContent {
   readonly holderJwk?: Record<string, unknown>;
   /** Holder DID, when the holder was named by DID rather than by key. */
   readonly holderDid?: string;
+  /** The credential's status-list slot; every credential issued since status lists exist has one. */
+  readonly status?: StatusReference;
 }
 
 export const ATTESTATION_TYPE = 'LaunchReadinessAttestation';

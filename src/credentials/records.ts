@@ -23,6 +23,9 @@ export interface CredentialRecord {
   readonly holder: Record<string, unknown> | null;
   readonly credential: string;
   readonly issuedBy: string;
+  /** The status-list slot (absent only for credentials issued before status lists). */
+  readonly statusListId: string | null;
+  readonly statusIndex: number | null;
 }
 
 interface Row {
@@ -41,10 +44,12 @@ interface Row {
   holder: Record<string, unknown> | null;
   credential: string;
   issued_by: string;
+  status_list_id: string | null;
+  status_index: number | null;
 }
 
 const COLUMNS = `id, tenant_id, assessment_id, format, kid, profile_id, profile_version, subject_name, subject_id,
-  issued_at, valid_from, valid_until, holder, credential, issued_by`;
+  issued_at, valid_from, valid_until, holder, credential, issued_by, status_list_id, status_index`;
 
 const toRecord = (r: Row): CredentialRecord => ({
   id: r.id,
@@ -62,26 +67,33 @@ const toRecord = (r: Row): CredentialRecord => ({
   holder: r.holder,
   credential: r.credential,
   issuedBy: r.issued_by,
+  statusListId: r.status_list_id,
+  statusIndex: r.status_index,
 });
 
 export async function insertCredential(tx: Queryable, r: CredentialRecord): Promise<void> {
-  await tx.query(`insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
-    r.id,
-    r.tenantId,
-    r.assessmentId,
-    r.format,
-    r.kid,
-    r.profileId,
-    r.profileVersion,
-    r.subjectName,
-    r.subjectId,
-    r.issuedAt,
-    r.validFrom,
-    r.validUntil,
-    r.holder,
-    r.credential,
-    r.issuedBy,
-  ]);
+  await tx.query(
+    `insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+    [
+      r.id,
+      r.tenantId,
+      r.assessmentId,
+      r.format,
+      r.kid,
+      r.profileId,
+      r.profileVersion,
+      r.subjectName,
+      r.subjectId,
+      r.issuedAt,
+      r.validFrom,
+      r.validUntil,
+      r.holder,
+      r.credential,
+      r.issuedBy,
+      r.statusListId,
+      r.statusIndex,
+    ],
+  );
 }
 
 export async function findCredential(tx: Queryable, tenantId: string, id: string): Promise<CredentialRecord | undefined> {

@@ -16,6 +16,7 @@ import { registerProfiles } from './routes/profiles.ts';
 import { registerPublishedTypes } from './routes/published-types.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
+import { registerStatus } from './routes/status.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerWellKnown } from './routes/well-known.ts';
 
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerApiKeys(app, deps, oidc);
   registerProfiles(app, deps, oidc);
   registerAttestations(app, deps, oidc);
+  registerStatus(app, deps, oidc);
   registerPublishedTypes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -20,6 +20,10 @@ export interface AppDeps {
  * Workers a connection cannot outlive the request that opened it.
  */
 export interface AppEnv {
-  Bindings: { db: Database };
+  Bindings: {
+    db: Database;
+    /** Receives work that continues after the response (see afterResponse); the entry keeps it alive. */
+    defer?: (work: Promise<unknown>) => void;
+  };
   Variables: { requestId: string; principal?: Principal; tenantId?: string };
 }

@@ -6,6 +6,7 @@ import { generateSigningKey, sealPrivateJwk, type KeyEncryptionKey } from './key
 import { keyState, type KeyRecord } from './lifecycle.ts';
 import { activateKey, findKey, insertKey, listKeys, markRevoked, retireKey } from './key-store.ts';
 import { DAY_MS, keyPolicySchema, type KeyPolicy } from './policy.ts';
+import { revokeAll, type StatusChangeOutcome } from '../status/changes.ts';
 
 export interface RotationContext {
   readonly db: Database;
@@ -105,12 +106,20 @@ export function initialiseKeys(tx: Queryable, ctx: RotationContext, tenantId: st
   return rotateLocked(tx, ctx, tenantId, false);
 }
 
+export interface RevokedKey {
+  readonly key: KeyRecord;
+  /** The credentials the key signed, revoked with it; their lists need re-signing. */
+  readonly credentials: StatusChangeOutcome;
+}
+
 /**
  * Marks a key compromised: it leaves the JWKS and DID document at once and everything it
- * signed stops verifying. If it was signing, the waiting key takes over in the same
- * transaction so issuance never stops; if it was waiting, a new one replaces it.
+ * signed stops verifying. Every credential it signed is revoked in the same transaction, so a
+ * verifier holding an old copy of the DID document (an offline auditor) still learns of it.
+ * If it was signing, the waiting key takes over so issuance never stops; if it was waiting,
+ * a new one replaces it.
  */
-export function revokeKey(ctx: RotationContext, tenantId: string, kid: string, reason: string): Promise<KeyRecord> {
+export function revokeKey(ctx: RotationContext, tenantId: string, kid: string, reason: string): Promise<RevokedKey> {
   return withTenant(ctx.db, tenantId, async (tx) => {
     await lockTenantPolicy(tx, tenantId);
     const key = await findKey(tx, tenantId, kid);
@@ -119,8 +128,9 @@ export function revokeKey(ctx: RotationContext, tenantId: string, kid: string, r
     if (state === 'revoked') throw new AppError('key_state_conflict', `key ${kid} is already revoked`);
     await markRevoked(tx, tenantId, kid, ctx.now, reason);
     await recordEvent(tx, { tenantId, at: ctx.now, actor: ctx.actor, action: 'key.revoked', target: kid, detail: { reason, state } });
+    const credentials = await revokeAll(tx, ctx, tenantId, { kid }, `signing key revoked: ${reason}`.slice(0, 500));
     if (state === 'active' || state === 'next') await rotateLocked(tx, ctx, tenantId, false);
-    return (await findKey(tx, tenantId, kid))!;
+    return { key: (await findKey(tx, tenantId, kid))!, credentials };
   });
 }
 

@@ -145,6 +145,10 @@ export function validBody(op: Operation, unique: string): unknown {
     'POST /v1/t/{tenant}/assessments': readinessAssessment(),
     'POST /v1/t/{tenant}/attestations': { assessment: readinessAssessment(), formats: ['vc+jwt'] },
     'POST /v1/t/{tenant}/profiles': tenantProfile(`p-${unique}`.toLowerCase(), '1.0.0'),
+    // Revoked, because a key revocation earlier in a sweep may already have revoked the credential:
+    // asking again is then a no-op that still succeeds, whatever order the routes run in.
+    'PATCH /v1/t/{tenant}/credentials/{credential}/status': { status: 'revoked', reason: `test ${unique}` },
+    'POST /v1/t/{tenant}/credentials/revoke': { subject: `nobody ${unique}`, reason: `test ${unique}` },
   };
   const key = `${op.method} ${op.path}`;
   if (!op.hasBody) {

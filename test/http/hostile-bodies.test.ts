@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../support/prng.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
-import { activeKid, documentedOperations, expectProblem, fillPath, tenantState, validBody, type Operation } from './helpers.ts';
+import {
+  activeKid,
+  documentedOperations,
+  expectProblem,
+  fillPath,
+  readinessAssessment,
+  tenantState,
+  validBody,
+  type Operation,
+} from './helpers.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -88,7 +97,13 @@ describe('hostile request bodies', () => {
     const key = (await (await h.request('POST', '/v1/t/a/api-keys', { token: h.adminToken, body: { roles: ['auditor'] } })).json()) as {
       id: string;
     };
-    params = { tenant: 'a', kid: await activeKid(t.db, 'a'), id: key.id };
+    const issued = (await (
+      await h.request('POST', '/v1/t/a/attestations', {
+        token: h.adminToken,
+        body: { assessment: readinessAssessment(), formats: ['vc+jwt'] },
+      })
+    ).json()) as { credentials: { id: string }[] };
+    params = { tenant: 'a', kid: await activeKid(t.db, 'a'), id: key.id, credential: issued.credentials[0]!.id };
     const doc = (await (await h.request('GET', '/openapi.json')).json()) as Parameters<typeof documentedOperations>[0];
     operations = documentedOperations(doc).filter((op) => op.hasBody && !op.path.includes('revoke'));
   });

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/port.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, type Harness } from '../support/harness.ts';
-import { activeKid, documentedOperations, expectProblem, fillPath, servedRoutes, validBody, type Operation } from './helpers.ts';
+import {
+  activeKid,
+  documentedOperations,
+  expectProblem,
+  fillPath,
+  readinessAssessment,
+  servedRoutes,
+  validBody,
+  type Operation,
+} from './helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -207,7 +216,13 @@ describe('house basics', () => {
       const created = (await (
         await h.request('POST', '/v1/t/a/api-keys', { token: h.adminToken, body: { roles: ['auditor'] } })
       ).json()) as { id: string };
-      return { tenant: 'a', kid: await activeKid(t.db, 'a'), id: created.id };
+      const issued = (await (
+        await h.request('POST', '/v1/t/a/attestations', {
+          token: h.adminToken,
+          body: { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
+        })
+      ).json()) as { credentials: { id: string }[] };
+      return { tenant: 'a', kid: await activeKid(t.db, 'a'), id: created.id, credential: issued.credentials[0]!.id };
     };
     const send = async (op: Operation, body: unknown) =>
       h.request(op.method, fillPath(op.path, await realParams()), { token: h.adminToken, body });

@@ -109,7 +109,7 @@ describe.each(engines())('key lifecycle on $engine', ({ open }) => {
     const next = before.find((k) => keyState(k, t1.clock()) === 'next')!;
     t1.clock.advanceDays(3);
 
-    const revoked = await revokeKey(t1.ctx(), t1.id, active.kid, 'private key leaked');
+    const { key: revoked } = await revokeKey(t1.ctx(), t1.id, active.kid, 'private key leaked');
     expect(revoked.revokedAt).toEqual(t1.clock());
     expect(revoked.revocationReason).toBe('private key leaked');
     const states = await t1.states();

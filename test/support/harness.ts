@@ -5,6 +5,7 @@ import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey
 import { createJsonLogger } from '../../src/log/logger.ts';
 import type { Database } from '../../src/store/port.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { BackgroundWork } from '../../src/util/background.ts';
 
 export const ORIGIN = 'https://issuer.test';
 
@@ -29,6 +30,10 @@ export interface Harness {
   readonly adminToken: string;
   readonly logLines: string[];
   readonly app: ReturnType<typeof createApp>;
+  /** What requests left running (status-list re-signing), as the Node entry tracks it. */
+  readonly background: BackgroundWork;
+  /** Bindings for calling `app.fetch` directly, as the Node entry passes them. */
+  readonly bindings: { db: Database; defer: (work: Promise<unknown>) => void };
   request(method: string, path: string, init?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
@@ -49,6 +54,8 @@ export async function harness(
   if (!outcome.adminToken) throw new TypeError('harness expects a database without API keys');
   const fetchImpl: FetchLike = options.fetch ?? (() => Promise.reject(new Error('no network in tests')));
   const app = createApp({ config, kek, clock, log, fetch: fetchImpl });
+  const background = new BackgroundWork();
+  const bindings = { db, defer: (work: Promise<unknown>) => background.track(work) };
   return {
     db,
     config,
@@ -57,6 +64,8 @@ export async function harness(
     adminToken: outcome.adminToken,
     logLines,
     app,
+    background,
+    bindings,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { ...init.headers };
       if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -65,7 +74,7 @@ export async function harness(
         body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
         headers['content-type'] ??= 'application/json';
       }
-      return Promise.resolve(app.fetch(new Request(`${ORIGIN}${path}`, { method, headers, body }), { db }));
+      return Promise.resolve(app.fetch(new Request(`${ORIGIN}${path}`, { method, headers, body }), bindings));
     },
   };
 }

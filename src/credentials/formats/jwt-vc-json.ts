@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { ATTESTATION_TYPE, credentialSubjectClaims, seconds, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { attestationUrls, tenantDid } from '../urls.ts';
+import { bitstringStatusEntries } from '../../status/urls.ts';
 
 /**
  * `jwt_vc_json` (OID4VCI's name for it): a VC Data Model 1.1 credential in the `vc` claim of a
@@ -15,6 +16,7 @@ export async function signJwtVcJson(c: AttestationContent, signer: IssuerSigner,
     type: ['VerifiableCredential', ATTESTATION_TYPE],
     credentialSubject: credentialSubjectClaims(c),
     credentialSchema: { id: urls.credentialSchema, type: 'JsonSchema' },
+    ...(c.status ? { credentialStatus: bitstringStatusEntries(c.status) } : {}),
   };
   const jwt = new SignJWT({ vc })
     .setProtectedHeader({ alg: signer.alg, kid: signer.didUrl, typ: 'JWT' })

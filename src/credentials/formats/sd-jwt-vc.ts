@@ -5,6 +5,7 @@ import { resultsClaims, seconds, subjectClaims, verdictClaims, type AttestationC
 import type { IssuerSigner } from '../signer.ts';
 import { issuerIdentity } from '../../did/issuer-identity.ts';
 import { attestationUrls } from '../urls.ts';
+import { tokenStatusClaim } from '../../status/urls.ts';
 
 export const SD_JWT_VC_TYP = 'dc+sd-jwt';
 
@@ -45,6 +46,7 @@ export async function signSdJwtVc(c: AttestationContent, signer: IssuerSigner, o
     exp: seconds(c.validUntil),
     ...(c.subject.id ? { sub: c.subject.id } : {}),
     ...(c.holderJwk ? { cnf: { jwk: c.holderJwk } } : {}),
+    ...(c.status ? { status: tokenStatusClaim(c.status) } : {}),
     subject: subjectClaims(c),
     profile: { ...c.profile },
     assessment: c.assessmentId,

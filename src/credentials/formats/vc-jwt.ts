@@ -2,6 +2,7 @@ import { CompactSign } from 'jose';
 import { ATTESTATION_TYPE, credentialSubjectClaims, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { attestationUrls, tenantDid } from '../urls.ts';
+import { bitstringStatusEntries } from '../../status/urls.ts';
 
 export const VC_JWT_MEDIA_TYPE = 'application/vc+jwt';
 
@@ -20,6 +21,7 @@ export function vcdm2Credential(c: AttestationContent, origin: URL, tenantId: st
     validUntil: c.validUntil.toISOString(),
     credentialSubject: { ...(c.subject.id ? { id: c.subject.id } : {}), ...credentialSubjectClaims(c) },
     credentialSchema: { id: urls.credentialSchema, type: 'JsonSchema' },
+    ...(c.status ? { credentialStatus: bitstringStatusEntries(c.status) } : {}),
   };
 }
 

@@ -3,6 +3,8 @@ import { issuerIdentity } from '../../did/issuer-identity.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState, type KeyRecord } from '../../keys/lifecycle.ts';
 import { revokeKey, rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotation.ts';
+import { publishList } from '../../status/publish.ts';
+import { afterResponse } from '../after-response.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { requireTenant } from '../../tenants/tenants.ts';
 import type { Context } from 'hono';
@@ -89,7 +91,10 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
         body: { required: true, content: { 'application/json': { schema: RevokeKeyBody } } },
       },
       responses: {
-        200: { description: 'Revoked', content: { 'application/json': { schema: SigningKeySchema } } },
+        200: {
+          description: 'Revoked, with the number of credentials it signed that were revoked with it',
+          content: { 'application/json': { schema: SigningKeySchema.extend({ credentials_revoked: z.number().int() }) } },
+        },
         400: problem('Invalid request'),
         409: problem('Already revoked'),
         ...denied,
@@ -98,8 +103,11 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
     async (c) => {
       const { tenant, kid } = c.req.valid('param');
       const context = ctx(c);
-      const key = await revokeKey(context, tenant, kid, c.req.valid('json').reason);
-      return c.json(view(key, context.now), 200);
+      const { key, credentials } = await revokeKey(context, tenant, kid, c.req.valid('json').reason);
+      const publishDeps = { db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: context.now };
+      for (const listId of credentials.lists)
+        afterResponse(c, deps.log, 'status list publication', () => publishList(publishDeps, tenant, listId));
+      return c.json({ ...view(key, context.now), credentials_revoked: credentials.changed.length }, 200);
     },
   );
 

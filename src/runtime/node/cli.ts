@@ -10,6 +10,7 @@ import { DEFAULT_KEY_POLICY, SIGNING_ALGORITHMS, type SigningAlgorithm } from '.
 import { revokeKey, rotateNow } from '../../keys/rotation.ts';
 import { createJsonLogger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
+import { publishList } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
@@ -142,8 +143,17 @@ async function main(argv: string[]): Promise<number> {
         out(await rotateNow(keyCtx, need(rest[0], 'tenant id')));
         return 0;
       case 'keys revoke': {
-        const key = await revokeKey(keyCtx, need(rest[0], 'tenant id'), need(rest[1], 'kid'), need(values.reason, '--reason'));
-        out({ kid: key.kid, revoked_at: key.revokedAt });
+        const { key, credentials } = await revokeKey(
+          keyCtx,
+          need(rest[0], 'tenant id'),
+          need(rest[1], 'kid'),
+          need(values.reason, '--reason'),
+        );
+        // Re-signed before the command returns: a revoked credential must read as revoked at once.
+        for (const listId of credentials.lists) {
+          await publishList({ db: service.db, kek: service.kek, origin: service.config.publicUrl, now }, key.tenantId, listId);
+        }
+        out({ kid: key.kid, revoked_at: key.revokedAt, credentials_revoked: credentials.changed.length });
         return 0;
       }
       case 'keys sweep':

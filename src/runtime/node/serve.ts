@@ -24,7 +24,11 @@ export async function runServer(config: Config): Promise<void> {
 
   await announceBootstrapToken(config, service.bootstrap.adminToken);
 
-  const server = serve({ fetch: (req) => service.app.fetch(req, { db: service.db }), port: config.port, hostname: config.bindAddress });
+  const server = serve({
+    fetch: (req) => service.app.fetch(req, { db: service.db, defer: (work) => service.background.track(work) }),
+    port: config.port,
+    hostname: config.bindAddress,
+  });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   log.info('listening', { url: config.publicUrl.origin, bind: `${config.bindAddress}:${config.port}`, database: service.db.engine });
   process.stdout.write(

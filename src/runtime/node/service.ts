@@ -3,6 +3,8 @@ import { createApp } from '../../http/app.ts';
 import type { KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { keysSealedUnderOtherKek } from '../../keys/kek-check.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
+import { republishStaleLists } from '../../status/sweep.ts';
+import { BackgroundWork } from '../../util/background.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
 import type { Database } from '../../store/port.ts';
@@ -18,7 +20,9 @@ export interface Service {
   readonly log: Logger;
   readonly app: ReturnType<typeof createApp>;
   readonly bootstrap: BootstrapOutcome;
-  /** Runs the key-rotation sweep once (the timer calls this). */
+  /** Work requests leave running (status-list re-signing); `close` waits for it. */
+  readonly background: BackgroundWork;
+  /** Runs the scheduled work once (the timer calls this): key rotation, then stale status lists. */
   sweep(): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,6 +47,7 @@ export async function openService(config: Config, options: { clock?: () => Date;
       });
     }
     const app = createApp({ config, kek, clock, log, fetch: (input, init) => fetch(input, init) });
+    const background = new BackgroundWork();
     return {
       config,
       db,
@@ -50,10 +55,16 @@ export async function openService(config: Config, options: { clock?: () => Date;
       log,
       app,
       bootstrap: outcome,
+      background,
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log });
+        // After rotation, so lists signed by a key that just retired are re-signed by its successor.
+        await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log });
       },
-      close: () => db.close(),
+      close: async () => {
+        await background.settled();
+        await db.close();
+      },
     };
   } catch (e) {
     await db.close();

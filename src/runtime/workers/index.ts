@@ -3,6 +3,7 @@ import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
 import { createApp } from '../../http/app.ts';
 import { importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
+import { republishStaleLists } from '../../status/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
@@ -20,6 +21,7 @@ interface Isolate {
   readonly app: ReturnType<typeof createApp>;
   readonly kek: KeyEncryptionKey;
   readonly log: Logger;
+  readonly origin: URL;
 }
 
 // Configuration is fixed for the life of an isolate, so a refusal is cached as well as success.
@@ -36,7 +38,7 @@ async function build(env: Env): Promise<Isolate> {
   const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
   const log = createJsonLogger(config.logLevel);
   const app = createApp({ config, kek, clock: () => new Date(), log, fetch: (input, init) => fetch(input, init) });
-  return { app, kek, log };
+  return { app, kek, log, origin: config.publicUrl };
 }
 
 function load(env: Env): Promise<Isolate> {
@@ -73,10 +75,13 @@ export default {
       return startFailureResponse();
     }
     const db = openDatabase(env);
+    // Work a request leaves running (re-signing a status list) uses this connection: it is
+    // closed only once that work is done, and waitUntil keeps the invocation alive until then.
+    const deferred: Promise<unknown>[] = [];
     try {
-      return await started.app.fetch(request, { db }, ctx);
+      return await started.app.fetch(request, { db, defer: (work) => deferred.push(work) }, ctx);
     } finally {
-      ctx.waitUntil(db.close());
+      ctx.waitUntil(Promise.allSettled(deferred).then(() => db.close()));
     }
   },
 
@@ -91,8 +96,10 @@ export default {
     const db = openDatabase(env);
     try {
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
+      const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
       if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
+      if (lists.failed > 0) throw new Error(`status list publication failed for ${lists.failed} list(s)`);
     } finally {
       await db.close();
     }

@@ -1,0 +1,219 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { VC_JWT_MEDIA_TYPE } from '../../credentials/formats/vc-jwt.ts';
+import { changeStatus, revokeAll, statusOf, type CredentialStatusView, type StatusChangeOutcome } from '../../status/changes.ts';
+import { STATUS_LIST_TOKEN_MEDIA_TYPE, STATUS_LIST_TTL_SECONDS } from '../../status/documents.ts';
+import { currentPublication, publishList, type Publication } from '../../status/publish.ts';
+import { statusListUrls } from '../../status/urls.ts';
+import { CREDENTIAL_STATUSES } from '../../status/values.ts';
+import { withTenant } from '../../store/tenant-scope.ts';
+import { afterResponse } from '../after-response.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { guard, type TokenVerifier } from '../middleware/auth.ts';
+import { publicJson } from '../public-json.ts';
+import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
+
+const denied = { 401: problem('No valid credential'), 403: problem('Not allowed'), 404: problem('Unknown tenant or credential') };
+
+const ListParams = TenantParam.extend({
+  list: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'list', in: 'path' }, example: 'lq3Vb8hKQ0mC2h0N5o7e6Q' }),
+});
+const CredentialParams = TenantParam.extend({
+  credential: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'credential', in: 'path' } }),
+});
+
+const Reason = z.string().trim().min(1).max(500);
+const StatusChangeBody = z
+  .object({ status: z.enum(CREDENTIAL_STATUSES), reason: Reason })
+  .strict()
+  .openapi('StatusChange');
+const BulkRevocationBody = z
+  .union([
+    z.object({ subject: z.string().min(1).max(500), reason: Reason }).strict(),
+    z.object({ kid: z.string().regex(/^[A-Za-z0-9_-]{43}$/), reason: Reason }).strict(),
+  ])
+  .openapi('BulkRevocation');
+
+const CredentialStatusSchema = z
+  .object({
+    credential: z.string(),
+    status: z.enum(CREDENTIAL_STATUSES),
+    changed: z.boolean().optional(),
+    status_list: z.object({ id: z.string(), index: z.number().int(), token: z.string(), revocation: z.string(), suspension: z.string() }),
+    history: z.array(
+      z.object({
+        from: z.enum(CREDENTIAL_STATUSES),
+        to: z.enum(CREDENTIAL_STATUSES),
+        reason: z.string(),
+        changed_at: z.string(),
+        changed_by: z.string(),
+      }),
+    ),
+  })
+  .openapi('CredentialStatus');
+
+const bareId = (credential: string) => credential.replace(/^urn:uuid:/, '');
+
+/** The three forms of one list, each served from the latest signed copy. */
+const FORMS = [
+  {
+    suffix: '',
+    summary: 'IETF Token Status List token (statuslist+jwt, 2 bits per credential)',
+    mediaType: STATUS_LIST_TOKEN_MEDIA_TYPE,
+    pick: (p: Publication) => p.token,
+  },
+  {
+    suffix: '/revocation',
+    summary: 'W3C Bitstring Status List credential, revocation (vc+jwt)',
+    mediaType: VC_JWT_MEDIA_TYPE,
+    pick: (p: Publication) => p.revocation,
+  },
+  {
+    suffix: '/suspension',
+    summary: 'W3C Bitstring Status List credential, suspension (vc+jwt)',
+    mediaType: VC_JWT_MEDIA_TYPE,
+    pick: (p: Publication) => p.suspension,
+  },
+] as const;
+
+export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
+  const publishDeps = (c: Context<AppEnv>) => ({ db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() });
+
+  /** Re-signs the lists a change touched once the response is on its way. */
+  function republish(c: Context<AppEnv>, tenant: string, outcome: StatusChangeOutcome) {
+    for (const listId of outcome.lists)
+      afterResponse(c, deps.log, 'status list publication', () => publishList(publishDeps(c), tenant, listId));
+  }
+
+  const view = (tenant: string, v: CredentialStatusView, changed?: boolean): z.infer<typeof CredentialStatusSchema> => ({
+    credential: `urn:uuid:${v.credentialId}`,
+    status: v.status,
+    ...(changed === undefined ? {} : { changed }),
+    status_list: { id: v.listId, index: v.index, ...statusListUrls(deps.config.publicUrl, tenant, v.listId) },
+    history: v.history.map((h) => ({
+      from: h.from,
+      to: h.to,
+      reason: h.reason,
+      changed_at: h.changedAt.toISOString(),
+      changed_by: h.changedBy,
+    })),
+  });
+
+  for (const form of FORMS) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/t/{tenant}/status/{list}${form.suffix}`,
+        tags: ['public'],
+        summary: form.summary,
+        request: { params: ListParams },
+        responses: {
+          200: { description: form.summary, content: { [form.mediaType]: { schema: z.string() } } },
+          304: { description: 'Not modified' },
+          404: problem('Unknown tenant or status list'),
+        },
+      }),
+      async (c) => {
+        const { tenant, list } = c.req.valid('param');
+        const now = deps.clock();
+        const publication = await currentPublication(publishDeps(c), tenant, list);
+        // Never cacheable past the copy's own expiry, and never longer than the ttl it announces.
+        const left = Math.floor((publication.expiresAt.getTime() - now.getTime()) / 1000);
+        const maxAge = Math.max(0, Math.min(STATUS_LIST_TTL_SECONDS, left));
+        return publicJson(c, form.pick(publication), maxAge, form.mediaType, { preserialised: true }) as never;
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/t/{tenant}/credentials/{credential}/status',
+      tags: ['status'],
+      summary: 'A credential’s status, where it is published, and every change to it',
+      security: bearerSecurity,
+      middleware: [guard(oidc, { roles: ['status', 'issuer', 'auditor'], tenantParam: true })] as const,
+      request: { params: CredentialParams },
+      responses: {
+        200: { description: 'Status', content: { 'application/json': { schema: CredentialStatusSchema } } },
+        409: problem('Issued without a status list entry'),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const { tenant, credential } = c.req.valid('param');
+      const v = await withTenant(c.env.db, tenant, (tx) => statusOf(tx, tenant, bareId(credential)));
+      return c.json(view(tenant, v), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/t/{tenant}/credentials/{credential}/status',
+      tags: ['status'],
+      summary: 'Revoke (final), suspend, or reinstate a suspended credential',
+      security: bearerSecurity,
+      middleware: [guard(oidc, { roles: ['status'], tenantParam: true })] as const,
+      request: { params: CredentialParams, body: { required: true, content: { 'application/json': { schema: StatusChangeBody } } } },
+      responses: {
+        200: {
+          description: 'The status now; `changed` is false when it already was',
+          content: { 'application/json': { schema: CredentialStatusSchema } },
+        },
+        400: problem('Invalid request'),
+        409: problem('Revoked (final), or issued without a status list entry'),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const { tenant, credential } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const id = bareId(credential);
+      const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
+      const { outcome, v } = await withTenant(c.env.db, tenant, async (tx) => {
+        const outcome = await changeStatus(tx, ctx, tenant, id, body.status, body.reason);
+        return { outcome, v: await statusOf(tx, tenant, id) };
+      });
+      republish(c, tenant, outcome);
+      c.header('cache-control', 'no-store');
+      return c.json(view(tenant, v, outcome.changed.length > 0), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/t/{tenant}/credentials/revoke',
+      tags: ['status'],
+      summary: 'Revoke every credential of a subject, or every credential a key signed',
+      security: bearerSecurity,
+      middleware: [guard(oidc, { roles: ['status'], tenantParam: true })] as const,
+      request: { params: TenantParam, body: { required: true, content: { 'application/json': { schema: BulkRevocationBody } } } },
+      responses: {
+        200: {
+          description: 'The credentials revoked by this request (those already revoked are left as they were)',
+          content: { 'application/json': { schema: z.object({ revoked: z.number().int(), credentials: z.array(z.string()) }) } },
+        },
+        400: problem('Invalid request'),
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const { tenant } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
+      const scope = 'kid' in body ? { kid: body.kid } : { subject: body.subject };
+      const outcome = await withTenant(c.env.db, tenant, (tx) => revokeAll(tx, ctx, tenant, scope, body.reason));
+      republish(c, tenant, outcome);
+      c.header('cache-control', 'no-store');
+      return c.json({ revoked: outcome.changed.length, credentials: outcome.changed.map((id) => `urn:uuid:${id}`) }, 200);
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import { AppError } from '../errors/index.ts';
+import type { Queryable } from '../store/port.ts';
+import { base64urlEncode } from '../util/base64url.ts';
+import { BITSTRING_STATUS_LIST_MIN_ENTRIES } from './codec.ts';
+
+/**
+ * Entries per list: the W3C floor (16 KiB of one-bit entries), so each Bitstring list hides a
+ * credential among at least 131,072 and the 2-bit token list stays a 32 KiB array.
+ */
+export const STATUS_LIST_SIZE = BITSTRING_STATUS_LIST_MIN_ENTRIES;
+
+export interface StatusListRow {
+  readonly id: string;
+  readonly seq: number;
+  readonly size: number;
+}
+
+/** 128 random bits: unguessable, and silent about how many lists came before. */
+const newListId = () => base64urlEncode(crypto.getRandomValues(new Uint8Array(16)));
+
+/** The tenant's open list (the oldest not yet full), opening the first one if there is none. */
+export async function openList(tx: Queryable, tenantId: string, now: Date): Promise<StatusListRow> {
+  const [open] = await tx.query<StatusListRow>(
+    'select id, seq, size from status_lists where tenant_id = $1 and full_at is null order by seq limit 1',
+    [tenantId],
+  );
+  if (open) return open;
+  const [last] = await tx.query<{ seq: number }>('select max(seq) as seq from status_lists where tenant_id = $1', [tenantId]);
+  return openNext(tx, tenantId, last?.seq ?? 0, now);
+}
+
+/**
+ * Closes list `seq` and returns list `seq + 1`. Every issuer that found `seq` full lands on the
+ * same next row: the first insert wins, the others wait for it to commit and then read it.
+ */
+export async function closeAndOpenNext(tx: Queryable, tenantId: string, full: StatusListRow, now: Date): Promise<StatusListRow> {
+  await tx.query('update status_lists set full_at = $3 where tenant_id = $1 and id = $2 and full_at is null', [tenantId, full.id, now]);
+  return openNext(tx, tenantId, full.seq, now);
+}
+
+async function openNext(tx: Queryable, tenantId: string, afterSeq: number, now: Date): Promise<StatusListRow> {
+  await tx.query(
+    `insert into status_lists (tenant_id, id, seq, size, created_at) values ($1, $2, $3, $4, $5)
+     on conflict (tenant_id, seq) do nothing`,
+    [tenantId, newListId(), afterSeq + 1, STATUS_LIST_SIZE, now],
+  );
+  const [row] = await tx.query<StatusListRow>('select id, seq, size from status_lists where tenant_id = $1 and seq = $2', [
+    tenantId,
+    afterSeq + 1,
+  ]);
+  if (!row) throw new TypeError(`status list ${afterSeq + 1} of ${tenantId} neither inserted nor found`);
+  return row;
+}
+
+/** A published list by its public id, or 404. */
+export async function requireList(tx: Queryable, tenantId: string, listId: string): Promise<StatusListRow & { version: number }> {
+  const [row] = await tx.query<StatusListRow & { version: string | number }>(
+    'select id, seq, size, version from status_lists where tenant_id = $1 and id = $2',
+    [tenantId, listId],
+  );
+  if (!row) throw new AppError('status_list_not_found', `tenant ${tenantId} has no status list ${listId}`);
+  return { ...row, version: Number(row.version) };
+}

@@ -1,0 +1,172 @@
+import { activeSigner } from '../credentials/signer.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { inExistingTenant } from '../tenants/tenants.ts';
+import { listKeys } from '../keys/key-store.ts';
+import { keyState } from '../keys/lifecycle.ts';
+import { signStatusDocuments, STATUS_LIST_REFRESH_SECONDS, type StatusEntry } from './documents.ts';
+import { requireList } from './lists.ts';
+import { statusListUrls } from './urls.ts';
+
+export interface PublishDeps {
+  readonly db: Database;
+  readonly kek: KeyEncryptionKey;
+  readonly origin: URL;
+  readonly now: Date;
+}
+
+/** The latest signed copy of one list, as stored and served. */
+export interface Publication {
+  readonly listId: string;
+  /** The list's change count this copy covers (at least). */
+  readonly version: number;
+  readonly kid: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  readonly token: string;
+  readonly revocation: string;
+  readonly suspension: string;
+}
+
+interface PublicationRow {
+  list_id: string;
+  version: string | number;
+  kid: string;
+  issued_at: Date;
+  expires_at: Date;
+  token: string;
+  revocation: string;
+  suspension: string;
+}
+
+const toPublication = (r: PublicationRow): Publication => ({
+  listId: r.list_id,
+  version: Number(r.version),
+  kid: r.kid,
+  issuedAt: r.issued_at,
+  expiresAt: r.expires_at,
+  token: r.token,
+  revocation: r.revocation,
+  suspension: r.suspension,
+});
+
+const COLUMNS = 'list_id, version, kid, issued_at, expires_at, token, revocation, suspension';
+
+async function storedPublication(tx: Queryable, tenantId: string, listId: string): Promise<Publication | undefined> {
+  const [row] = await tx.query<PublicationRow>(`select ${COLUMNS} from status_publications where tenant_id = $1 and list_id = $2`, [
+    tenantId,
+    listId,
+  ]);
+  return row && toPublication(row);
+}
+
+/**
+ * Signs the list as it stands and stores it, unless a copy covering a later version is already
+ * stored (a slower publisher never overwrites a faster one's newer copy).
+ */
+async function publishIn(tx: Queryable, deps: PublishDeps, tenantId: string, listId: string): Promise<Publication> {
+  // The version is read before the entries: under READ COMMITTED the entries are then at least
+  // as new as the version recorded, so a change this copy claims to cover is always in it.
+  const list = await requireList(tx, tenantId, listId);
+  const entries = await tx.query<StatusEntry>(
+    `select idx, status from status_slots where tenant_id = $1 and list_id = $2 and status <> 'valid'`,
+    [tenantId, listId],
+  );
+  const signer = await activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
+  const docs = await signStatusDocuments({
+    size: list.size,
+    entries,
+    urls: statusListUrls(deps.origin, tenantId, listId),
+    signer,
+    origin: deps.origin,
+    now: deps.now,
+  });
+  const [row] = await tx.query<PublicationRow>(
+    `insert into status_publications (tenant_id, ${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     on conflict (tenant_id, list_id) do update set
+       version = excluded.version, kid = excluded.kid, issued_at = excluded.issued_at, expires_at = excluded.expires_at,
+       token = excluded.token, revocation = excluded.revocation, suspension = excluded.suspension
+     where status_publications.version <= excluded.version
+     returning ${COLUMNS}`,
+    [tenantId, listId, list.version, signer.kid, docs.issuedAt, docs.expiresAt, docs.token, docs.revocation, docs.suspension],
+  );
+  return row ? toPublication(row) : (await storedPublication(tx, tenantId, listId))!;
+}
+
+/** True when a stored copy can still be served: it covers every change, is signed by the signing key, and is not near expiry. */
+function isCurrent(p: Publication, version: number, activeKid: string | undefined, now: Date): boolean {
+  return p.version >= version && p.kid === activeKid && p.expiresAt.getTime() - now.getTime() > STATUS_LIST_REFRESH_SECONDS * 1000;
+}
+
+/** One list's publisher within this instance, and whether a change arrived while it ran. */
+interface Run {
+  again: boolean;
+  done?: Promise<Publication>;
+}
+const running = new Map<string, Run>();
+
+async function publishUntilCaughtUp(deps: PublishDeps, tenantId: string, listId: string, run: Run): Promise<Publication> {
+  let published: Publication;
+  do {
+    run.again = false;
+    published = await withTenant(deps.db, tenantId, (tx) => publishIn(tx, deps, tenantId, listId));
+  } while (run.again);
+  return published;
+}
+
+/**
+ * Re-signs one list after a change, from the sweep, or for a stale read. Calls for the same
+ * list coalesce: while a signing runs, any number of further calls cause exactly one more,
+ * which starts after them and so reads every change committed before they were made. The
+ * promise resolves with a copy covering all of those changes.
+ */
+export function publishList(deps: PublishDeps, tenantId: string, listId: string): Promise<Publication> {
+  const key = `${tenantId}/${listId}`;
+  const existing = running.get(key);
+  if (existing?.done) {
+    existing.again = true;
+    return existing.done;
+  }
+  const run: Run = { again: false };
+  running.set(key, run);
+  run.done = publishUntilCaughtUp(deps, tenantId, listId, run).finally(() => running.delete(key));
+  return run.done;
+}
+
+/**
+ * What a GET serves: the stored copy when it is current, which is the case whenever the
+ * publisher has caught up with the last change. Otherwise (no copy yet, a change still being
+ * published, a rotated key, a copy near expiry) the list is signed first, so a reader never
+ * gets a list older than the last change the service acknowledged.
+ */
+export async function currentPublication(deps: PublishDeps, tenantId: string, listId: string): Promise<Publication> {
+  const current = await inExistingTenant(deps.db, tenantId, async (tx) => {
+    const list = await requireList(tx, tenantId, listId);
+    const stored = await storedPublication(tx, tenantId, listId);
+    if (!stored) return undefined;
+    const active = (await listKeys(tx, tenantId)).find((k) => keyState(k, deps.now) === 'active');
+    return isCurrent(stored, list.version, active?.kid, deps.now) ? stored : undefined;
+  });
+  return current ?? publishList(deps, tenantId, listId);
+}
+
+/**
+ * Every list whose stored copy is missing, behind its changes, signed by a key that no longer
+ * signs, or near expiry, across tenants: what the sweep re-signs.
+ */
+export async function staleLists(tx: Queryable, now: Date): Promise<{ tenant_id: string; list_id: string }[]> {
+  return tx.query(
+    `select l.tenant_id, l.id as list_id
+       from status_lists l
+       left join status_publications p on p.tenant_id = l.tenant_id and p.list_id = l.id
+       left join signing_keys k on k.tenant_id = p.tenant_id and k.kid = p.kid
+      where p.list_id is null
+         or p.version < l.version
+         or p.expires_at <= $1
+         or k.retired_at is not null
+         or k.revoked_at is not null
+      order by l.tenant_id, l.seq`,
+    [new Date(now.getTime() + STATUS_LIST_REFRESH_SECONDS * 1000)],
+  );
+}
