@@ -2,18 +2,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
+import { VC_JWT_MEDIA_TYPE } from '../../src/credentials/formats/vc-jwt.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { listKeys } from '../../src/keys/key-store.ts';
 import { keyState, publishedKeys, type KeyRecord } from '../../src/keys/lifecycle.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
+import { decodeBitstringStatusList, decodeTokenStatusList } from '../../src/status/codec.ts';
+import { STATUS_LIST_REFRESH_SECONDS, STATUS_LIST_TOKEN_MEDIA_TYPE } from '../../src/status/documents.ts';
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
+import { readinessAssessment } from '../http/helpers.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { bundleWorker, deployedCompatibility } from './bundle-worker.ts';
 
@@ -42,6 +47,27 @@ function collect(stream: Readable, into: string[]) {
   stream.on('data', (chunk: string) => into.push(...chunk.split('\n').filter((l) => l !== '')));
 }
 
+/** A list's status at `idx`, read from a Status List Token as a relying party would. */
+async function tokenStatusAt(jwt: string, idx: number): Promise<number> {
+  return (await decodeTokenStatusList(decodeJwt<{ status_list: unknown }>(jwt).status_list)).get(idx);
+}
+
+/** A Bitstring Status List credential's bit at `idx`. */
+async function bitAt(vcJwt: string, idx: number): Promise<number> {
+  return (await decodeBitstringStatusList(decodeJwt<{ credentialSubject: { encodedList: unknown } }>(vcJwt).credentialSubject.encodedList)).get(
+    idx,
+  );
+}
+
+interface StoredCopy {
+  version: number;
+  issuedAt: Date;
+  expiresAt: Date;
+  token: string;
+  revocation: string;
+  suspension: string;
+}
+
 describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over PostgreSQL through Hyperdrive', () => {
   let mf: Miniflare | undefined;
   let db: Database | undefined;
@@ -53,6 +79,12 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
   const keysOf = (tenant: string): Promise<KeyRecord[]> => withTenant(db!, tenant, (tx) => listKeys(tx, tenant));
   const activeKid = (keys: readonly KeyRecord[]) => keys.find((k) => keyState(k, new Date()) === 'active')?.kid;
   const get = (path: string, headers: Record<string, string> = {}) => mf!.dispatchFetch(`${ORIGIN}${path}`, { headers });
+  const otherSessions = async () => {
+    const [row] = await db!.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
+    return row!.n;
+  };
 
   beforeAll(async () => {
     const kekEncoded = generateKeyEncryptionKey();
@@ -163,13 +195,7 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
 
   it('holds no database connection once its requests are done', async () => {
     for (const path of ['/t/acme/did.json', '/t/acme/jwks.json', '/.well-known/did.json']) expect((await get(path)).status).toBe(200);
-    const others = async () => {
-      const [row] = await db!.query<{ n: number }>(
-        'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
-      );
-      return row!.n;
-    };
-    await expect.poll(others).toBe(0);
+    await expect.poll(otherSessions).toBe(0);
   });
 
   it('rotates keys on an authenticated request and publishes the new signing key', async () => {

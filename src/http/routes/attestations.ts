@@ -6,6 +6,7 @@ import { assessmentSchema } from '../../readiness/assessment.ts';
 import { CREDENTIAL_FORMATS, findCredential, listCredentials, type CredentialRecord } from '../../credentials/records.ts';
 import { AppError } from '../../errors/index.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
+import { statusListUrls } from '../../status/urls.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
@@ -28,10 +29,12 @@ const CredentialView = z
     valid_until: z.string(),
     holder: z.record(z.string(), z.unknown()).nullable(),
     credential: z.string(),
+    /** Where the credential's status is published; its current value is at `.../status`. Null only for credentials issued before status lists. */
+    status_list: z.object({ id: z.string(), index: z.number().int(), token: z.string() }).nullable(),
   })
   .openapi('CredentialRecord');
 
-const view = (r: CredentialRecord): z.infer<typeof CredentialView> => ({
+const view = (r: CredentialRecord, origin: URL): z.infer<typeof CredentialView> => ({
   id: `urn:uuid:${r.id}`,
   format: r.format,
   kid: r.kid,
@@ -43,6 +46,10 @@ const view = (r: CredentialRecord): z.infer<typeof CredentialView> => ({
   valid_until: r.validUntil.toISOString(),
   holder: r.holder,
   credential: r.credential,
+  status_list:
+    r.statusListId === null || r.statusIndex === null
+      ? null
+      : { id: r.statusListId, index: r.statusIndex, token: statusListUrls(origin, r.tenantId, r.statusListId).token },
 });
 
 export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
@@ -160,7 +167,7 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
           ...(q.cursor ? { cursor: q.cursor } : {}),
         }),
       );
-      return c.json({ credentials: page.items.map(view), next_cursor: page.next }, 200);
+      return c.json({ credentials: page.items.map((r) => view(r, deps.config.publicUrl)), next_cursor: page.next }, 200);
     },
   );
 
@@ -186,7 +193,7 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
       const { tenant, credential: id } = c.req.valid('param');
       const record = await withTenant(c.env.db, tenant, (tx) => findCredential(tx, tenant, id.replace(/^urn:uuid:/, '')));
       if (!record) throw new AppError('credential_not_found', `tenant ${tenant} has no credential ${id}`);
-      return c.json(view(record), 200);
+      return c.json(view(record, deps.config.publicUrl), 200);
     },
   );
 }
