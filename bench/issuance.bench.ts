@@ -1,7 +1,8 @@
 /**
- * Issuance benchmark (issue 3): attestations per second for each format, end to end over real
- * HTTP on loopback (Node server, PGlite, record stored in the same transaction), beside raw
- * WebCrypto ES256 signatures per second measured in the same run.
+ * Issuance benchmark (issues 3 and 4): attestations per second for each format, end to end over
+ * real HTTP on loopback (Node server, PGlite; each credential's random status-list slot and its
+ * record stored in the same transaction), beside raw WebCrypto ES256 signatures per second
+ * measured in the same run.
  */
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';

@@ -31,7 +31,7 @@ const USAGE = `usage: launchproof <command> [options]
   keys list <tenant>
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
-  keys sweep                              rotate every tenant whose key is due
+  keys sweep                              rotate due keys, re-sign stale status lists
 
 Configuration comes from the environment (see README). Exit: 0 done, 1 failed, 2 usage.`;
 
