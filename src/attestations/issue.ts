@@ -12,6 +12,7 @@ import { DAY_MS, keyPolicySchema } from '../keys/policy.ts';
 import { jcsDigestSri } from '../readiness/index.ts';
 import { once, type StoredResponse } from '../store/idempotency.ts';
 import type { Database, Queryable } from '../store/port.ts';
+import { retryingTransaction } from '../store/retry.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { recordAssessment, requireAssessment, type StoredAssessment } from './assessments.ts';
 import { resolveHolder, type Holder } from './holder.ts';
@@ -164,11 +165,13 @@ export async function issueAttestations(
   request: IssueRequest,
   idempotencyKey?: string,
 ): Promise<StoredResponse & { replayed: boolean }> {
-  return withTenant(deps.db, tenantId, async (tx) => {
-    if (!idempotencyKey) return { ...(await issueLocked(tx, deps, tenantId, request)), replayed: false };
-    const fingerprint = await jcsDigestSri(request);
-    return once(tx, { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now }, () =>
-      issueLocked(tx, deps, tenantId, request),
-    );
-  });
+  const fingerprint = idempotencyKey ? await jcsDigestSri(request) : undefined;
+  return retryingTransaction(() =>
+    withTenant(deps.db, tenantId, async (tx) => {
+      if (!idempotencyKey || !fingerprint) return { ...(await issueLocked(tx, deps, tenantId, request)), replayed: false };
+      return once(tx, { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now }, () =>
+        issueLocked(tx, deps, tenantId, request),
+      );
+    }),
+  );
 }

@@ -105,7 +105,7 @@ describe('hostile request bodies', () => {
     ).json()) as { credentials: { id: string }[] };
     params = { tenant: 'a', kid: await activeKid(t.db, 'a'), id: key.id, credential: issued.credentials[0]!.id };
     const doc = (await (await h.request('GET', '/openapi.json')).json()) as Parameters<typeof documentedOperations>[0];
-    operations = documentedOperations(doc).filter((op) => op.hasBody && !op.path.includes('revoke'));
+    operations = documentedOperations(doc).filter((op) => op.hasBody && !op.path.includes('/keys/{kid}/revoke'));
   });
   afterAll(() => t.dispose());
 
