@@ -129,9 +129,11 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
     });
     credentials.push({ id: c.id, format, media_type: MEDIA_TYPES[format], credential });
   }
+  // Rounded up to the next UTC midnight, and written only when it grows: the signing key's row is
+  // shared by every issuance, so it is locked about once a day instead of once per credential.
   await tx.query(
-    'update signing_keys set signed_until = greatest(coalesce(signed_until, $3::timestamptz), $3::timestamptz) where tenant_id = $1 and kid = $2',
-    [tenantId, signer.kid, v.until],
+    'update signing_keys set signed_until = $3 where tenant_id = $1 and kid = $2 and (signed_until is null or signed_until < $3)',
+    [tenantId, signer.kid, new Date(Math.ceil(v.until.getTime() / DAY_MS) * DAY_MS)],
   );
   await markProfileUsed(tx, tenantId, stored.verdict.profile.id, stored.verdict.profile.version, deps.now);
   await recordEvent(tx, {

@@ -96,7 +96,7 @@ export async function addTenantProfile(
 
 /** Records the first issuance under a tenant profile version (it was immutable all along; now it is also load-bearing). */
 export async function markProfileUsed(tx: Queryable, tenantId: string, id: string, version: string, at: Date): Promise<void> {
-  await tx.query('update tenant_profiles set used_at = coalesce(used_at, $4) where tenant_id = $1 and profile_id = $2 and version = $3', [
+  await tx.query('update tenant_profiles set used_at = $4 where tenant_id = $1 and profile_id = $2 and version = $3 and used_at is null', [
     tenantId,
     id,
     version,

@@ -25,8 +25,13 @@ export async function openList(tx: Queryable, tenantId: string, now: Date): Prom
     [tenantId],
   );
   if (open) return open;
-  const [last] = await tx.query<{ seq: number }>('select max(seq) as seq from status_lists where tenant_id = $1', [tenantId]);
-  return openNext(tx, tenantId, last?.seq ?? 0, now);
+  // The list after the last FULL one, not after the last one: a list another issuer opened since
+  // the read above is then the very row we try to insert, and we join it instead of opening another.
+  const [lastFull] = await tx.query<{ seq: number | null }>(
+    'select max(seq) as seq from status_lists where tenant_id = $1 and full_at is not null',
+    [tenantId],
+  );
+  return openNext(tx, tenantId, lastFull?.seq ?? 0, now);
 }
 
 /**

@@ -102,9 +102,15 @@ function isCurrent(p: Publication, version: number, activeKid: string | undefine
 /** One list's publisher within this instance, and whether a change arrived while it ran. */
 interface Run {
   again: boolean;
+  readonly startedAt: number;
   done?: Promise<Publication>;
 }
 const running = new Map<string, Run>();
+/**
+ * A run older than this is not joined. On Workers a run belongs to the invocation that started it,
+ * and an invocation cut off mid-run leaves a promise that never settles: later callers must not wait on it.
+ */
+const JOIN_WINDOW_MS = 30_000;
 
 async function publishUntilCaughtUp(deps: PublishDeps, tenantId: string, listId: string, run: Run): Promise<Publication> {
   let published: Publication;
@@ -124,13 +130,15 @@ async function publishUntilCaughtUp(deps: PublishDeps, tenantId: string, listId:
 export function publishList(deps: PublishDeps, tenantId: string, listId: string): Promise<Publication> {
   const key = `${tenantId}/${listId}`;
   const existing = running.get(key);
-  if (existing?.done) {
+  if (existing?.done && Date.now() - existing.startedAt < JOIN_WINDOW_MS) {
     existing.again = true;
     return existing.done;
   }
-  const run: Run = { again: false };
+  const run: Run = { again: false, startedAt: Date.now() };
   running.set(key, run);
-  run.done = publishUntilCaughtUp(deps, tenantId, listId, run).finally(() => running.delete(key));
+  run.done = publishUntilCaughtUp(deps, tenantId, listId, run).finally(() => {
+    if (running.get(key) === run) running.delete(key);
+  });
   return run.done;
 }
 

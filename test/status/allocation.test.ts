@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { allocateSlot } from '../../src/status/allocate.ts';
 import { STATUS_LIST_SIZE } from '../../src/status/lists.ts';
-import type { Database } from '../../src/store/port.ts';
+import type { Database, Queryable } from '../../src/store/port.ts';
 import { withTenant } from '../../src/store/tenant-scope.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
 
-describe.each(engines())('status slot allocation on $engine', ({ open }) => {
+describe.each(engines())('status slot allocation on $engine', ({ engine, open }) => {
   let t: TestDatabase;
   let db: Database;
   let kek: KeyEncryptionKey;
@@ -101,6 +101,35 @@ describe.each(engines())('status slot allocation on $engine', ({ open }) => {
     // List ids are random, so they reveal nothing about how many lists (credentials) a tenant has.
     expect(next.listId).toMatch(/^[A-Za-z0-9_-]{22}$/);
   }, 60_000);
+
+  // Two sessions at once need a real server: PGlite runs one transaction at a time.
+  it.runIf(engine === 'postgres')('joins the first list another issuer opened meanwhile instead of opening a second one', async () => {
+    const id = await tenant();
+    let resume!: () => void;
+    const otherCommitted = new Promise<void>((r) => (resume = r));
+    let paused = false;
+    // This issuer finds no open list, then waits while another issuer opens the first one and commits.
+    const late = withTenant(db, id, (tx) => {
+      const pausing: Queryable = {
+        ...tx,
+        query: async (text, params) => {
+          const rows = await tx.query(text, params);
+          if (!paused && text.includes('full_at is null order by seq')) {
+            paused = true;
+            await otherCommitted;
+          }
+          return rows as never;
+        },
+      };
+      return allocateSlot(pausing, id, NOW);
+    });
+    while (!paused) await new Promise((r) => setTimeout(r, 5));
+    const early = await allocate(id);
+    resume();
+    const joined = await late;
+    expect(joined.listId).toBe(early.listId);
+    expect((await lists(id)).map((l) => ({ seq: l.seq, full: l.full }))).toEqual([{ seq: 1, full: false }]);
+  });
 
   it('keeps each tenant’s lists to itself', async () => {
     const a = await tenant();

@@ -54,9 +54,9 @@ async function tokenStatusAt(jwt: string, idx: number): Promise<number> {
 
 /** A Bitstring Status List credential's bit at `idx`. */
 async function bitAt(vcJwt: string, idx: number): Promise<number> {
-  return (await decodeBitstringStatusList(decodeJwt<{ credentialSubject: { encodedList: unknown } }>(vcJwt).credentialSubject.encodedList)).get(
-    idx,
-  );
+  return (
+    await decodeBitstringStatusList(decodeJwt<{ credentialSubject: { encodedList: unknown } }>(vcJwt).credentialSubject.encodedList)
+  ).get(idx);
 }
 
 interface StoredCopy {
@@ -84,6 +84,56 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
       'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
     );
     return row!.n;
+  };
+
+  // One operator key for the status tests, made on first use.
+  let operatorToken: Promise<string> | undefined;
+  const operate = async (method: string, path: string, body: unknown) => {
+    operatorToken ??= createApiKey({ db: db!, now: new Date(), actor: 'test' }, { tenantId: 'acme', roles: ['issuer', 'status'] }).then(
+      (k) => k.token,
+    );
+    return mf!.dispatchFetch(`${ORIGIN}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  };
+
+  /** Issues an SD-JWT VC through the Worker and reads where it says its status is published. */
+  async function issueSdJwtVc(): Promise<{ id: string; idx: number; uri: string; path: string; listId: string }> {
+    const res = await operate('POST', '/v1/t/acme/attestations', { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] });
+    expect(res.status, logs()).toBe(201);
+    const { credentials } = (await res.json()) as { credentials: { id: string; credential: string }[] };
+    const { id, credential } = credentials[0]!;
+    const { idx, uri } = decodeJwt<{ status: { status_list: { idx: number; uri: string } } }>(credential.split('~')[0]!).status.status_list;
+    expect(uri.startsWith(`${ORIGIN}/t/acme/status/`)).toBe(true);
+    const path = uri.slice(ORIGIN.length);
+    return { id, idx, uri, path, listId: path.split('/').pop()! };
+  }
+
+  const storedCopy = (listId: string): Promise<StoredCopy | undefined> =>
+    withTenant(db!, 'acme', async (tx) => {
+      const [row] = await tx.query<{
+        version: string;
+        issued_at: Date;
+        expires_at: Date;
+        token: string;
+        revocation: string;
+        suspension: string;
+      }>(
+        `select version, issued_at, expires_at, token, revocation, suspension from status_publications where tenant_id = 'acme' and list_id = $1`,
+        [listId],
+      );
+      return row && { ...row, version: Number(row.version), issuedAt: row.issued_at, expiresAt: row.expires_at };
+    });
+  const listVersion = (listId: string): Promise<number> =>
+    withTenant(db!, 'acme', async (tx) => {
+      const [row] = await tx.query<{ version: string }>(`select version from status_lists where tenant_id = 'acme' and id = $1`, [listId]);
+      return Number(row!.version);
+    });
+  const runCron = async () => {
+    const result = await (await mf!.getWorker('launchproof')).scheduled({ cron: CRON });
+    expect(result.outcome, logs()).toBe('ok');
   };
 
   beforeAll(async () => {
@@ -248,6 +298,120 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     ).toBe('retired');
     expect(activeKid(await keysOf(PLATFORM_TENANT_ID))).toBe(platformBefore);
     expect(logs()).toContain('"msg":"key rotated"');
+  });
+
+  it('re-signs a status list in waitUntil after answering a revocation, and then serves it revoked', async () => {
+    const { id, idx, uri, path, listId } = await issueSdJwtVc();
+
+    const first = await get(path);
+    expect(first.status, logs()).toBe(200);
+    expect(first.headers.get('content-type')).toBe(STATUS_LIST_TOKEN_MEDIA_TYPE);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    const token = await first.text();
+    const claims = decodeJwt<{ ttl: number; status_list: { bits: number } }>(token);
+    expect(claims.sub).toBe(`${ORIGIN}${path}`);
+    expect(claims.sub).toBe(uri);
+    expect(claims.status_list.bits).toBe(2);
+    const maxAge = Number(/(?:^|[\s,])max-age=(\d+)(?:$|[\s,])/.exec(first.headers.get('cache-control') ?? '')?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(claims.ttl);
+    expect(await tokenStatusAt(token, idx)).toBe(0);
+
+    const before = await listVersion(listId);
+    expect((await storedCopy(listId))?.version).toBe(before);
+    const res = await operate('PATCH', `/v1/t/acme/credentials/${encodeURIComponent(id)}/status`, {
+      status: 'revoked',
+      reason: 'key compromise reported by the subject',
+    });
+    expect(res.status, logs()).toBe(200);
+    expect(await res.json()).toMatchObject({ credential: id, status: 'revoked', changed: true });
+    const changed = await listVersion(listId);
+    expect(changed).toBe(before + 1);
+
+    // No request publishes meanwhile (a GET of a stale list would sign it inline), so only the
+    // work the PATCH handed to waitUntil can bring the stored copy up to the change.
+    await expect.poll(async () => (await storedCopy(listId))?.version, { timeout: 10_000 }).toBe(changed);
+    // That work used the invocation's connection, which must be closed once it is done.
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+    const stored = (await storedCopy(listId))!;
+
+    const after = await get(path);
+    expect(after.status, logs()).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(etag);
+    const revokedToken = await after.text();
+    // Served as the deferred work stored it, not signed again by this GET.
+    expect(revokedToken).toBe(stored.token);
+    expect(await tokenStatusAt(revokedToken, idx)).toBe(1);
+    const jwks = (await (await get('/t/acme/jwks.json')).json()) as JSONWebKeySet;
+    await expect(
+      jwtVerify(revokedToken, createLocalJWKSet(jwks), { typ: 'statuslist+jwt', issuer: `${ORIGIN}/t/acme`, subject: uri }),
+    ).resolves.toBeDefined();
+
+    const revocation = await get(`${path}/revocation`);
+    expect(revocation.status, logs()).toBe(200);
+    expect(revocation.headers.get('content-type')).toBe(VC_JWT_MEDIA_TYPE);
+    expect(await bitAt(await revocation.text(), idx)).toBe(1);
+    expect(await bitAt(await (await get(`${path}/suspension`)).text(), idx)).toBe(0);
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('re-signs a stored status list near expiry when the Cron Trigger fires', async () => {
+    const { idx, path, listId } = await issueSdJwtVc();
+    expect((await get(path)).status, logs()).toBe(200); // so that there is a stored copy to age
+    // issued_at goes back too: a re-signing within the same second would otherwise look like none.
+    const aged = await withTenant(db!, 'acme', async (tx) => {
+      const [row] = await tx.query<{ version: string; issued_at: Date }>(
+        `update status_publications set issued_at = issued_at - interval '13 hours', expires_at = now() + interval '1 hour'
+          where tenant_id = 'acme' and list_id = $1 returning version, issued_at`,
+        [listId],
+      );
+      return { version: Number(row!.version), issuedAt: row!.issued_at };
+    });
+
+    await runCron();
+
+    const copy = (await storedCopy(listId))!;
+    expect(copy.issuedAt.getTime()).toBeGreaterThan(aged.issuedAt.getTime());
+    expect(copy.expiresAt.getTime() - Date.now()).toBeGreaterThan(STATUS_LIST_REFRESH_SECONDS * 1000);
+    expect(copy.version).toBe(aged.version);
+    // The documents themselves were signed again, not only the columns beside them.
+    const claims = decodeJwt(copy.token);
+    expect(claims.iat! * 1000).toBe(copy.issuedAt.getTime());
+    expect(claims.exp! * 1000).toBe(copy.expiresAt.getTime());
+    expect(await tokenStatusAt(copy.token, idx)).toBe(0);
+    expect(await (await get(path)).text()).toBe(copy.token);
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('re-signs a status list behind a change made in the database when the Cron Trigger fires', async () => {
+    const { idx, path, listId } = await issueSdJwtVc();
+    expect((await get(path)).status, logs()).toBe(200);
+    // A change that bypassed the service, and so its waitUntil: only the sweep can publish it.
+    const changed = await withTenant(db!, 'acme', async (tx) => {
+      await tx.query(
+        `update status_slots set status = 'suspended', changed_at = now() where tenant_id = 'acme' and list_id = $1 and idx = $2`,
+        [listId, idx],
+      );
+      const [row] = await tx.query<{ version: string }>(
+        `update status_lists set version = version + 1 where tenant_id = 'acme' and id = $1 returning version`,
+        [listId],
+      );
+      return Number(row!.version);
+    });
+    expect((await storedCopy(listId))!.version).toBe(changed - 1);
+
+    await runCron();
+
+    const copy = (await storedCopy(listId))!;
+    expect(copy.version).toBe(changed);
+    expect(await tokenStatusAt(copy.token, idx)).toBe(2);
+    expect(await bitAt(copy.suspension, idx)).toBe(1);
+    expect(await bitAt(copy.revocation, idx)).toBe(0);
+    const served = await get(`${path}/suspension`);
+    expect(served.status, logs()).toBe(200);
+    expect(await served.text()).toBe(copy.suspension);
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
   });
 
   it.each([
