@@ -27,6 +27,8 @@ import time
 import zlib
 from datetime import datetime
 
+from key_choice import check_alg, choose_key
+
 try:
     from jwcrypto import jwk, jws
 except ImportError as e:
@@ -34,7 +36,6 @@ except ImportError as e:
     sys.exit(3)
 
 # The algorithm comes from the key, never from the header alone: the header must agree with it.
-KEY_TYPES = {"ES256": ("EC", "P-256"), "EdDSA": ("OKP", "Ed25519")}
 TYP = {"token": "statuslist+jwt", "bitstring": "vc+jwt"}
 
 
@@ -49,23 +50,6 @@ def b64url_decode(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def choose_key(keys, kid):
-    """The key kid names: the same rules as verify_jws.py, kept here so this reader stands alone."""
-    if "verificationMethod" in keys:
-        did = keys["id"]
-        absolute = lambda ref: did + ref if ref.startswith("#") else ref  # noqa: E731
-        methods = [m for m in keys["verificationMethod"] if absolute(m["id"]) == kid]
-        assertion = [absolute(a if isinstance(a, str) else a["id"]) for a in keys.get("assertionMethod", [])]
-        if len(methods) != 1 or kid not in assertion:
-            raise Refused(f"{kid} is not an assertion method of {did}")
-        return methods[0]["publicKeyJwk"]
-    fragment = kid.split("#", 1)[1] if "#" in kid else kid
-    found = [k for k in keys.get("keys", []) if k.get("kid") in (kid, fragment)]
-    if len(found) != 1:
-        raise Refused(f"the JWK Set has no key {kid}")
-    return found[0]
-
-
 def verified(token, keys, typ):
     """The header and claims of a JWS whose signature the key its kid names verifies."""
     header = json.loads(b64url_decode(token.split(".")[0]))
@@ -76,8 +60,7 @@ def verified(token, keys, typ):
     if str(header.get("typ", "")).lower().removeprefix("application/") != typ:
         raise Refused(f"header typ {header.get('typ')!r} is not {typ}")
     key = choose_key(keys, kid)
-    if alg not in KEY_TYPES or key.get("alg", alg) != alg or (key.get("kty"), key.get("crv")) != KEY_TYPES[alg]:
-        raise Refused(f"header alg {alg!r} does not fit key {key.get('kty')}/{key.get('crv')}")
+    check_alg(alg, key)
     public = {k: v for k, v in key.items() if k in ("kty", "crv", "x", "y")}
     signed = jws.JWS()
     signed.deserialize(token)

@@ -20,6 +20,8 @@ import base64
 import json
 import sys
 
+from key_choice import check_alg, choose_key
+
 try:
     import jwt as pyjwt
     from jwcrypto import jwk as jc_jwk
@@ -28,8 +30,6 @@ except ImportError as e:  # the caller turns this into a clear test failure
     print(f"missing Python JOSE library: {e} (apt-get install -y python3-jwcrypto python3-jwt)", file=sys.stderr)
     sys.exit(3)
 
-KEY_TYPES = {"ES256": ("EC", "P-256"), "EdDSA": ("OKP", "Ed25519")}
-
 
 def b64url_json(segment):
     return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
@@ -37,24 +37,6 @@ def b64url_json(segment):
 
 def public_members(key):
     return {k: v for k, v in key.items() if k in ("kty", "crv", "x", "y", "kid", "alg", "use")}
-
-
-def choose_key(keys, kid):
-    if "verificationMethod" in keys:
-        did = keys["id"]
-        absolute = lambda ref: did + ref if ref.startswith("#") else ref  # noqa: E731
-        methods = [m for m in keys.get("verificationMethod", []) if absolute(m["id"]) == kid]
-        if len(methods) != 1:
-            raise LookupError(f"the DID document has no verification method {kid}")
-        assertion = [absolute(a if isinstance(a, str) else a["id"]) for a in keys.get("assertionMethod", [])]
-        if kid not in assertion:
-            raise LookupError(f"{kid} is not an assertionMethod of {did}")
-        return methods[0]["publicKeyJwk"]
-    fragment = kid.split("#", 1)[1] if "#" in kid else kid
-    found = [k for k in keys.get("keys", []) if k.get("kid") in (kid, fragment)]
-    if len(found) != 1:
-        raise LookupError(f"the JWK Set has no key {kid}")
-    return found[0]
 
 
 def with_jwcrypto(token, key, alg):
@@ -85,10 +67,7 @@ def main():
         if not isinstance(kid, str):
             raise LookupError("the JWS header has no kid")
         key = choose_key(request["keys"], kid)
-        if alg not in KEY_TYPES:
-            raise LookupError(f"algorithm {alg!r} is not one a verifier here accepts")
-        if key.get("alg", alg) != alg or (key.get("kty"), key.get("crv")) != KEY_TYPES[alg]:
-            raise LookupError(f"header alg {alg} does not fit key {key.get('kty')}/{key.get('crv')} alg {key.get('alg')}")
+        check_alg(alg, key)
     except (LookupError, ValueError) as e:
         json.dump({"error": str(e)}, sys.stdout)
         return
