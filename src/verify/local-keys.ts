@@ -1,0 +1,55 @@
+import { issuerIdentity } from '../did/issuer-identity.ts';
+import { didForOrigin } from '../did/did-web.ts';
+import { listKeys } from '../keys/key-store.ts';
+import type { Database } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../tenants/tenant-id.ts';
+import type { IssuerKey, IssuerKeySource } from './issuer-keys.ts';
+import { VerificationFailure } from './result.ts';
+
+/** The tenant a DID or issuer URL of this deployment names, or undefined for anyone else's. */
+export function localTenantOf(origin: URL, issuer: string): string | undefined {
+  const did = didForOrigin(origin);
+  if (issuer === did || issuer === origin.origin) return PLATFORM_TENANT_ID;
+  const tenant = issuer.startsWith(`${did}:t:`)
+    ? issuer.slice(did.length + 3)
+    : issuer.startsWith(`${origin.origin}/t/`)
+      ? issuer.slice(origin.origin.length + 3)
+      : undefined;
+  return tenant !== undefined && TENANT_ID_PATTERN.test(tenant) ? tenant : undefined;
+}
+
+const unknownKey = (kid: string) => new VerificationFailure('issuer_key', 'unknown_key', `the issuer has no key ${kid}`);
+
+/**
+ * Keys of this deployment's own issuers, read from their full history rather than from the
+ * published documents: a key that has retired or expired since it signed still verifies what it
+ * signed, and a key revoked as compromised is reported as such instead of as merely unknown.
+ * Issuers that are not ours go to `others` (the network, or a trust bundle).
+ */
+export function localIssuerKeys(db: Database, origin: URL, others?: IssuerKeySource): IssuerKeySource {
+  async function find(tenantId: string, thumbprint: string): Promise<IssuerKey> {
+    const key = (await withTenant(db, tenantId, (tx) => listKeys(tx, tenantId))).find((k) => k.kid === thumbprint);
+    if (!key) throw unknownKey(thumbprint);
+    return { jwk: { ...key.publicJwk, kid: key.kid, alg: key.alg }, ...(key.revokedAt ? { revokedAt: key.revokedAt } : {}) };
+  }
+  const elsewhere = (issuer: string) => {
+    if (!others) throw new VerificationFailure('issuer_key', 'unresolvable_issuer', `${issuer} is not an issuer of this deployment`);
+    return others;
+  };
+  return {
+    async fromDid(did, kid) {
+      const tenant = localTenantOf(origin, did);
+      if (tenant === undefined) return elsewhere(did).fromDid(did, kid);
+      if (issuerIdentity(origin, tenant).did !== did || !kid.startsWith(`${did}#`)) {
+        throw new VerificationFailure('issuer_key', 'kid_not_of_issuer', 'the kid is not a key of the issuer DID');
+      }
+      return find(tenant, kid.slice(did.length + 1));
+    },
+    async fromIssuerMetadata(issuerUrl, kid) {
+      const tenant = localTenantOf(origin, issuerUrl);
+      if (tenant === undefined) return elsewhere(issuerUrl).fromIssuerMetadata(issuerUrl, kid);
+      return find(tenant, kid);
+    },
+  };
+}

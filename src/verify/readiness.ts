@@ -1,0 +1,106 @@
+import { AppError } from '../errors/index.ts';
+import { evaluateAssessment, findBuiltinProfile, pinProfile, type Assessment, type Profile } from '../readiness/index.ts';
+import { profileControls } from '../readiness/profile.ts';
+import { VerificationFailure } from './result.ts';
+
+/** A tenant's own profile versions (built-in ones are always known). */
+export type ProfileSource = (issuer: string, id: string, version: string) => Promise<Profile | undefined>;
+
+/** The readiness part of a credential's claims, wherever its format puts them. */
+export interface ReadinessClaims {
+  readonly subject: { organisation?: unknown; product?: unknown; production_url?: unknown };
+  readonly profile: { id?: unknown; version?: unknown; digest?: unknown };
+  readonly verdict: { strict_gate_passed?: unknown; stage?: unknown; blockers?: unknown; exclusions?: unknown; acceptance?: unknown };
+  readonly results: Record<string, { status?: unknown; note?: unknown; evidence?: unknown }>;
+}
+
+export interface ReadinessReport {
+  readonly profile: { id: string; version: string };
+  readonly stage: unknown;
+  readonly strictGatePassed: unknown;
+  readonly recomputed: boolean;
+}
+
+const fail = (code: string, detail: string) => new VerificationFailure('readiness', code, detail);
+
+function assessmentFrom(c: ReadinessClaims, profile: Profile, issuedAt: Date): Assessment {
+  const evidence = (e: Record<string, unknown>) => ({
+    uri: e.uri,
+    digestSRI: e.digest,
+    mediaType: e.media_type,
+    collectedAt: e.collected_at,
+    collectedBy: e.collected_by,
+  });
+  const acceptance = c.verdict.acceptance;
+  const exclusions = (Array.isArray(c.verdict.exclusions) ? c.verdict.exclusions : []) as { control: string; reason: string }[];
+  return {
+    profile: { id: profile.id, version: profile.version },
+    subject: {
+      organisation: c.subject.organisation,
+      product: c.subject.product,
+      ...(c.subject.production_url ? { productionUrl: c.subject.production_url } : {}),
+    },
+    results: Object.entries(c.results).map(([control, r]) => ({
+      control,
+      status: r.status,
+      ...(r.note ? { note: r.note } : {}),
+      ...(Array.isArray(r.evidence) && r.evidence.length > 0 ? { evidence: r.evidence.map(evidence) } : {}),
+    })),
+    // Sign-offs are not in the credential: assume them all, and allow for the final stage they gate (below).
+    signOffs: profile.signOffs.map((s) => ({ role: s.role, name: 'recomputation', signedAt: issuedAt.toISOString() })),
+    ...(typeof acceptance === 'string'
+      ? {
+          acceptance: {
+            decision: acceptance,
+            ...(exclusions.length > 0 ? { exclusions } : {}),
+            decidedBy: 'recomputation',
+            decidedAt: issuedAt.toISOString(),
+          },
+        }
+      : {}),
+  } as Assessment;
+}
+
+/**
+ * Reports the verdict a credential states and, when every control's result is disclosed,
+ * decides it again from the published profile: a credential whose verdict its own results do
+ * not support is refused, whoever signed it.
+ */
+export async function checkReadiness(
+  c: ReadinessClaims,
+  issuer: string,
+  issuedAt: Date,
+  profiles: ProfileSource | undefined,
+): Promise<ReadinessReport> {
+  const id = c.profile.id;
+  const version = c.profile.version;
+  if (typeof id !== 'string' || typeof version !== 'string') throw fail('no_profile', 'the credential names no readiness profile');
+  const report = { profile: { id, version }, stage: c.verdict.stage, strictGatePassed: c.verdict.strict_gate_passed };
+  const profile = findBuiltinProfile(id, version) ?? (await profiles?.(issuer, id, version));
+  if (!profile) return { ...report, recomputed: false };
+  const pinned = await pinProfile(profile);
+  if (c.profile.digest !== undefined && c.profile.digest !== pinned.digest) {
+    throw fail('profile_digest_mismatch', `the credential pins ${id}@${version} to another digest than the published profile`);
+  }
+  const disclosed = new Set(Object.keys(c.results));
+  if (!profileControls(profile).every((control) => disclosed.has(control.id))) return { ...report, recomputed: false };
+  let verdict;
+  try {
+    verdict = evaluateAssessment(pinned, assessmentFrom(c, profile, issuedAt));
+  } catch (e) {
+    if (e instanceof AppError)
+      throw fail('verdict_mismatch', `the disclosed results do not make a valid assessment: ${e.message.slice(0, 200)}`);
+    throw e;
+  }
+  const last = profile.stages.at(-1)!.id;
+  const previous = profile.stages.at(-2)?.id ?? null;
+  // Sign-offs gate only the final stage and are not in the credential: one stage less is consistent.
+  const stageAgrees = c.verdict.stage === verdict.stage || (verdict.stage === last && c.verdict.stage === previous);
+  if (c.verdict.strict_gate_passed !== verdict.strictGatePassed || !stageAgrees) {
+    throw fail(
+      'verdict_mismatch',
+      `the results support stage ${JSON.stringify(verdict.stage)} and strict gate ${verdict.strictGatePassed}, the credential states ${JSON.stringify(c.verdict.stage)} and ${JSON.stringify(c.verdict.strict_gate_passed)}`,
+    );
+  }
+  return { ...report, recomputed: true };
+}

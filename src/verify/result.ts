@@ -1,0 +1,59 @@
+/**
+ * What a verification reports. Every step is a named check with a stable reason code, so a
+ * caller (or an auditor reading a saved report) sees which step failed and why, not just "no".
+ */
+
+/** The steps, in the order the pipeline runs them. */
+export type CheckName =
+  | 'format'
+  | 'algorithm'
+  | 'issuer_trusted'
+  | 'issuer_key'
+  | 'signature'
+  | 'validity_period'
+  | 'disclosures'
+  | 'key_binding'
+  | 'status'
+  | 'readiness';
+
+export interface Check {
+  readonly name: CheckName;
+  readonly ok: boolean;
+  /** Stable and machine-readable: `ok` when it passed, otherwise what failed (e.g. `expired`, `revoked`). */
+  readonly code: string;
+  /** For people; never a secret, never input echoed at length. */
+  readonly detail?: string;
+}
+
+export type CredentialFormatName = 'vc+jwt' | 'jwt_vc_json' | 'dc+sd-jwt';
+export type StatusValue = 'valid' | 'revoked' | 'suspended';
+
+export interface VerificationResult {
+  readonly verified: boolean;
+  readonly format?: CredentialFormatName;
+  readonly issuer?: string;
+  readonly subject?: string;
+  readonly kid?: string;
+  readonly checks: readonly Check[];
+  /** The claims as disclosed (SD-JWT: after disclosures are applied; VC formats: the credential). */
+  readonly claims?: Record<string, unknown>;
+  readonly status?: { readonly value: StatusValue; readonly lists: readonly string[] };
+  readonly readiness?: {
+    readonly profile: unknown;
+    readonly stage: unknown;
+    readonly strictGatePassed: unknown;
+    readonly recomputed: boolean;
+  };
+}
+
+/** A step that cannot go on: the pipeline records it as a failed check and stops there. */
+export class VerificationFailure extends Error {
+  constructor(
+    readonly check: CheckName,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'VerificationFailure';
+  }
+}

@@ -1,0 +1,43 @@
+import { compactVerify, importJWK } from 'jose';
+import { checkHeader, checkKeyFits } from './algorithms.ts';
+import type { IssuerKey, IssuerKeySource } from './issuer-keys.ts';
+import { VerificationFailure } from './result.ts';
+
+/** How the issuer of a JWS is named, which decides where its key is looked up. */
+export type IssuerReference = { readonly did: string } | { readonly issuerUrl: string };
+
+export function issuerReference(issuer: string): IssuerReference {
+  if (issuer.startsWith('did:')) return { did: issuer };
+  if (issuer.startsWith('https://')) return { issuerUrl: issuer };
+  throw new VerificationFailure('issuer_key', 'unresolvable_issuer', 'the issuer is neither a DID nor an https URL');
+}
+
+/**
+ * Finds the key the header's kid names for this issuer and checks the signature with it, under
+ * the algorithm allowlist. A key its issuer revoked as compromised verifies nothing, whenever it signed.
+ */
+export async function verifySignature(
+  jws: string,
+  header: Record<string, unknown>,
+  issuer: IssuerReference,
+  keys: IssuerKeySource,
+): Promise<{ key: IssuerKey; kid: string; alg: string }> {
+  const alg = checkHeader(header);
+  const kid = header.kid;
+  if (typeof kid !== 'string' || kid === '') throw new VerificationFailure('issuer_key', 'no_kid', 'the header names no key (kid)');
+  const key = 'did' in issuer ? await keys.fromDid(issuer.did, kid) : await keys.fromIssuerMetadata(issuer.issuerUrl, kid);
+  if (key.revokedAt) {
+    throw new VerificationFailure(
+      'issuer_key',
+      'key_revoked',
+      `the issuer revoked key ${kid} as compromised at ${key.revokedAt.toISOString()}`,
+    );
+  }
+  checkKeyFits(alg, key.jwk);
+  try {
+    await compactVerify(jws, await importJWK(key.jwk, alg), { algorithms: [alg] });
+  } catch {
+    throw new VerificationFailure('signature', 'bad_signature', 'the signature does not verify with the issuer key');
+  }
+  return { key, kid, alg };
+}
