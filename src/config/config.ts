@@ -29,6 +29,11 @@ export interface Config {
   readonly rotationCheckSeconds: number;
   readonly bootstrapDemoTenant: boolean;
   readonly logLevel: LogLevel;
+  /** Issuers the verifier trusts besides this deployment's own tenants. */
+  readonly trustedIssuers: readonly string[];
+  readonly verifyClockSkewSeconds: number;
+  /** Verifications one client may ask for per minute (the endpoint is public). */
+  readonly verifyRateLimitPerMinute: number;
 }
 
 /** Thrown when the environment cannot become a Config. The message names every bad variable. */
@@ -99,6 +104,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     rotationCheckSeconds: e.ROTATION_CHECK_SECONDS,
     bootstrapDemoTenant: e.BOOTSTRAP_DEMO_TENANT ?? !production,
     logLevel: e.LOG_LEVEL,
+    trustedIssuers: Object.freeze([...(e.TRUSTED_ISSUERS ?? [])]),
+    verifyClockSkewSeconds: e.VERIFY_CLOCK_SKEW_SECONDS,
+    verifyRateLimitPerMinute: e.VERIFY_RATE_LIMIT_PER_MINUTE,
   };
   return Object.freeze(config);
 }

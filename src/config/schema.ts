@@ -34,6 +34,19 @@ export const envSchema = z.object({
   ROTATION_CHECK_SECONDS: positiveInt(3600),
   BOOTSTRAP_DEMO_TENANT: bool.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Issuers trusted beyond this deployment's own tenants: DIDs or https issuer URLs, comma-separated.
+  TRUSTED_ISSUERS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(z.array(z.string().regex(/^(did:[a-z0-9]+:\S+|https:\/\/\S+)$/, 'each trusted issuer is a DID or an https URL')))
+    .optional(),
+  VERIFY_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  VERIFY_RATE_LIMIT_PER_MINUTE: positiveInt(60),
 });
 
 export type Env = z.input<typeof envSchema>;

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   status_final: 409,
   credential_without_status: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   unsupported_media_type: 415,
   // 422: well-formed, but cannot be evaluated as it stands
   invalid_assessment: 422,
@@ -62,6 +63,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   status_final: 'The credential is revoked; a revocation cannot be undone.',
   credential_without_status: 'The credential was issued without a status list entry.',
   payload_too_large: 'The request body is too large.',
+  rate_limited: 'Too many requests from this client; retry later.',
   unsupported_media_type: 'The request body must be application/json.',
   invalid_assessment: 'The assessment cannot be evaluated against its readiness profile.',
   invalid_status_list: 'The status list cannot be decoded.',

@@ -17,6 +17,7 @@ import { registerPublishedTypes } from './routes/published-types.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
 import { registerStatus } from './routes/status.ts';
+import { registerVerify } from './routes/verify.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerWellKnown } from './routes/well-known.ts';
 
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerProfiles(app, deps, oidc);
   registerAttestations(app, deps, oidc);
   registerStatus(app, deps, oidc);
+  registerVerify(app, deps);
   registerPublishedTypes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

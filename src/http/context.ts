@@ -24,6 +24,8 @@ export interface AppEnv {
     db: Database;
     /** Receives work that continues after the response (see afterResponse); the entry keeps it alive. */
     defer?: (work: Promise<unknown>) => void;
+    /** The client's address as the entry point saw it (socket on Node, cf-connecting-ip on Workers): rate limits key on it. */
+    clientAddress?: string;
   };
   Variables: { requestId: string; principal?: Principal; tenantId?: string };
 }

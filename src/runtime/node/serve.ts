@@ -25,7 +25,12 @@ export async function runServer(config: Config): Promise<void> {
   await announceBootstrapToken(config, service.bootstrap.adminToken);
 
   const server = serve({
-    fetch: (req) => service.app.fetch(req, { db: service.db, defer: (work) => service.background.track(work) }),
+    fetch: (req, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
+      service.app.fetch(req, {
+        db: service.db,
+        defer: (work) => service.background.track(work),
+        ...(env.incoming?.socket?.remoteAddress ? { clientAddress: env.incoming.socket.remoteAddress } : {}),
+      }),
     port: config.port,
     hostname: config.bindAddress,
   });

@@ -79,7 +79,13 @@ export default {
     // closed only once that work is done, and waitUntil keeps the invocation alive until then.
     const deferred: Promise<unknown>[] = [];
     try {
-      return await started.app.fetch(request, { db, defer: (work) => deferred.push(work) }, ctx);
+      // Cloudflare sets cf-connecting-ip at its edge; a client cannot choose it.
+      const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined;
+      return await started.app.fetch(
+        request,
+        { db, defer: (work) => deferred.push(work), ...(clientAddress ? { clientAddress } : {}) },
+        ctx,
+      );
     } finally {
       ctx.waitUntil(Promise.allSettled(deferred).then(() => db.close()));
     }
