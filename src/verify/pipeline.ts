@@ -16,6 +16,11 @@ export interface VerifyEnvironment {
   readonly statusLists: StatusListSource;
   readonly isTrusted: (issuer: string) => boolean;
   readonly now: Date;
+  /**
+   * The instant status lists are judged at, when it is not `now`: offline, the lists come from a
+   * trust bundle and were current when it was made, so their freshness is judged then.
+   */
+  readonly statusAt?: Date;
   /** Tolerated clock difference for every time check, in seconds. */
   readonly skewSeconds: number;
   readonly profiles?: ProfileSource;
@@ -171,7 +176,7 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
       }
     }
 
-    const deps = { source: env.statusLists, keys: env.keys, now: env.now, skewSeconds: env.skewSeconds };
+    const deps = { source: env.statusLists, keys: env.keys, now: env.statusAt ?? env.now, skewSeconds: env.skewSeconds };
     let status: { value: StatusValue; lists: string[] } | undefined;
     if (facts.statusReference?.kind === 'token') {
       const s = await tokenStatus(facts.statusReference.value, facts.issuer, deps);
