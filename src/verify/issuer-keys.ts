@@ -20,6 +20,10 @@ export interface IssuerKey {
 export interface IssuerKeySource {
   /** VC formats, and SD-JWT VCs with a DID `iss`: `kid` is a DID URL whose DID is `did`. */
   fromDid(did: string, kid: string): Promise<IssuerKey>;
-  /** SD-JWT VC with an https `iss`: the key `kid` of its `/.well-known/jwt-vc-issuer` metadata (`jwks` or `jwks_uri`). */
-  fromIssuerMetadata(issuerUrl: string, kid: string): Promise<IssuerKey>;
+  /**
+   * SD-JWT VC with an https `iss`: the key `kid` of its `/.well-known/jwt-vc-issuer` metadata
+   * (`jwks` or `jwks_uri`). `kid` is undefined when the header names none (the SD-JWT VC draft
+   * allows that); the metadata must then hold exactly one key, else `ambiguous_key`.
+   */
+  fromIssuerMetadata(issuerUrl: string, kid: string | undefined): Promise<IssuerKey>;
 }

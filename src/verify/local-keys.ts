@@ -28,7 +28,10 @@ const unknownKey = (kid: string) => new VerificationFailure('issuer_key', 'unkno
  * Issuers that are not ours go to `others` (the network, or a trust bundle).
  */
 export function localIssuerKeys(db: Database, origin: URL, others?: IssuerKeySource): IssuerKeySource {
-  async function find(tenantId: string, thumbprint: string): Promise<IssuerKey> {
+  async function find(tenantId: string, thumbprint: string | undefined): Promise<IssuerKey> {
+    // Our tenants always have two or more keys, and we always name the one that signed.
+    if (thumbprint === undefined)
+      throw new VerificationFailure('issuer_key', 'ambiguous_key', 'the header names no key and the issuer has several');
     const key = (await withTenant(db, tenantId, (tx) => listKeys(tx, tenantId))).find((k) => k.kid === thumbprint);
     if (!key) throw unknownKey(thumbprint);
     return { jwk: { ...key.publicJwk, kid: key.kid, alg: key.alg }, ...(key.revokedAt ? { revokedAt: key.revokedAt } : {}) };

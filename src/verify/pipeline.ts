@@ -137,7 +137,7 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
     else checks.push({ name: 'issuer_trusted', ok: false, code: 'untrusted_issuer', detail: 'the issuer is not one this verifier trusts' });
 
     const signed = await verifySignature(parsed.jws, parsed.header, issuerReference(issuer), env.keys);
-    result = { ...result, kid: signed.kid };
+    result = { ...result, ...(signed.kid ? { kid: signed.kid } : {}) };
     pass('issuer_key');
     pass('signature');
 

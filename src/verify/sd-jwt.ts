@@ -157,3 +157,39 @@ export async function checkKeyBinding(
   if (payload.sd_hash !== (await sha256Url(presentedSdJwt)))
     throw kbFail('sd_hash_mismatch', 'sd_hash does not cover the SD-JWT presented');
 }
+
+/**
+ * A plain SD-JWT (any `typ`) checked against a key the caller already trusts: signature under the
+ * allowlist, disclosures applied strictly, key binding when asked. The credential pipeline does
+ * more (issuer lookup, validity, status); this is the part the SD-JWT specification itself defines.
+ */
+export async function verifySdJwt(
+  compact: string,
+  issuerJwk: JWK,
+  options: { keyBinding?: KeyBindingExpectation; now: Date; skewSeconds: number },
+): Promise<Record<string, unknown>> {
+  const segments = compact.split('~');
+  if (segments.length < 2) throw new VerificationFailure('format', 'malformed', 'an SD-JWT has at least one "~"');
+  const [jws, ...rest] = segments;
+  const kb = rest.at(-1)!;
+  const disclosures = rest.slice(0, -1);
+  const parts = jws!.split('.');
+  if (parts.length !== 3) throw new VerificationFailure('format', 'malformed', 'the issuer-signed JWT is not a compact JWS');
+  const header = jsonSegment(parts[0]!, 'issuer-signed JWT header');
+  const alg = checkHeader(header);
+  checkKeyFits(alg, issuerJwk);
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(
+      new TextDecoder().decode((await compactVerify(jws!, await importJWK(issuerJwk, alg), { algorithms: [alg] })).payload),
+    ) as Record<string, unknown>;
+  } catch {
+    throw new VerificationFailure('signature', 'bad_signature', 'the signature does not verify with the issuer key');
+  }
+  const claims = await applyDisclosures(payload, disclosures);
+  if (options.keyBinding) {
+    if (kb === '') throw kbFail('key_binding_missing', 'holder binding was asked for and no key-binding JWT was presented');
+    await checkKeyBinding(kb, `${segments.slice(0, -1).join('~')}~`, claims.cnf, options.keyBinding, options.now, options.skewSeconds);
+  }
+  return claims;
+}

@@ -21,16 +21,19 @@ export async function verifySignature(
   header: Record<string, unknown>,
   issuer: IssuerReference,
   keys: IssuerKeySource,
-): Promise<{ key: IssuerKey; kid: string; alg: string }> {
+): Promise<{ key: IssuerKey; kid: string | undefined; alg: string }> {
   const alg = checkHeader(header);
   const kid = header.kid;
-  if (typeof kid !== 'string' || kid === '') throw new VerificationFailure('issuer_key', 'no_kid', 'the header names no key (kid)');
-  const key = 'did' in issuer ? await keys.fromDid(issuer.did, kid) : await keys.fromIssuerMetadata(issuer.issuerUrl, kid);
+  if (kid !== undefined && (typeof kid !== 'string' || kid === ''))
+    throw new VerificationFailure('issuer_key', 'no_kid', 'the header kid is not a string');
+  // A DID issuer has many keys and says which by a DID URL; only issuer metadata may go without.
+  if (kid === undefined && 'did' in issuer) throw new VerificationFailure('issuer_key', 'no_kid', 'the header names no key (kid)');
+  const key = 'did' in issuer ? await keys.fromDid(issuer.did, kid as string) : await keys.fromIssuerMetadata(issuer.issuerUrl, kid);
   if (key.revokedAt) {
     throw new VerificationFailure(
       'issuer_key',
       'key_revoked',
-      `the issuer revoked key ${kid} as compromised at ${key.revokedAt.toISOString()}`,
+      `the issuer revoked key ${kid ?? '(the only one)'} as compromised at ${key.revokedAt.toISOString()}`,
     );
   }
   checkKeyFits(alg, key.jwk);
