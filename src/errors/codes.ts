@@ -32,6 +32,7 @@ export const ERROR_STATUS = {
   // 422: well-formed, but cannot be evaluated as it stands
   invalid_assessment: 422,
   invalid_status_list: 422,
+  invalid_presentation: 422,
   // 5xx: our side; the wire never learns more than the code
   internal_error: 500,
   storage_unavailable: 503,
@@ -67,6 +68,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   unsupported_media_type: 'The request body must be application/json.',
   invalid_assessment: 'The assessment cannot be evaluated against its readiness profile.',
   invalid_status_list: 'The status list cannot be decoded.',
+  invalid_presentation: 'The credential cannot be presented as asked.',
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',

@@ -18,7 +18,9 @@ import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
 import { registerStatus } from './routes/status.ts';
 import { registerVerify } from './routes/verify.ts';
+import { registerPresent } from './routes/present.ts';
 import { registerTenants } from './routes/tenants.ts';
+import { registerTrustBundle } from './routes/trust-bundle.ts';
 import { registerWellKnown } from './routes/well-known.ts';
 
 /**
@@ -74,6 +76,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerAttestations(app, deps, oidc);
   registerStatus(app, deps, oidc);
   registerVerify(app, deps);
+  registerPresent(app, deps);
+  registerTrustBundle(app, deps);
   registerPublishedTypes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -151,6 +151,7 @@ export function validBody(op: Operation, unique: string): unknown {
     'POST /v1/t/{tenant}/credentials/revoke': { subject: `nobody ${unique}`, reason: `test ${unique}` },
     // A well-formed request for a credential that does not verify: the answer is still a 200 report.
     'POST /v1/verify': { credential: `eyJhbGciOiJub25lIn0.${unique}.` },
+    'POST /v1/present': { credential: 'eyJhbGciOiJFUzI1NiJ9.eyJfc2QiOltdfQ.AAAA~', reveal: [] },
   };
   const key = `${op.method} ${op.path}`;
   if (!op.hasBody) {
