@@ -1,6 +1,7 @@
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import { didForOrigin } from '../did/did-web.ts';
 import { listKeys } from '../keys/key-store.ts';
+import type { KeyRecord } from '../keys/lifecycle.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../tenants/tenant-id.ts';
@@ -28,11 +29,22 @@ const unknownKey = (kid: string) => new VerificationFailure('issuer_key', 'unkno
  * Issuers that are not ours go to `others` (the network, or a trust bundle).
  */
 export function localIssuerKeys(db: Database, origin: URL, others?: IssuerKeySource): IssuerKeySource {
+  // One verification looks up the same issuer's keys for the credential and for each status list:
+  // read them once. A source lives for one verification (one request), so nothing goes stale.
+  const histories = new Map<string, Promise<KeyRecord[]>>();
+  const history = (tenantId: string) => {
+    let keys = histories.get(tenantId);
+    if (!keys) {
+      keys = withTenant(db, tenantId, (tx) => listKeys(tx, tenantId));
+      histories.set(tenantId, keys);
+    }
+    return keys;
+  };
   async function find(tenantId: string, thumbprint: string | undefined): Promise<IssuerKey> {
     // Our tenants always have two or more keys, and we always name the one that signed.
     if (thumbprint === undefined)
       throw new VerificationFailure('issuer_key', 'ambiguous_key', 'the header names no key and the issuer has several');
-    const key = (await withTenant(db, tenantId, (tx) => listKeys(tx, tenantId))).find((k) => k.kid === thumbprint);
+    const key = (await history(tenantId)).find((k) => k.kid === thumbprint);
     if (!key) throw unknownKey(thumbprint);
     return { jwk: { ...key.publicJwk, kid: key.kid, alg: key.alg }, ...(key.revokedAt ? { revokedAt: key.revokedAt } : {}) };
   }

@@ -11,6 +11,16 @@ const LOCAL_LIST = /^\/t\/([a-z0-9-]+)\/status\/([A-Za-z0-9_-]{1,64})(\/revocati
  * over the network; anything else goes to `others`.
  */
 export function localStatusLists(deps: Omit<PublishDeps, 'now'> & { clock: () => Date }, others?: StatusListSource): StatusListSource {
+  // A credential's revocation and suspension entries name two forms of one list: read it once per verification.
+  const read = new Map<string, ReturnType<typeof currentPublication>>();
+  const publication = (tenant: string, list: string) => {
+    let p = read.get(`${tenant}/${list}`);
+    if (!p) {
+      p = currentPublication({ ...deps, now: deps.clock() }, tenant, list);
+      read.set(`${tenant}/${list}`, p);
+    }
+    return p;
+  };
   return {
     async fetch(url) {
       let u: URL | undefined;
@@ -25,7 +35,7 @@ export function localStatusLists(deps: Omit<PublishDeps, 'now'> & { clock: () =>
         return others.fetch(url);
       }
       try {
-        const p = await currentPublication({ ...deps, now: deps.clock() }, m[1]!, m[2]!);
+        const p = await publication(m[1]!, m[2]!);
         return m[3] === '/revocation' ? p.revocation : m[3] === '/suspension' ? p.suspension : p.token;
       } catch {
         throw new VerificationFailure('status', 'unreachable_list', `the status list at ${url} does not exist here`);
