@@ -18,6 +18,8 @@ import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { announceBootstrapToken, runServer } from './serve.ts';
 import { openService } from './service.ts';
+import { UsageError } from './usage-error.ts';
+import { verifyCommand } from './verify-command.ts';
 
 const USAGE = `usage: launchproof <command> [options]
 
@@ -32,10 +34,14 @@ const USAGE = `usage: launchproof <command> [options]
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
   keys sweep                              rotate due keys, re-sign stale status lists
+  verify FILE --bundle BUNDLE [--at TIME] [--json]
+                                          verify a credential (compact, or a VC-API envelope)
+                                          offline against a trust bundle, as of TIME (RFC 3339;
+                                          default now). Exit: 0 verified, 1 not verified, 2 the
+                                          credential could not be judged (usage, unreadable file,
+                                          unusable bundle). Reads no configuration, no network.
 
 Configuration comes from the environment (see README). Exit: 0 done, 1 failed, 2 usage.`;
-
-class UsageError extends Error {}
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
@@ -54,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
       roles: { type: 'string' },
       label: { type: 'string' },
       reason: { type: 'string' },
+      bundle: { type: 'string' },
+      at: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +71,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'serve', sub, ...rest] = positionals;
+  // Before the configuration: an auditor verifying offline has no database, no keys, no environment.
+  if (command === 'verify') {
+    if (rest.length > 0) throw new UsageError('verify takes one FILE');
+    return verifyCommand(
+      { file: sub, bundle: values.bundle, at: values.at, json: values.json ?? false },
+      // Flushed before the exit that follows: a report piped to another program must arrive whole.
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+      (text) => process.stderr.write(text),
+    );
+  }
   const config = parseConfig(process.env);
 
   if (command === 'serve') {

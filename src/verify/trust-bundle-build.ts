@@ -1,0 +1,143 @@
+import { FlattenedSign } from 'jose';
+import { findProfile } from '../attestations/profiles.ts';
+import { activeSigner } from '../credentials/signer.ts';
+import { didDocument, jwtVcIssuerMetadata, publishedJwk } from '../did/documents.ts';
+import { issuerIdentity } from '../did/issuer-identity.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { listKeys } from '../keys/key-store.ts';
+import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
+import type { Profile } from '../readiness/index.ts';
+import { currentPublication, type Publication } from '../status/publish.ts';
+import { statusListUrls } from '../status/urls.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { inExistingTenant } from '../tenants/tenants.ts';
+import { base64urlEncode } from '../util/base64url.ts';
+import {
+  TRUST_BUNDLE_TYP,
+  TRUST_BUNDLE_TYPE,
+  TRUST_BUNDLE_VERSION,
+  type SignedTrustBundle,
+  type TrustBundle,
+  type TrustBundleKey,
+  type TrustBundleProfile,
+} from './trust-bundle.ts';
+
+export interface TrustBundleDeps {
+  readonly tenantId: string;
+  readonly origin: URL;
+  readonly kek: KeyEncryptionKey;
+  readonly now: Date;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function historyEntry(k: KeyRecord): TrustBundleKey {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    public_jwk: { ...publishedJwk(k) },
+    created_at: k.createdAt.toISOString(),
+    activated_at: iso(k.activatedAt),
+    retired_at: iso(k.retiredAt),
+    publish_until: iso(k.publishUntil),
+    revoked_at: iso(k.revokedAt),
+    revocation_reason: k.revocationReason,
+  };
+}
+
+/**
+ * The profile versions the tenant's credentials cite: its own, once used (a version is immutable
+ * and load-bearing from its first issuance on), and the built-ins it issued under.
+ */
+async function profilesUsed(tx: Queryable, tenantId: string): Promise<TrustBundleProfile[]> {
+  const cited = await tx.query<{ id: string; version: string }>(
+    `select distinct profile_id as id, profile_version as version from credentials where tenant_id = $1
+     union select profile_id, version from tenant_profiles where tenant_id = $1 and used_at is not null
+     order by id, version`,
+    [tenantId],
+  );
+  const entries = await Promise.all(cited.map((c) => findProfile(tx, tenantId, c.id, c.version)));
+  return entries
+    .filter((e) => e !== undefined)
+    .map((e) => ({
+      origin: e.origin,
+      id: e.pinned.profile.id,
+      version: e.pinned.profile.version,
+      digest: e.pinned.digest,
+      profile: e.pinned.profile as Profile,
+    }));
+}
+
+/**
+ * The last bundle signed per tenant. Signatures are randomised (ES256) and every bundle says when
+ * it was made, so two builds are never the same bytes; reusing the signed copy while nothing in
+ * it has changed is what lets a strong ETag revalidate at all. A reused copy is at most
+ * REUSE_MS old: its lists were current when it says it was made.
+ */
+const recent = new Map<string, { fingerprint: string; madeAt: number; signed: SignedTrustBundle }>();
+const REUSE_MS = 300_000;
+const RECENT_LIMIT = 256;
+
+async function fingerprint(bundle: TrustBundle, kid: string): Promise<string> {
+  const { generated_at: _madeAt, ...content } = bundle;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify([kid, content])));
+  return base64urlEncode(new Uint8Array(digest));
+}
+
+/**
+ * Builds and signs the tenant's trust bundle as of `now`. The status lists come first, each its
+ * latest signed copy: reading one may re-sign it, which opens its own transaction, so none can be
+ * open around it. The keys are read after, so the history holds every key that signed a list.
+ */
+export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Promise<SignedTrustBundle> {
+  const { tenantId, origin, kek, now } = deps;
+  const listIds = await inExistingTenant(db, tenantId, (tx) =>
+    tx.query<{ id: string }>('select id from status_lists where tenant_id = $1 order by seq', [tenantId]),
+  );
+  const publications: Publication[] = [];
+  for (const { id } of listIds) publications.push(await currentPublication({ db, kek, origin, now }, tenantId, id));
+
+  const { bundle, signer } = await withTenant(db, tenantId, async (tx) => {
+    const keys = await listKeys(tx, tenantId);
+    const identity = issuerIdentity(origin, tenantId);
+    const published = publishedKeys(keys, now);
+    const bundle: TrustBundle = {
+      type: TRUST_BUNDLE_TYPE,
+      version: TRUST_BUNDLE_VERSION,
+      generated_at: now.toISOString(),
+      issuer: { tenant: tenantId, did: identity.did, issuer_url: identity.issuerUrl },
+      did_document: didDocument(identity, published),
+      jwt_vc_issuer: jwtVcIssuerMetadata(identity, published),
+      keys: keys.map(historyEntry),
+      status_lists: publications.map((p) => {
+        const urls = statusListUrls(origin, tenantId, p.listId);
+        return {
+          id: p.listId,
+          token_url: urls.token,
+          token: p.token,
+          revocation_url: urls.revocation,
+          revocation: p.revocation,
+          suspension_url: urls.suspension,
+          suspension: p.suspension,
+        };
+      }),
+      profiles: await profilesUsed(tx, tenantId),
+    };
+    return { bundle, signer: await activeSigner(tx, kek, origin, tenantId, now) };
+  });
+
+  const key = `${origin.origin} ${tenantId}`;
+  const print = await fingerprint(bundle, signer.didUrl);
+  const last = recent.get(key);
+  if (last && last.fingerprint === print && now.getTime() >= last.madeAt && now.getTime() - last.madeAt < REUSE_MS) return last.signed;
+
+  const jws = await new FlattenedSign(new TextEncoder().encode(JSON.stringify(bundle)))
+    .setProtectedHeader({ alg: signer.alg, kid: signer.didUrl, typ: TRUST_BUNDLE_TYP })
+    .sign(signer.key);
+  const signed = { protected: jws.protected!, payload: jws.payload, signature: jws.signature };
+  recent.delete(key);
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  recent.set(key, { fingerprint: print, madeAt: now.getTime(), signed });
+  return signed;
+}
