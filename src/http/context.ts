@@ -11,8 +11,10 @@ export interface AppDeps {
   readonly kek: KeyEncryptionKey;
   readonly clock: () => Date;
   readonly log: Logger;
-  /** Outbound fetch (identity provider discovery and JWKS); tests fake it at this edge. */
+  /** Outbound fetch (identity provider discovery and JWKS, other issuers' keys and status lists); tests fake it at this edge. */
   readonly fetch: FetchLike;
+  /** Resolves a host name to its addresses, so a remote fetch can refuse private ones (Node; Workers have no DNS API). */
+  readonly resolveHost?: (hostname: string) => Promise<string[]>;
 }
 
 /**

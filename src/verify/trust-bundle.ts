@@ -123,7 +123,7 @@ function segment(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'string' || value === '') throw refuse('malformed_bundle', `the ${what} is missing`);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(base64urlDecode(value));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(base64urlDecode(value));
   } catch {
     throw refuse('malformed_bundle', `the ${what} is not base64url-encoded UTF-8`);
   }

@@ -1,4 +1,5 @@
 /** POST /v1/verify: public, rate-limited, a 200 report for any credential and a 4xx problem for any non-request. */
+import { base64url, CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
@@ -85,5 +86,90 @@ describe('POST /v1/verify', () => {
     expect((await verify({ credential: 'x' }, '198.51.100.8')).status).toBe(200);
     h.clock.set(new Date(h.clock().getTime() + 61_000));
     expect((await verify({ credential: 'x' }, '198.51.100.7')).status).toBe(200);
+  });
+});
+
+describe('POST /v1/verify with issuers elsewhere', () => {
+  let t: TestDatabase;
+  let h: Harness;
+  let jwkDid: string;
+  let signingKey: CryptoKey;
+  const requested: string[] = [];
+  let webDidDocument: Record<string, unknown> | undefined;
+
+  const vcJwt = (issuer: string, kid: string) =>
+    new CompactSign(
+      new TextEncoder().encode(
+        JSON.stringify({
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiableCredential'],
+          issuer,
+          validFrom: '2025-12-01T00:00:00Z',
+          credentialSubject: { id: 'did:example:subject', note: 'issued elsewhere' },
+        }),
+      ),
+    )
+      .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid })
+      .sign(signingKey);
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    signingKey = pair.privateKey as CryptoKey;
+    const publicJwk = await exportJWK(pair.publicKey);
+    jwkDid = `did:jwk:${base64url.encode(JSON.stringify({ ...publicJwk, alg: 'ES256' }))}`;
+    webDidDocument = {
+      id: 'did:web:partner.example',
+      verificationMethod: [
+        { id: 'did:web:partner.example#k1', type: 'JsonWebKey2020', controller: 'did:web:partner.example', publicKeyJwk: publicJwk },
+      ],
+      assertionMethod: ['did:web:partner.example#k1'],
+    };
+    t = await freshPglite();
+    h = await harness(t.db, {
+      env: { TRUSTED_ISSUERS: jwkDid },
+      // The network edge: a public partner host, and a record of every request that leaves.
+      fetch: async (input) => {
+        const url = input instanceof Request ? input.url : String(input);
+        requested.push(url);
+        if (url === 'https://partner.example/.well-known/did.json') return Response.json(webDidDocument);
+        return new Response('not found', { status: 404 });
+      },
+    });
+  });
+  afterAll(() => t.dispose());
+
+  const verify = async (credential: string) =>
+    (await (await h.request('POST', '/v1/verify', { body: { credential } })).json()) as Report & {
+      checks: { name: string; ok: boolean; code: string }[];
+    };
+  const failedChecks = (r: Report) => r.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`);
+
+  it('verifies a did:jwk issuer the configuration trusts, without any fetch', async () => {
+    const r = await verify(await vcJwt(jwkDid, `${jwkDid}#0`));
+    expect(failedChecks(r)).toEqual([]);
+    expect(r.verified).toBe(true);
+    expect(requested).toEqual([]);
+  });
+
+  it('resolves a public did:web issuer over the network edge, and reports it as untrusted', async () => {
+    const r = await verify(await vcJwt('did:web:partner.example', 'did:web:partner.example#k1'));
+    expect(failedChecks(r)).toEqual(['issuer_trusted:untrusted_issuer']);
+    expect(r.verified).toBe(false);
+    expect(requested).toContain('https://partner.example/.well-known/did.json');
+  });
+
+  it('never fetches a did:web that points at a loopback or private address', async () => {
+    requested.length = 0;
+    for (const did of [
+      'did:web:127.0.0.1',
+      'did:web:10.1.2.3%3A8443',
+      'did:web:localhost',
+      'did:web:%5B%3A%3A1%5D',
+      'did:web:169.254.169.254',
+    ]) {
+      const r = await verify(await vcJwt(did, `${did}#k1`));
+      expect(failedChecks(r), did).toContain('issuer_key:unsafe_url');
+    }
+    expect(requested).toEqual([]);
   });
 });

@@ -3,7 +3,10 @@ import type { Context } from 'hono';
 import { localIssuerKeys } from '../../verify/local-keys.ts';
 import { verifyCredential, type VerifyEnvironment } from '../../verify/pipeline.ts';
 import type { VerificationResult } from '../../verify/result.ts';
-import { localStatusLists } from '../../verify/status-sources.ts';
+import { cachingStatusLists, localStatusLists, type StatusListCache } from '../../verify/status-sources.ts';
+import { remoteIssuerKeys } from '../../verify/remote/remote-keys.ts';
+import { createSafeFetch, createSafeTextFetch } from '../../verify/remote/safe-fetch.ts';
+import { remoteStatusLists } from '../../verify/remote-status.ts';
 import { trustPolicy } from '../../verify/trust.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
@@ -74,9 +77,15 @@ function wire(r: VerificationResult): z.infer<typeof VerifyResponse> {
 export function registerVerify(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   const origin = deps.config.publicUrl;
   const isTrusted = trustPolicy(origin, deps.config.trustedIssuers);
+  // Other issuers are reached over the network, never at an address the caller could aim inward.
+  const edge = { fetch: (request: Request) => deps.fetch(request), ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}) };
+  const remoteKeys = remoteIssuerKeys({ fetchJson: createSafeFetch(edge) });
+  // Shared across requests: another issuer's list is fetched once per its ttl, and verified on every use.
+  const statusCache: StatusListCache = new Map();
+  const remoteLists = cachingStatusLists(remoteStatusLists(createSafeTextFetch(edge)), deps.clock, statusCache);
   const environment = (c: Context<AppEnv>): VerifyEnvironment => ({
-    keys: localIssuerKeys(c.env.db, origin),
-    statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }),
+    keys: localIssuerKeys(c.env.db, origin, remoteKeys),
+    statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),
     isTrusted,
     now: deps.clock(),
     skewSeconds: deps.config.verifyClockSkewSeconds,

@@ -12,6 +12,7 @@ import { bootstrap, type BootstrapOutcome } from '../../tenants/bootstrap.ts';
 import { resolveKek } from './kek.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
+import { resolveHostNode } from './public-address.ts';
 
 export interface Service {
   readonly config: Config;
@@ -46,7 +47,7 @@ export async function openService(config: Config, options: { clock?: () => Date;
         tenants: [...new Set(foreign.map((k) => k.tenantId))],
       });
     }
-    const app = createApp({ config, kek, clock, log, fetch: (input, init) => fetch(input, init) });
+    const app = createApp({ config, kek, clock, log, fetch: (input, init) => fetch(input, init), resolveHost: resolveHostNode });
     const background = new BackgroundWork();
     return {
       config,
