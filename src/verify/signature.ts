@@ -8,8 +8,10 @@ export type IssuerReference = { readonly did: string } | { readonly issuerUrl: s
 
 export function issuerReference(issuer: string): IssuerReference {
   if (issuer.startsWith('did:')) return { did: issuer };
-  if (issuer.startsWith('https://')) return { issuerUrl: issuer };
-  throw new VerificationFailure('issuer_key', 'unresolvable_issuer', 'the issuer is neither a DID nor an https URL');
+  // http is accepted here only so a development deployment (http://localhost) can verify its own
+  // credentials: every fetch of another issuer's documents refuses anything but https.
+  if (issuer.startsWith('https://') || issuer.startsWith('http://')) return { issuerUrl: issuer };
+  throw new VerificationFailure('issuer_key', 'unresolvable_issuer', 'the issuer is neither a DID nor an http(s) URL');
 }
 
 /**
