@@ -174,6 +174,8 @@ export function fillPath(path: string, params: Record<string, string>): string {
 /** An assessment of the built-in readiness review in which every control passes with evidence. */
 export function readinessAssessment(overrides: { failing?: string[] } = {}): Assessment {
   const profile = findBuiltinProfile('production-readiness-review', '1.0.0')!;
+  const unknown = (overrides.failing ?? []).filter((id) => !profile.sections.some((s) => s.controls.some((c) => c.id === id)));
+  if (unknown.length > 0) throw new TypeError(`no such control to fail: ${unknown.join(', ')}`);
   return {
     profile: { id: profile.id, version: profile.version },
     subject: { organisation: 'Acme Corp', product: 'Acme Cloud', productionUrl: 'https://app.acme.example' },

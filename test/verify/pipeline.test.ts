@@ -5,6 +5,7 @@
 import { base64url, CompactSign, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
+import { remoteIssuerKeys } from '../../src/verify/remote/remote-keys.ts';
 import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
@@ -35,7 +36,7 @@ describe('the verification pipeline', () => {
   async function issue(tenant: string, formats: string[], extra: Record<string, unknown> = {}) {
     const res = await h.request('POST', `/v1/t/${tenant}/attestations`, {
       token: h.adminToken,
-      body: { assessment: readinessAssessment({ failing: ['p2-capacity-plan'] }), formats, ...extra },
+      body: { assessment: readinessAssessment({ failing: ['security.csp_hsts'] }), formats, ...extra },
     });
     expect(res.status, await res.clone().text()).toBe(201);
     return ((await res.json()) as { credentials: { id: string; format: string; credential: string }[] }).credentials;
@@ -225,6 +226,58 @@ describe('the verification pipeline', () => {
       const r = await verifyCredential(input, env());
       expect(r.verified).toBe(false);
       expect(r.checks.at(-1)!.ok).toBe(false);
+    }
+  });
+});
+
+describe('the readiness verdict, recomputed', () => {
+  let t: TestDatabase;
+  let h: Harness;
+  const origin = new URL(ORIGIN);
+  beforeAll(async () => {
+    t = await freshPglite();
+    h = await harness(t.db);
+    await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'acme', name: 'acme' } });
+  });
+  afterAll(() => t.dispose());
+
+  it('refuses a credential whose verdict its own results do not support, whoever signed it', async () => {
+    const res = await h.request('POST', '/v1/t/acme/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment({ failing: ['security.csp_hsts'] }), formats: ['vc+jwt'] },
+    });
+    const genuine = decodeJwt(((await res.json()) as { credentials: { credential: string }[] }).credentials[0]!.credential) as Record<
+      string,
+      unknown
+    >;
+    // An issuer of its own (did:jwk, trusted here) re-signs the same subject with a better verdict.
+    const pair = await generateKeyPair('ES256');
+    const did = `did:jwk:${base64url.encode(JSON.stringify({ ...(await exportJWK(pair.publicKey)), alg: 'ES256' }))}`;
+    const sign = (subject: unknown) =>
+      new CompactSign(
+        new TextEncoder().encode(JSON.stringify({ ...genuine, issuer: did, credentialStatus: undefined, credentialSubject: subject })),
+      )
+        .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: `${did}#0` })
+        .sign(pair.privateKey);
+    const env: VerifyEnvironment = {
+      keys: localIssuerKeys(t.db, origin, remoteIssuerKeys({ fetchJson: () => Promise.reject(new Error('no network')) })),
+      statusLists: { fetch: () => Promise.reject(new Error('no status lists')) },
+      isTrusted: () => true,
+      now: h.clock(),
+      skewSeconds: 60,
+    };
+    const subject = genuine.credentialSubject as { verdict: Record<string, unknown> };
+    const honest = await verifyCredential(await sign(subject), env);
+    expect(honest.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(honest.readiness?.recomputed).toBe(true);
+
+    for (const verdict of [
+      { ...subject.verdict, stage: 'scale_ready' },
+      { ...subject.verdict, strict_gate_passed: false },
+    ]) {
+      const inflated = await verifyCredential(await sign({ ...subject, verdict }), env);
+      expect(inflated.verified).toBe(false);
+      expect(inflated.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`)).toEqual(['readiness:verdict_mismatch']);
     }
   });
 });

@@ -28,7 +28,7 @@ describe('trust bundles', () => {
   });
   afterAll(() => t.dispose());
 
-  async function issue(tenant: string, formats: string[], assessment: unknown = readinessAssessment({ failing: ['p2-capacity-plan'] })) {
+  async function issue(tenant: string, formats: string[], assessment: unknown = readinessAssessment({ failing: ['security.csp_hsts'] })) {
     const res = await h.request('POST', `/v1/t/${tenant}/attestations`, { token: h.adminToken, body: { assessment, formats } });
     expect(res.status, await res.clone().text()).toBe(201);
     return ((await res.json()) as { credentials: { id: string; format: string; credential: string }[] }).credentials;
