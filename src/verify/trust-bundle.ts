@@ -59,7 +59,11 @@ const trustBundleSchema = z.object({
   type: z.literal(TRUST_BUNDLE_TYPE),
   version: z.literal(TRUST_BUNDLE_VERSION),
   generated_at: instant,
-  issuer: z.object({ tenant: z.string(), did: z.string().startsWith('did:'), issuer_url: z.string().regex(/^https?:\/\//, 'an http(s) URL') }),
+  issuer: z.object({
+    tenant: z.string(),
+    did: z.string().startsWith('did:'),
+    issuer_url: z.string().regex(/^https?:\/\//, 'an http(s) URL'),
+  }),
   did_document: z.record(z.string(), z.unknown()),
   jwt_vc_issuer: z.record(z.string(), z.unknown()),
   keys: z.array(bundleKeySchema).min(1),
