@@ -18,9 +18,13 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\
  * recolour the terminal or make one text read as another; long values are cut.
  */
 export function printable(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  const safe = text.replace(UNPRINTABLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const safe = escapeUnprintable(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
   return safe.length > MAX_VALUE_CHARS ? `${safe.slice(0, MAX_VALUE_CHARS)}…` : safe;
+}
+
+/** The escaping of `printable` without the cut, for text that must stay whole (a JSON pointer to pass back). */
+export function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const row = (label: string, value: string) => `  ${label.padEnd(10)} ${value}`;

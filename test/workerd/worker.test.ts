@@ -18,6 +18,10 @@ import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
+import { bundleEnvironment } from '../../src/verify/bundle-environment.ts';
+import { verifyCredential } from '../../src/verify/pipeline.ts';
+import type { VerificationResult } from '../../src/verify/result.ts';
+import { openTrustBundle, TRUST_BUNDLE_MEDIA_TYPE } from '../../src/verify/trust-bundle.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { bundleWorker, deployedCompatibility } from './bundle-worker.ts';
@@ -100,7 +104,7 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
   };
 
   /** Issues an SD-JWT VC through the Worker and reads where it says its status is published. */
-  async function issueSdJwtVc(): Promise<{ id: string; idx: number; uri: string; path: string; listId: string }> {
+  async function issueSdJwtVc(): Promise<{ id: string; credential: string; idx: number; uri: string; path: string; listId: string }> {
     const res = await operate('POST', '/v1/t/acme/attestations', { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] });
     expect(res.status, logs()).toBe(201);
     const { credentials } = (await res.json()) as { credentials: { id: string; credential: string }[] };
@@ -108,7 +112,7 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     const { idx, uri } = decodeJwt<{ status: { status_list: { idx: number; uri: string } } }>(credential.split('~')[0]!).status.status_list;
     expect(uri.startsWith(`${ORIGIN}/t/acme/status/`)).toBe(true);
     const path = uri.slice(ORIGIN.length);
-    return { id, idx, uri, path, listId: path.split('/').pop()! };
+    return { id, credential, idx, uri, path, listId: path.split('/').pop()! };
   }
 
   const storedCopy = (listId: string): Promise<StoredCopy | undefined> =>
@@ -131,6 +135,17 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
       const [row] = await tx.query<{ version: string }>(`select version from status_lists where tenant_id = 'acme' and id = $1`, [listId]);
       return Number(row!.version);
     });
+  /** POST /v1/verify through the Worker: public, so no key; it answers 200 whatever the verdict. */
+  const verifyThroughWorker = async (credential: unknown) => {
+    const res = await mf!.dispatchFetch(`${ORIGIN}/v1/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ credential }),
+    });
+    expect(res.status, logs()).toBe(200);
+    return (await res.json()) as VerificationResult;
+  };
+  const failedChecks = (r: VerificationResult) => r.checks.filter((c) => !c.ok).map((c) => `${c.name} ${c.code}`);
   const runCron = async () => {
     const result = await (await mf!.getWorker('launchproof')).scheduled({ cron: CRON });
     expect(result.outcome, logs()).toBe('ok');
@@ -411,6 +426,46 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     const served = await get(`${path}/suspension`);
     expect(served.status, logs()).toBe(200);
     expect(await served.text()).toBe(copy.suspension);
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('verifies its own credential: valid, then revoked once the stored publication caught up; garbage is just not verified', async () => {
+    const { id, credential, listId } = await issueSdJwtVc();
+    const valid = await verifyThroughWorker(credential);
+    expect(failedChecks(valid), logs()).toEqual([]);
+    expect(valid).toMatchObject({ verified: true, format: 'dc+sd-jwt', status: { value: 'valid' } });
+    expect(valid.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['signature', 'status', 'readiness']));
+
+    const res = await operate('PATCH', `/v1/t/acme/credentials/${encodeURIComponent(id)}/status`, { status: 'revoked', reason: 'test' });
+    expect(res.status, logs()).toBe(200);
+    const changed = await listVersion(listId);
+    await expect.poll(async () => (await storedCopy(listId))?.version, { timeout: 10_000 }).toBe(changed);
+
+    const revoked = await verifyThroughWorker(credential);
+    expect(revoked.verified).toBe(false);
+    expect(failedChecks(revoked)).toEqual(['status revoked']);
+    expect(revoked.status?.value).toBe('revoked');
+
+    const garbage = await verifyThroughWorker('not.a~credential');
+    expect(garbage.verified).toBe(false);
+    expect(failedChecks(garbage)).toEqual(['format malformed']);
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('serves a trust bundle that opens offline and verifies what the Worker issued', async () => {
+    const { credential } = await issueSdJwtVc();
+    const res = await get('/t/acme/trust-bundle.json');
+    expect(res.status, logs()).toBe(200);
+    expect(res.headers.get('content-type')).toBe(TRUST_BUNDLE_MEDIA_TYPE);
+    const { bundle, kid } = await openTrustBundle(await res.text());
+    const did = 'did:web:issuer.workers.test:t:acme';
+    expect(bundle.issuer.did).toBe(did);
+    expect(kid).toBe(`${did}#${activeKid(await keysOf('acme'))}`);
+    // The whole key history, retired keys included, not only what is published now.
+    expect(bundle.keys.map((k) => k.kid).sort()).toEqual((await keysOf('acme')).map((k) => k.kid).sort());
+    const offline = await verifyCredential(credential, bundleEnvironment(bundle, { at: new Date(), skewSeconds: 60 }));
+    expect(failedChecks(offline)).toEqual([]);
+    expect(offline).toMatchObject({ verified: true, status: { value: 'valid' } });
     await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
   });
 

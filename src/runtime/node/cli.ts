@@ -16,6 +16,7 @@ import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
+import { presentCommand } from './present-command.ts';
 import { announceBootstrapToken, runServer } from './serve.ts';
 import { openService } from './service.ts';
 import { UsageError } from './usage-error.ts';
@@ -40,6 +41,15 @@ const USAGE = `usage: launchproof <command> [options]
                                           default now). Exit: 0 verified, 1 not verified, 2 the
                                           credential could not be judged (usage, unreadable file,
                                           unusable bundle). Reads no configuration, no network.
+  present FILE --list
+  present FILE [--reveal /ptr,/ptr2 ...] [--holder-key KEYFILE --aud AUDIENCE --nonce NONCE]
+                                          the holder's side of an SD-JWT VC: --list prints the claims
+                                          it can reveal (JSON pointers, one a line); otherwise prints a
+                                          presentation revealing exactly those named (and what they
+                                          contain), bound to one verifier with a key-binding JWT signed
+                                          by the holder's private JWK (EC P-256/P-384, OKP Ed25519).
+                                          Exit: 0 done, 2 usage or unusable input. Reads no
+                                          configuration, no network.
 
 Configuration comes from the environment (see README). Exit: 0 done, 1 failed, 2 usage.`;
 
@@ -63,6 +73,11 @@ async function main(argv: string[]): Promise<number> {
       bundle: { type: 'string' },
       at: { type: 'string' },
       json: { type: 'boolean' },
+      list: { type: 'boolean' },
+      reveal: { type: 'string', multiple: true },
+      'holder-key': { type: 'string' },
+      aud: { type: 'string' },
+      nonce: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,12 +86,27 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'serve', sub, ...rest] = positionals;
-  // Before the configuration: an auditor verifying offline has no database, no keys, no environment.
+  // Before the configuration: an auditor verifying offline, or a holder presenting, has no database, no keys, no environment.
   if (command === 'verify') {
     if (rest.length > 0) throw new UsageError('verify takes one FILE');
     return verifyCommand(
       { file: sub, bundle: values.bundle, at: values.at, json: values.json ?? false },
       // Flushed before the exit that follows: a report piped to another program must arrive whole.
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+      (text) => process.stderr.write(text),
+    );
+  }
+  if (command === 'present') {
+    if (rest.length > 0) throw new UsageError('present takes one FILE');
+    return presentCommand(
+      {
+        file: sub,
+        reveal: values.reveal ?? [],
+        list: values.list ?? false,
+        holderKey: values['holder-key'],
+        audience: values.aud,
+        nonce: values.nonce,
+      },
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
       (text) => process.stderr.write(text),
     );

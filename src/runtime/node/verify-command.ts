@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import { bundleEnvironment } from '../../verify/bundle-environment.ts';
 import { verifyCredential } from '../../verify/pipeline.ts';
 import { printable, renderTextReport } from '../../verify/report-text.ts';
 import { MAX_TRUST_BUNDLE_CHARS, openTrustBundle, TrustBundleError } from '../../verify/trust-bundle.ts';
+import { readBoundedText, UnreadableFile } from './bounded-file.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The default of VERIFY_CLOCK_SKEW_SECONDS: this command reads no configuration, an auditor's machine has none. */
@@ -17,19 +17,6 @@ export interface VerifyArgs {
   readonly bundle: string | undefined;
   readonly at: string | undefined;
   readonly json: boolean;
-}
-
-/** Why a run could not judge the credential at all (exit 2), as opposed to judging it not valid (exit 1). */
-class Unusable extends Error {}
-
-async function readText(path: string, what: string, maxBytes: number): Promise<string> {
-  try {
-    if ((await stat(path)).size > maxBytes) throw new Unusable(`${what} ${path} is larger than ${maxBytes} bytes`);
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if (e instanceof Unusable) throw e;
-    throw new Unusable(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /** A compact credential as text, or a VC-API envelope as JSON; anything else goes to the pipeline, which says what it is not. */
@@ -69,8 +56,8 @@ export async function verifyCommand(
     throw new UsageError('verify needs --bundle BUNDLE (download it from /t/{tenant}/trust-bundle.json)');
   const at = instant(args.at) ?? new Date();
   try {
-    const input = credentialInput(await readText(args.file, 'credential file', MAX_CREDENTIAL_FILE_BYTES));
-    const { bundle, kid } = await openTrustBundle(await readText(args.bundle, 'trust bundle', MAX_TRUST_BUNDLE_CHARS));
+    const input = credentialInput(await readBoundedText(args.file, 'credential file', MAX_CREDENTIAL_FILE_BYTES));
+    const { bundle, kid } = await openTrustBundle(await readBoundedText(args.bundle, 'trust bundle', MAX_TRUST_BUNDLE_CHARS));
     const result = await verifyCredential(input, bundleEnvironment(bundle, { at, skewSeconds: SKEW_SECONDS }));
     await out(
       args.json
@@ -79,7 +66,7 @@ export async function verifyCommand(
     );
     return result.verified ? 0 : 1;
   } catch (e) {
-    if (e instanceof Unusable) {
+    if (e instanceof UnreadableFile) {
       err(`launchproof: ${e.message}\n`);
       return 2;
     }
