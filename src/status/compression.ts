@@ -5,6 +5,7 @@
  * RECOMMENDS the highest; bench/status-list.bench.ts measures what that costs in bytes.
  */
 import { AppError } from '../errors/index.ts';
+import { readCapped } from '../util/read-capped.ts';
 
 /** 'deflate' is the ZLIB format (RFC 1950) in the Compression Streams standard, not raw DEFLATE. */
 export type ListCompression = 'deflate' | 'gzip';
@@ -20,7 +21,7 @@ export function maxCompressedLength(maxBytes: number): number {
 export async function compress(bytes: Uint8Array<ArrayBuffer>, format: ListCompression): Promise<Uint8Array<ArrayBuffer>> {
   const stream = new CompressionStream(format);
   feed(stream.writable, bytes);
-  const output = await collect(stream.readable.getReader(), Number.POSITIVE_INFINITY);
+  const output = await readCapped(stream.readable.getReader(), Number.POSITIVE_INFINITY);
   if (!output) throw new TypeError('unreachable: compression has no output cap');
   return output;
 }
@@ -39,7 +40,7 @@ export async function decompressBounded(
   feed(stream.writable, input);
   let output: Uint8Array<ArrayBuffer> | undefined;
   try {
-    output = await collect(stream.readable.getReader(), maxBytes);
+    output = await readCapped(stream.readable.getReader(), maxBytes);
   } catch (e) {
     throw new AppError('invalid_status_list', `not valid ${format} data`, { cause: e });
   }
@@ -53,29 +54,6 @@ function feed(writable: WritableStream<BufferSource>, bytes: Uint8Array<ArrayBuf
   const writer = writable.getWriter();
   writer.write(bytes).catch(ignore);
   writer.close().catch(ignore);
-}
-
-/** Everything the stream outputs, or undefined (and the stream cancelled) once it passes `maxBytes`. */
-async function collect(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      reader.cancel().catch(ignore);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /**

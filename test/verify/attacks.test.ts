@@ -6,13 +6,13 @@
  */
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
-import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
+import { verifyCredential } from '../../src/verify/pipeline.ts';
 import { applyDisclosures } from '../../src/verify/sd-jwt.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
-import { harness, ORIGIN, type Harness } from '../support/harness.ts';
+import { harness, type Harness } from '../support/harness.ts';
 import { prng } from '../support/prng.ts';
 import { readinessAssessment } from '../http/helpers.ts';
+import { harnessVerification } from '../support/verify-env.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~';
 
@@ -20,14 +20,7 @@ describe('the verifier under attack', () => {
   let t: TestDatabase;
   let h: Harness;
   let credentials: { format: string; credential: string }[];
-  const origin = new URL(ORIGIN);
-  const env = (): VerifyEnvironment => ({
-    keys: localIssuerKeys(t.db, origin),
-    statusLists: { fetch: async (url) => (await h.request('GET', new URL(url).pathname)).text() },
-    isTrusted: (issuer) => localTenantOf(origin, issuer) !== undefined,
-    now: h.clock(),
-    skewSeconds: 60,
-  });
+  const env = () => harnessVerification(h);
   let cases = 0;
 
   beforeAll(async () => {

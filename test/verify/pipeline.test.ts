@@ -4,18 +4,18 @@
  */
 import { base64url, CompactSign, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
+import { localIssuerKeys } from '../../src/verify/local-keys.ts';
 import { remoteIssuerKeys } from '../../src/verify/remote/remote-keys.ts';
 import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { activeKid, readinessAssessment } from '../http/helpers.ts';
+import { harnessVerification } from '../support/verify-env.ts';
 
 describe('the verification pipeline', () => {
   let t: TestDatabase;
   let h: Harness;
-  const origin = new URL(ORIGIN);
 
   beforeAll(async () => {
     t = await freshPglite();
@@ -25,14 +25,7 @@ describe('the verification pipeline', () => {
   });
   afterAll(() => t.dispose());
 
-  const env = (overrides: Partial<VerifyEnvironment> = {}): VerifyEnvironment => ({
-    keys: localIssuerKeys(t.db, origin),
-    statusLists: { fetch: async (url) => (await h.request('GET', new URL(url).pathname)).text() },
-    isTrusted: (issuer) => localTenantOf(origin, issuer) !== undefined,
-    now: h.clock(),
-    skewSeconds: 60,
-    ...overrides,
-  });
+  const env = (overrides: Partial<VerifyEnvironment> = {}) => harnessVerification(h, overrides);
   async function issue(tenant: string, formats: string[], extra: Record<string, unknown> = {}) {
     const res = await h.request('POST', `/v1/t/${tenant}/attestations`, {
       token: h.adminToken,

@@ -1,26 +1,19 @@
 /** The holder's side: choose what an SD-JWT VC reveals, bind it to a verifier, and have it verify. */
 import { base64url, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
-import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
+import { verifyCredential } from '../../src/verify/pipeline.ts';
 import { bindToVerifier, disclosablePointers, selectDisclosures } from '../../src/verify/present.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
-import { harness, ORIGIN, type Harness } from '../support/harness.ts';
+import { harness, type Harness } from '../support/harness.ts';
 import { expectProblem, readinessAssessment } from '../http/helpers.ts';
+import { harnessVerification } from '../support/verify-env.ts';
 
 describe('presenting an SD-JWT VC', () => {
   let t: TestDatabase;
   let h: Harness;
   let holder: Awaited<ReturnType<typeof generateKeyPair>>;
   let credential: string;
-  const origin = new URL(ORIGIN);
-  const env = (): VerifyEnvironment => ({
-    keys: localIssuerKeys(t.db, origin),
-    statusLists: { fetch: async (url) => (await h.request('GET', new URL(url).pathname)).text() },
-    isTrusted: (issuer) => localTenantOf(origin, issuer) !== undefined,
-    now: h.clock(),
-    skewSeconds: 60,
-  });
+  const env = () => harnessVerification(h);
   const verifier = { audience: 'https://buyer.example', nonce: 'contract-2026-11' };
 
   beforeAll(async () => {

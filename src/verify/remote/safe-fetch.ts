@@ -1,3 +1,4 @@
+import { readCapped } from '../../util/read-capped.ts';
 import { VerificationFailure } from '../result.ts';
 import { isPublicAddress } from './public-address.ts';
 import { isIpLiteralHost, parseSafeUrl } from './safe-url.ts';
@@ -115,7 +116,7 @@ async function readText(
     discard(response);
     throw unresolvable('response too large');
   }
-  const bytes = await readCapped(response, maxBytes, signal);
+  const bytes = await readBody(response, maxBytes, signal);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
@@ -144,30 +145,12 @@ function looksLikeJson(contentType: string | null): boolean {
 }
 
 /** Streams the body and stops at the cap, so a server cannot make us buffer more than maxBytes. */
-async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+async function readBody(response: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
   if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await withinDeadline(reader.read(), signal);
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) throw unresolvable('response too large');
-      chunks.push(value);
-    }
-  } catch (error) {
-    reader.cancel().catch(() => {});
-    throw error;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const bytes = await readCapped(reader, maxBytes, () => withinDeadline(reader.read(), signal));
+  if (!bytes) throw unresolvable('response too large');
+  return bytes;
 }
 
 function discard(response: Response) {
