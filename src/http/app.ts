@@ -22,6 +22,10 @@ import { registerPresent } from './routes/present.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerTrustBundle } from './routes/trust-bundle.ts';
 import { registerWellKnown } from './routes/well-known.ts';
+import { registerOid4vciCredential } from './routes/oid4vci-credential.ts';
+import { registerOid4vciMetadata } from './routes/oid4vci-metadata.ts';
+import { registerOid4vciOffers } from './routes/oid4vci-offers.ts';
+import { registerOid4vciToken } from './routes/oid4vci-token.ts';
 
 /**
  * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
@@ -50,7 +54,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', accessLog(deps.log));
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
-  app.use('*', requireJsonBody());
+  app.use('*', requireJsonBody(/^\/t\/[^/]+\/token$/));
   app.use('*', refuseNulCharacters());
   const publicCors = cors({
     origin: '*',
@@ -79,11 +83,20 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerPresent(app, deps);
   registerTrustBundle(app, deps);
   registerPublishedTypes(app, deps);
+  registerOid4vciMetadata(app, deps);
+  registerOid4vciOffers(app, deps, oidc);
+  registerOid4vciToken(app, deps);
+  registerOid4vciCredential(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
     description: 'An operator API key (lp_...) or, when configured, a JWT from the operator identity provider.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'oid4vciAccessToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An access token from a tenant’s OID4VCI token endpoint (/t/{tenant}/token).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { AppError, PROBLEM_MEDIA_TYPE, problemDocument, type ErrorCode } from '../errors/index.ts';
 import type { Logger } from '../log/logger.ts';
+import { OAuthError } from '../oid4vci/oauth-error.ts';
+import { oauthErrorResponse } from './oauth-response.ts';
 import type { AppEnv } from './context.ts';
 
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
@@ -35,6 +37,11 @@ export function errorHandler(log: Logger) {
       return problemResponse(c, err);
     }
     if (err instanceof HTTPException) return problemResponse(c, fromHttpException(err));
+    // The wallet-facing OID4VCI endpoints answer in the shape their specifications name.
+    if (err instanceof OAuthError) {
+      log.debug('request refused', { request_id: c.get('requestId'), code: err.code, detail: err.message });
+      return oauthErrorResponse(err);
+    }
     log.error('unhandled error', { request_id: c.get('requestId'), error: err.name, detail: err.message, stack: err.stack });
     return problemResponse(c, new AppError('internal_error'));
   };

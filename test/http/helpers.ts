@@ -116,13 +116,24 @@ export async function activeKid(db: Database, tenantId: string): Promise<string>
 export interface Operation {
   method: string;
   path: string;
+  /** Takes a body and answers in problem+json: the body sweeps send it one. */
   hasBody: boolean;
+  /**
+   * A wallet-facing OAuth endpoint (tagged `oauth`): its errors are RFC 6749 `{error}` bodies, not
+   * problems, and it needs a token or a form the sweeps cannot make up. test/oid4vci covers it.
+   */
+  oauth: boolean;
 }
 
 /** Every operation /openapi.json documents. */
-export function documentedOperations(doc: { paths: Record<string, Record<string, { requestBody?: unknown }>> }): Operation[] {
+export function documentedOperations(doc: {
+  paths: Record<string, Record<string, { requestBody?: unknown; tags?: string[] }>>;
+}): Operation[] {
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, hasBody: op.requestBody !== undefined })),
+    Object.entries(ops).map(([method, op]) => {
+      const oauth = op.tags?.includes('oauth') ?? false;
+      return { method: method.toUpperCase(), path, hasBody: op.requestBody !== undefined && !oauth, oauth };
+    }),
   );
 }
 
@@ -152,6 +163,7 @@ export function validBody(op: Operation, unique: string): unknown {
     // A well-formed request for a credential that does not verify: the answer is still a 200 report.
     'POST /v1/verify': { credential: `eyJhbGciOiJub25lIn0.${unique}.` },
     'POST /v1/present': { credential: 'eyJhbGciOiJFUzI1NiJ9.eyJfc2QiOltdfQ.AAAA~', reveal: [] },
+    'POST /v1/t/{tenant}/offers': { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
   };
   const key = `${op.method} ${op.path}`;
   if (!op.hasBody) {

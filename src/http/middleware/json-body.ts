@@ -4,6 +4,7 @@ import { AppError } from '../../errors/index.ts';
 import type { AppEnv } from '../context.ts';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
 /** Refuses bodies over the limit (413), whether or not they declare their length. */
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
@@ -18,9 +19,12 @@ export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
 /**
  * A request that carries a body, or declares a media type for one, must say it is JSON: we
  * never guess. (A body can arrive without a length header, so a declared type counts too.)
+ * The paths `formPaths` matches take an HTML form instead: an OAuth token endpoint is specified
+ * that way (RFC 6749 §4.1.3), and its route refuses anything else itself.
  */
-export function requireJsonBody(): MiddlewareHandler<AppEnv> {
+export function requireJsonBody(formPaths?: RegExp): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (formPaths?.test(c.req.path) && FORM_TYPE.test(c.req.header('content-type') ?? '')) return next();
     const type = c.req.header('content-type');
     const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
     if ((hasBody || type !== undefined) && !JSON_TYPE.test(type ?? '')) {

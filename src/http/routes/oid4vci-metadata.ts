@@ -1,0 +1,48 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { keyPolicySchema } from '../../keys/policy.ts';
+import { authorizationServerMetadata, credentialIssuerMetadata } from '../../oid4vci/metadata.ts';
+import { inExistingTenant } from '../../tenants/tenants.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { publicJson } from '../public-json.ts';
+import { problem, TenantParam } from '../schemas.ts';
+
+const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
+
+/** OID4VCI 1.0 §12.2 issuer metadata and RFC 8414 authorization server metadata, per tenant. */
+export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/.well-known/openid-credential-issuer/t/{tenant}',
+      tags: ['oid4vci'],
+      summary: 'OpenID4VCI credential issuer metadata of a tenant',
+      request: { params: TenantParam },
+      responses: { 200: json('Credential issuer metadata'), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
+    }),
+    async (c) => {
+      const { tenant } = c.req.valid('param');
+      const row = await inExistingTenant(c.env.db, tenant, async (tx) => {
+        const [r] = await tx.query<{ name: string; key_policy: unknown }>('select name, key_policy from tenants where id = $1', [tenant]);
+        return r!;
+      });
+      const doc = credentialIssuerMetadata(deps.config.publicUrl, tenant, row.name, keyPolicySchema.parse(row.key_policy));
+      return publicJson(c, doc, deps.config.publicCacheSeconds) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/.well-known/oauth-authorization-server/t/{tenant}',
+      tags: ['oid4vci'],
+      summary: 'OAuth 2.0 authorization server metadata (RFC 8414) of a tenant’s token endpoint',
+      request: { params: TenantParam },
+      responses: { 200: json('Authorization server metadata'), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
+    }),
+    async (c) => {
+      const { tenant } = c.req.valid('param');
+      await inExistingTenant(c.env.db, tenant, async () => undefined);
+      return publicJson(c, authorizationServerMetadata(deps.config.publicUrl, tenant), deps.config.publicCacheSeconds) as never;
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import type { Actor } from '../audit/events.ts';
+import { issueAttestations } from '../attestations/issue.ts';
+import { issueRequestSchema } from '../attestations/issue-request.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { formatOf, type OfferFormat } from './configurations.ts';
+import type { CredentialRequest } from './credential-request.ts';
+import { oid4vciUrls } from './endpoints.ts';
+import { consumeNonce } from './nonces.ts';
+import { OAuthError } from './oauth-error.ts';
+import { verifyJwtProof, type VerifiedProof } from './proof.ts';
+
+export interface CredentialDeps {
+  readonly db: Database;
+  readonly kek: KeyEncryptionKey;
+  readonly origin: URL;
+  readonly now: Date;
+}
+
+interface OfferRow {
+  assessment_id: string;
+  formats: OfferFormat[];
+  issued_formats: OfferFormat[];
+  holder_thumbprint: string | null;
+  created_by: Actor;
+}
+
+type Claimed = { ok: true; offer: OfferRow } | { ok: false; error: OAuthError };
+
+/**
+ * Spends the nonce, binds the holder key and claims the format, in one transaction that commits
+ * even when it refuses: a nonce shown once is spent whatever the outcome.
+ *
+ * Holder binding: an offer is one holder's. Its first credential fixes the key (thumbprint on the
+ * offer), later formats of the same offer must use that key, and a key already bound through
+ * another offer of this tenant is refused, so one key cannot collect credentials of two holders.
+ */
+async function claim(
+  tx: Queryable,
+  tenantId: string,
+  offerId: string,
+  format: OfferFormat,
+  proof: VerifiedProof,
+  now: Date,
+): Promise<Claimed> {
+  const [offer] = await tx.query<OfferRow>(
+    'select assessment_id, formats, issued_formats, holder_thumbprint, created_by from oid4vci_offers where tenant_id = $1 and id = $2 for update',
+    [tenantId, offerId],
+  );
+  if (!(await consumeNonce(tx, tenantId, proof.nonce, now)))
+    return { ok: false, error: new OAuthError('invalid_nonce', 'the c_nonce is unknown, expired or already used') };
+  if (!offer!.formats.includes(format))
+    return { ok: false, error: new OAuthError('invalid_credential_request', 'this credential configuration was not offered') };
+  if (offer!.issued_formats.includes(format))
+    return { ok: false, error: new OAuthError('invalid_credential_request', 'this credential was already issued for the offer') };
+  if (offer!.holder_thumbprint !== null && offer!.holder_thumbprint !== proof.thumbprint)
+    return { ok: false, error: new OAuthError('invalid_proof', 'the offer is bound to another holder key') };
+  await tx.query(
+    'insert into oid4vci_holder_keys (tenant_id, thumbprint, offer_id, bound_at) values ($1, $2, $3, $4) on conflict do nothing',
+    [tenantId, proof.thumbprint, offerId, now],
+  );
+  const [bound] = await tx.query<{ offer_id: string }>(
+    'select offer_id from oid4vci_holder_keys where tenant_id = $1 and thumbprint = $2',
+    [tenantId, proof.thumbprint],
+  );
+  if (bound!.offer_id !== offerId) return { ok: false, error: new OAuthError('invalid_proof', 'the holder key is bound to another offer') };
+  await tx.query(
+    'update oid4vci_offers set holder_thumbprint = $3, issued_formats = issued_formats || $4::jsonb where tenant_id = $1 and id = $2',
+    [tenantId, offerId, proof.thumbprint, [format]],
+  );
+  return { ok: true, offer: offer! };
+}
+
+/**
+ * The credential endpoint after the access token: resolves the configuration, verifies the
+ * proof, then issues through the same code path as the operator API, bound to the proven key.
+ */
+export async function issueForOffer(deps: CredentialDeps, tenantId: string, offerId: string, request: CredentialRequest): Promise<string> {
+  const format = formatOf(request.credential_configuration_id);
+  if (!format) throw new OAuthError('unknown_credential_configuration', 'no such credential_configuration_id');
+  const jwts = request.proofs ? request.proofs.jwt : [request.proof!.jwt];
+  if (jwts.length !== 1) throw new OAuthError('invalid_credential_request', 'batch issuance is not supported: give exactly one proof');
+  const proof = await verifyJwtProof(jwts[0]!, { audience: oid4vciUrls(deps.origin, tenantId).credentialIssuer, now: deps.now });
+
+  const claimed = await withTenant(deps.db, tenantId, (tx) => claim(tx, tenantId, offerId, format, proof, deps.now));
+  if (!claimed.ok) throw claimed.error;
+  try {
+    const issueRequest = issueRequestSchema.parse({
+      assessment_id: claimed.offer.assessment_id,
+      formats: [format],
+      holder: { jwk: proof.jwk },
+    });
+    const out = await issueAttestations({ ...deps, actor: claimed.offer.created_by }, tenantId, issueRequest);
+    return (out.body as { credentials: { credential: string }[] }).credentials[0]!.credential;
+  } catch (e) {
+    // Nothing was issued: give the format back so the wallet can retry with a fresh nonce.
+    await withTenant(deps.db, tenantId, (tx) =>
+      tx.query('update oid4vci_offers set issued_formats = issued_formats - $3 where tenant_id = $1 and id = $2', [
+        tenantId,
+        offerId,
+        format,
+      ]),
+    );
+    throw e;
+  }
+}

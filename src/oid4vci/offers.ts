@@ -1,0 +1,124 @@
+import type { Actor } from '../audit/events.ts';
+import { recordEvent } from '../audit/events.ts';
+import { recordAssessment, requireAssessment } from '../attestations/assessments.ts';
+import { AppError, underPointer } from '../errors/index.ts';
+import type { Queryable } from '../store/port.ts';
+import { configurationIdOf, OFFER_FORMATS, PRE_AUTHORIZED_CODE_GRANT } from './configurations.ts';
+import { oid4vciUrls } from './endpoints.ts';
+import type { OfferRequest } from './offer-request.ts';
+import { preAuthorizedCodeFor, randomId, randomSecret, randomTxCode, secretHash, txCodeHash } from './secrets.ts';
+
+/** Long enough to scan and type a code, short enough that a photographed QR code goes stale. */
+export const OFFER_LIFETIME_MS = 10 * 60_000;
+const DEFAULT_TX_CODE_LENGTH = 6;
+
+export interface CreatedOffer {
+  readonly id: string;
+  readonly offer: Record<string, unknown>;
+  readonly offerUri: string;
+  readonly offerByReferenceUri: string;
+  readonly credentialOfferUri: string;
+  /** Shown once, to be passed to the holder out of band; only its keyed hash is stored. */
+  readonly txCode: string | undefined;
+  readonly expiresAt: Date;
+}
+
+export async function createOffer(
+  tx: Queryable,
+  deps: { origin: URL; now: Date; actor: Actor },
+  tenantId: string,
+  request: OfferRequest,
+): Promise<CreatedOffer> {
+  const stored = request.assessment_id
+    ? await requireAssessment(tx, tenantId, request.assessment_id)
+    : await underPointer('/assessment', () => recordAssessment(tx, deps, tenantId, request.assessment));
+  const formats = request.formats ?? [...OFFER_FORMATS];
+  const urls = oid4vciUrls(deps.origin, tenantId);
+  const id = randomId();
+  const ref = randomSecret();
+  const code = await preAuthorizedCodeFor(ref);
+  const tx_ = request.tx_code === false ? undefined : (request.tx_code ?? {});
+  const txMode = tx_?.input_mode ?? 'numeric';
+  const txLength = tx_?.length ?? DEFAULT_TX_CODE_LENGTH;
+  const txCode = tx_ ? randomTxCode(txLength, txMode) : undefined;
+  const expiresAt = new Date(deps.now.getTime() + OFFER_LIFETIME_MS);
+
+  const grant = tx_
+    ? {
+        tx_code: {
+          length: txLength,
+          input_mode: txMode,
+          description: tx_.description ?? 'Enter the code the issuer gave you with this offer.',
+        },
+      }
+    : {};
+  const kept: StoredOffer = {
+    credential_issuer: urls.credentialIssuer,
+    credential_configuration_ids: formats.map(configurationIdOf),
+    grant,
+  };
+  await tx.query(
+    `insert into oid4vci_offers (tenant_id, id, ref_hash, code_hash, tx_code_hash, tx_code_length, tx_code_input_mode, assessment_id, formats,
+       offer, created_at, created_by, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [
+      tenantId,
+      id,
+      await secretHash(ref),
+      await secretHash(code),
+      txCode ? await txCodeHash(code, txCode) : null,
+      txCode ? txLength : null,
+      txCode ? txMode : null,
+      stored.id,
+      formats,
+      kept,
+      deps.now,
+      deps.actor,
+      expiresAt,
+    ],
+  );
+  await recordEvent(tx, {
+    tenantId,
+    at: deps.now,
+    actor: deps.actor,
+    action: 'oid4vci.offer_created',
+    target: stored.id,
+    detail: { offer: id, formats, tx_code: txCode !== undefined },
+  });
+  const credentialOfferUri = urls.offer(ref);
+  const offer = withCode(kept, code);
+  return {
+    id,
+    offer,
+    offerUri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`,
+    offerByReferenceUri: `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(credentialOfferUri)}`,
+    credentialOfferUri,
+    txCode,
+    expiresAt,
+  };
+}
+
+interface StoredOffer {
+  credential_issuer: string;
+  credential_configuration_ids: string[];
+  grant: Record<string, unknown>;
+}
+
+/** The offer object of OID4VCI 1.0 §4.1.1, its code put back into the stored, code-less copy. */
+function withCode(o: StoredOffer, code: string): Record<string, unknown> {
+  return {
+    credential_issuer: o.credential_issuer,
+    credential_configuration_ids: o.credential_configuration_ids,
+    grants: { [PRE_AUTHORIZED_CODE_GRANT]: { 'pre-authorized_code': code, ...o.grant } },
+  };
+}
+
+/** What credential_offer_uri answers: the offer while it can still be redeemed, nothing after. */
+export async function offerDocument(tx: Queryable, tenantId: string, ref: string, now: Date): Promise<Record<string, unknown>> {
+  const rows = await tx.query<{ offer: StoredOffer }>(
+    'select offer from oid4vci_offers where tenant_id = $1 and ref_hash = $2 and used_at is null and expires_at > $3',
+    [tenantId, await secretHash(ref), now],
+  );
+  if (!rows[0]) throw new AppError('offer_not_found', `tenant ${tenantId} has no open offer with this reference`);
+  return withCode(rows[0].offer, await preAuthorizedCodeFor(ref));
+}
