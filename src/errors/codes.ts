@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   invalid_assessment: 422,
   invalid_status_list: 422,
   invalid_presentation: 422,
+  credential_not_issuable: 422,
+  status_entry_mismatch: 422,
   // 5xx: our side; the wire never learns more than the code
   internal_error: 500,
   storage_unavailable: 503,
@@ -71,6 +73,8 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   invalid_assessment: 'The assessment cannot be evaluated against its readiness profile.',
   invalid_status_list: 'The status list cannot be decoded.',
   invalid_presentation: 'The credential cannot be presented as asked.',
+  credential_not_issuable: 'The credential cannot be issued as given: this issuer computes its own claims.',
+  status_entry_mismatch: 'The status entry named is not one the credential carries.',
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',

@@ -18,6 +18,8 @@ import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
 import { registerStatus } from './routes/status.ts';
 import { registerVerify } from './routes/verify.ts';
+import { registerVcApi } from './routes/vc-api.ts';
+import { publicVerifier } from './verifier.ts';
 import { registerPresent } from './routes/present.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerTrustBundle } from './routes/trust-bundle.ts';
@@ -64,6 +66,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     maxAge: 86_400,
   });
   app.use('/.well-known/*', publicCors);
+  // Verifying is public and a browser may do it: registered before the /t/* policy, whose
+  // preflight answers first otherwise. Operator POSTs under /t/* stay server-to-server.
+  app.use(
+    '/t/:tenant/credentials/verify',
+    cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86_400 }),
+  );
   app.use('/t/*', publicCors);
   app.use('/profiles/*', publicCors);
   app.use('/profiles', publicCors);
@@ -79,7 +87,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerProfiles(app, deps, oidc);
   registerAttestations(app, deps, oidc);
   registerStatus(app, deps, oidc);
-  registerVerify(app, deps);
+  const verifier = publicVerifier(deps);
+  registerVerify(app, verifier);
+  registerVcApi(app, deps, oidc, verifier);
   registerPresent(app, deps);
   registerTrustBundle(app, deps);
   registerPublishedTypes(app, deps);

@@ -147,7 +147,7 @@ export function servedRoutes(app: { routes: readonly { method: string; path: str
  * A body each documented operation accepts. An operation that takes a body and is missing here
  * fails the tests that sweep every route, so a new route cannot be skipped silently.
  */
-export function validBody(op: Operation, unique: string): unknown {
+export function validBody(op: Operation, unique: string, params: Record<string, string> = {}): unknown {
   const bodies: Record<string, unknown> = {
     'POST /v1/tenants': { id: `t-${unique}`.toLowerCase(), name: `Tenant ${unique}` },
     'POST /v1/t/{tenant}/api-keys': { roles: ['auditor'], label: `key ${unique}` },
@@ -164,6 +164,27 @@ export function validBody(op: Operation, unique: string): unknown {
     'POST /v1/verify': { credential: `eyJhbGciOiJub25lIn0.${unique}.` },
     'POST /v1/present': { credential: 'eyJhbGciOiJFUzI1NiJ9.eyJfc2QiOltdfQ.AAAA~', reveal: [] },
     'POST /v1/t/{tenant}/offers': { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
+    'POST /t/{tenant}/credentials/issue': {
+      credential: {
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: ['VerifiableCredential'],
+        credentialSubject: { assessment: readinessAssessment() },
+      },
+    },
+    // As for /v1/verify: well-formed, does not verify, still a 200.
+    'POST /t/{tenant}/credentials/verify': {
+      verifiableCredential: {
+        '@context': 'https://www.w3.org/ns/credentials/v2',
+        id: `data:application/vc+jwt,eyJhbGciOiJub25lIn0.${unique}.`,
+        type: 'EnvelopedVerifiableCredential',
+      },
+    },
+    // Revoking, for the same reason as the PATCH above; the credential is the sweep's own.
+    'POST /t/{tenant}/credentials/status': {
+      credentialId: params.credential ?? `urn:uuid:00000000-0000-4000-8000-000000000000`,
+      credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' },
+      status: true,
+    },
   };
   const key = `${op.method} ${op.path}`;
   if (!op.hasBody) {

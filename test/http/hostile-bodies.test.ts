@@ -139,7 +139,7 @@ describe('hostile request bodies', () => {
     for (const [n, op] of operations.entries()) {
       const rand = prng(0x5eed + n);
       for (let i = 0; i < CASES_PER_ROUTE; i++) {
-        const body = mutate(validBody(op, `fz${n}x${i}`) as Json, rand);
+        const body = mutate(validBody(op, `fz${n}x${i}`, params) as Json, rand);
         const res = await h.request(op.method, fillPath(op.path, params), { token: h.adminToken, body: JSON.stringify(body) });
         const type = res.headers.get('content-type') ?? '';
         if (res.status >= 500 || (res.status >= 400 && !type.startsWith('application/problem+json'))) {

@@ -68,7 +68,7 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
     const out: { route: string; status: number; code?: string; problem?: Problem }[] = [];
     for (const op of operations) {
       const path = fillPath(op.path, { tenant, ...ids });
-      const res = await h.request(op.method, path, { token, body: validBody(op, `${tenant}-${out.length}`) });
+      const res = await h.request(op.method, path, { token, body: validBody(op, `${tenant}-${out.length}`, { ...ids }) });
       const route = `${op.method} ${op.path}`;
       if (res.status >= 400) {
         const problem = await expectProblem(

@@ -1,16 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { localIssuerKeys } from '../../verify/local-keys.ts';
-import { verifyCredential, type VerifyEnvironment } from '../../verify/pipeline.ts';
+import { verifyCredential } from '../../verify/pipeline.ts';
 import type { VerificationResult } from '../../verify/result.ts';
-import { cachingStatusLists, localStatusLists, type StatusListCache } from '../../verify/status-sources.ts';
-import { remoteIssuerKeys } from '../../verify/remote/remote-keys.ts';
-import { createSafeFetch, createSafeTextFetch } from '../../verify/remote/safe-fetch.ts';
-import { remoteStatusLists } from '../../verify/remote-status.ts';
-import { trustPolicy } from '../../verify/trust.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { rateLimit } from '../middleware/rate-limit.ts';
+import type { AppEnv } from '../context.ts';
 import { problem } from '../schemas.ts';
+import type { PublicVerifier } from '../verifier.ts';
 
 const VerifyBody = z
   .object({
@@ -33,7 +26,7 @@ const VerifyBody = z
   .openapi('VerifyRequest');
 
 const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), code: z.string(), detail: z.string().optional() });
-const VerifyResponse = z
+export const VerifyResponse = z
   .object({
     verified: z.boolean(),
     format: z.string().optional(),
@@ -55,7 +48,7 @@ const VerifyResponse = z
   .openapi('VerificationResult');
 
 /** The wire form: the API's snake_case for the one camelCase member. */
-function wire(r: VerificationResult): z.infer<typeof VerifyResponse> {
+export function wire(r: VerificationResult): z.infer<typeof VerifyResponse> {
   const { readiness, status: _status, ...rest } = r;
   return {
     ...rest,
@@ -74,23 +67,7 @@ function wire(r: VerificationResult): z.infer<typeof VerifyResponse> {
   };
 }
 
-export function registerVerify(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  const origin = deps.config.publicUrl;
-  const isTrusted = trustPolicy(origin, deps.config.trustedIssuers);
-  // Other issuers are reached over the network, never at an address the caller could aim inward.
-  const edge = { fetch: (request: Request) => deps.fetch(request), ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}) };
-  const remoteKeys = remoteIssuerKeys({ fetchJson: createSafeFetch(edge) });
-  // Shared across requests: another issuer's list is fetched once per its ttl, and verified on every use.
-  const statusCache: StatusListCache = new Map();
-  const remoteLists = cachingStatusLists(remoteStatusLists(createSafeTextFetch(edge)), deps.clock, statusCache);
-  const environment = (c: Context<AppEnv>): VerifyEnvironment => ({
-    keys: localIssuerKeys(c.env.db, origin, remoteKeys),
-    statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),
-    isTrusted,
-    now: deps.clock(),
-    skewSeconds: deps.config.verifyClockSkewSeconds,
-  });
-
+export function registerVerify(app: OpenAPIHono<AppEnv>, verifier: PublicVerifier) {
   app.openapi(
     createRoute({
       method: 'post',
@@ -99,7 +76,7 @@ export function registerVerify(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       summary: 'Verify a credential: signature, issuer key history, validity, disclosures, key binding, status and readiness verdict',
       description:
         'Public. Answers 200 with `verified` false and the failed check for a credential that does not verify; 4xx only for a request that is not one.',
-      middleware: [rateLimit(deps.config.verifyRateLimitPerMinute, deps.clock)] as const,
+      middleware: [verifier.limit] as const,
       request: { body: { required: true, content: { 'application/json': { schema: VerifyBody } } } },
       responses: {
         200: { description: 'The verification report', content: { 'application/json': { schema: VerifyResponse } } },
@@ -112,7 +89,7 @@ export function registerVerify(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       const body = c.req.valid('json');
       const result = await verifyCredential(
         body.credential,
-        environment(c),
+        verifier.environment(c),
         body.key_binding
           ? {
               keyBinding: {

@@ -1,0 +1,38 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { localIssuerKeys } from '../verify/local-keys.ts';
+import type { VerifyEnvironment } from '../verify/pipeline.ts';
+import { cachingStatusLists, localStatusLists, type StatusListCache } from '../verify/status-sources.ts';
+import { remoteIssuerKeys } from '../verify/remote/remote-keys.ts';
+import { createSafeFetch, createSafeTextFetch } from '../verify/remote/safe-fetch.ts';
+import { remoteStatusLists } from '../verify/remote-status.ts';
+import { trustPolicy } from '../verify/trust.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+
+/** What every public verification route shares: one rate-limit budget per client and one status-list cache. */
+export interface PublicVerifier {
+  readonly limit: MiddlewareHandler<AppEnv>;
+  environment(c: Context<AppEnv>): VerifyEnvironment;
+}
+
+export function publicVerifier(deps: AppDeps): PublicVerifier {
+  const origin = deps.config.publicUrl;
+  const isTrusted = trustPolicy(origin, deps.config.trustedIssuers);
+  // Other issuers are reached over the network, never at an address the caller could aim inward.
+  const edge = { fetch: (request: Request) => deps.fetch(request), ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}) };
+  const remoteKeys = remoteIssuerKeys({ fetchJson: createSafeFetch(edge) });
+  // Shared across requests: another issuer's list is fetched once per its ttl, and verified on every use.
+  const statusCache: StatusListCache = new Map();
+  const remoteLists = cachingStatusLists(remoteStatusLists(createSafeTextFetch(edge)), deps.clock, statusCache);
+  return {
+    // One limiter for every verification route, so a second route is not a second budget.
+    limit: rateLimit(deps.config.verifyRateLimitPerMinute, deps.clock),
+    environment: (c) => ({
+      keys: localIssuerKeys(c.env.db, origin, remoteKeys),
+      statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),
+      isTrusted,
+      now: deps.clock(),
+      skewSeconds: deps.config.verifyClockSkewSeconds,
+    }),
+  };
+}
