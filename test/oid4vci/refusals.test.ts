@@ -1,6 +1,6 @@
 /** Each way a wallet request can be wrong, answered with the error code OID4VCI 1.0 / RFC 6749 name for it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshPglite, type TestDatabase } from '../support/databases.ts';
+import { engines, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import { allTenants, expectProblem } from '../http/helpers.ts';
 import {
@@ -17,7 +17,7 @@ import {
   tokenRequest,
 } from './setup.ts';
 
-describe('OID4VCI refusals', () => {
+describe.each(engines())('OID4VCI refusals on $engine', ({ open }) => {
   let t: TestDatabase;
   let h: Harness;
   let assessmentId: string;
@@ -26,7 +26,7 @@ describe('OID4VCI refusals', () => {
     credentialRequest(h, token, { credential_configuration_id: id, proofs: { jwt: [jwt] } });
 
   beforeAll(async () => {
-    t = await freshPglite();
+    t = await open();
     h = await harness(t.db);
     assessmentId = await tenantWithAssessment(h);
   });

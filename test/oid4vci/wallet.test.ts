@@ -8,7 +8,7 @@ import { Openid4vciClient, Openid4vciVersion } from '@openid4vc/openid4vci';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCredential } from '../../src/verify/pipeline.ts';
-import { freshPglite, type TestDatabase } from '../support/databases.ts';
+import { engines, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import { harnessVerification } from '../support/verify-env.ts';
 import { holderKey, ISSUER, offer, tenantWithAssessment, type HolderKey } from './setup.ts';
@@ -30,12 +30,12 @@ function wallet(h: Harness, holder: HolderKey) {
   });
 }
 
-describe('a wallet (@openid4vc/openid4vci) through the pre-authorized code flow', () => {
+describe.each(engines())('a wallet (@openid4vc/openid4vci) through the pre-authorized code flow on $engine', ({ open }) => {
   let t: TestDatabase;
   let h: Harness;
   let assessmentId: string;
   beforeAll(async () => {
-    t = await freshPglite();
+    t = await open();
     h = await harness(t.db);
     assessmentId = await tenantWithAssessment(h);
   });
