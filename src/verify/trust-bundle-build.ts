@@ -4,6 +4,7 @@ import { activeSigner } from '../credentials/signer.ts';
 import { didDocument, jwtVcIssuerMetadata, publishedJwk } from '../did/documents.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { keyLifecycleJson } from '../keys/history-json.ts';
 import { listKeys } from '../keys/key-store.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import type { Profile } from '../readiness/index.ts';
@@ -30,20 +31,8 @@ export interface TrustBundleDeps {
   readonly now: Date;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
 function historyEntry(k: KeyRecord): TrustBundleKey {
-  return {
-    kid: k.kid,
-    alg: k.alg,
-    public_jwk: { ...publishedJwk(k) },
-    created_at: k.createdAt.toISOString(),
-    activated_at: iso(k.activatedAt),
-    retired_at: iso(k.retiredAt),
-    publish_until: iso(k.publishUntil),
-    revoked_at: iso(k.revokedAt),
-    revocation_reason: k.revocationReason,
-  };
+  return { ...keyLifecycleJson(k), public_jwk: { ...publishedJwk(k) } };
 }
 
 /**

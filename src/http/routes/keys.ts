@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { issuerIdentity } from '../../did/issuer-identity.ts';
+import { keyLifecycleJson } from '../../keys/history-json.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState, type KeyRecord } from '../../keys/lifecycle.ts';
 import { revokeKey, rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotation.ts';
@@ -10,23 +11,16 @@ import { requireTenant } from '../../tenants/tenants.ts';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
-import { bearerSecurity, iso, KeyPolicySchema, problem, RevokeKeyBody, SigningKeySchema, TenantParam } from '../schemas.ts';
+import { bearerSecurity, KeyPolicySchema, problem, RevokeKeyBody, SigningKeySchema, TenantParam } from '../schemas.ts';
 
 const denied = { 401: problem('No valid credential'), 403: problem('Not allowed'), 404: problem('Unknown tenant or key') };
 
 export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
   const view = (k: KeyRecord, now: Date): z.infer<typeof SigningKeySchema> => ({
-    kid: k.kid,
-    alg: k.alg,
+    ...keyLifecycleJson(k),
     state: keyState(k, now),
     did_url: `${issuerIdentity(deps.config.publicUrl, k.tenantId).did}#${k.kid}`,
     public_jwk: { ...k.publicJwk },
-    created_at: k.createdAt.toISOString(),
-    activated_at: iso(k.activatedAt),
-    retired_at: iso(k.retiredAt),
-    publish_until: iso(k.publishUntil),
-    revoked_at: iso(k.revokedAt),
-    revocation_reason: k.revocationReason,
   });
   const ctx = (c: Context<AppEnv>): RotationContext => ({ db: c.env.db, kek: deps.kek, now: deps.clock(), actor: c.get('principal')!.id });
   const keyList = z.object({ keys: z.array(SigningKeySchema) });
