@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
@@ -466,6 +466,91 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     const offline = await verifyCredential(credential, bundleEnvironment(bundle, { at: new Date(), skewSeconds: 60 }));
     expect(failedChecks(offline)).toEqual([]);
     expect(offline).toMatchObject({ verified: true, status: { value: 'valid' } });
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('runs the OID4VCI 1.0 pre-authorized code flow and verifies what it issued through /v1/verify and the VC-API', async () => {
+    const preAuth = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+    const metadata = await get('/.well-known/openid-credential-issuer/t/acme');
+    expect(metadata.status, logs()).toBe(200);
+    const { credential_issuer } = (await metadata.json()) as { credential_issuer: string };
+    expect(credential_issuer).toBe(`${ORIGIN}/t/acme`);
+
+    const offered = await operate('POST', '/v1/t/acme/offers', { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] });
+    expect(offered.status, logs()).toBe(201);
+    const { credential_offer, tx_code } = (await offered.json()) as {
+      credential_offer: {
+        credential_issuer: string;
+        credential_configuration_ids: string[];
+        grants: Record<string, { 'pre-authorized_code': string }>;
+      };
+      tx_code: string | null;
+    };
+    expect(credential_offer.credential_issuer).toBe(credential_issuer);
+    expect(credential_offer.credential_configuration_ids).toEqual(['launch_readiness_sd_jwt']);
+    expect(tx_code).toMatch(/^\d{6}$/);
+
+    const token = await mf!.dispatchFetch(`${ORIGIN}/t/acme/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: preAuth,
+        'pre-authorized_code': credential_offer.grants[preAuth]!['pre-authorized_code'],
+        tx_code: tx_code!,
+      }).toString(),
+    });
+    expect(token.status, logs()).toBe(200);
+    const { access_token, token_type } = (await token.json()) as { access_token: string; token_type: string };
+    expect(token_type).toBe('Bearer');
+
+    const nonce = await mf!.dispatchFetch(`${ORIGIN}/t/acme/nonce`, { method: 'POST' });
+    expect(nonce.status, logs()).toBe(200);
+    const { c_nonce } = (await nonce.json()) as { c_nonce: string };
+    expect(c_nonce).toBeTruthy();
+
+    const holder = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = await exportJWK(holder.publicKey);
+    const proof = await new SignJWT({ aud: credential_issuer, nonce: c_nonce })
+      .setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: publicJwk })
+      .setIssuedAt()
+      .sign(holder.privateKey);
+    const issued = await mf!.dispatchFetch(`${ORIGIN}/t/acme/credential`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ credential_configuration_id: credential_offer.credential_configuration_ids[0], proofs: { jwt: [proof] } }),
+    });
+    expect(issued.status, logs()).toBe(200);
+    const { credentials } = (await issued.json()) as { credentials: { credential: string }[] };
+    expect(credentials).toHaveLength(1);
+    const { credential } = credentials[0]!;
+    const { cnf } = decodeJwt<{ cnf: { jwk: Record<string, string> } }>(credential.split('~')[0]!);
+    expect({ kty: cnf.jwk.kty, crv: cnf.jwk.crv, x: cnf.jwk.x, y: cnf.jwk.y }).toEqual({
+      kty: publicJwk.kty,
+      crv: publicJwk.crv,
+      x: publicJwk.x,
+      y: publicJwk.y,
+    });
+
+    const verified = await verifyThroughWorker(credential);
+    expect(failedChecks(verified), logs()).toEqual([]);
+    expect(verified).toMatchObject({ verified: true, format: 'dc+sd-jwt' });
+
+    const vcApi = await mf!.dispatchFetch(`${ORIGIN}/t/acme/credentials/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        verifiableCredential: {
+          '@context': 'https://www.w3.org/ns/credentials/v2',
+          type: 'EnvelopedVerifiableCredential',
+          id: `data:application/dc+sd-jwt,${credential}`,
+        },
+      }),
+    });
+    expect(vcApi.status, logs()).toBe(200);
+    const vcApiResult = (await vcApi.json()) as { verified: boolean; errors: unknown[]; launchproof: VerificationResult };
+    expect(vcApiResult.errors).toEqual([]);
+    expect(vcApiResult.verified).toBe(true);
+    expect(vcApiResult.launchproof).toMatchObject({ verified: true, format: 'dc+sd-jwt' });
     await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
   });
 
