@@ -207,6 +207,8 @@ describe.each(engines())('OID4VCI refusals on $engine', ({ open }) => {
         'invalid_credential_request',
       );
       await expectOAuthError(await credentialRequest(h, token, { proofs: { jwt: ['x'] } }), 400, 'invalid_credential_request');
+      // A body that is not JSON at all: still the error OID4VCI names, not our problem document.
+      await expectOAuthError(await credentialRequest(h, token, '{"credential_configuration_id": '), 400, 'invalid_credential_request');
       await expectOAuthError(
         await credentialRequest(h, token, { credential_configuration_id: 'launch_readiness_sd_jwt', proofs: { jwt: ['a', 'b'] } }),
         400,

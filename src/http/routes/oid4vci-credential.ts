@@ -16,6 +16,13 @@ function requireAccessToken(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const token = bearer(c.req.header('authorization'));
     if (!token) throw new OAuthError('invalid_token', 'a Bearer access token from the token endpoint is required');
     await offerOfAccessToken(c.env.db, c.req.param('tenant') ?? '', token, deps.clock());
+    // Parsed here (Hono keeps the result for the validator) so that a body which is not JSON gets
+    // the error OID4VCI names for it, not the framework's malformed_json problem.
+    try {
+      await c.req.json();
+    } catch {
+      throw new OAuthError('invalid_credential_request', 'the request body is not JSON');
+    }
     await next();
   };
 }
