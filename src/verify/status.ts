@@ -13,14 +13,8 @@ export interface StatusListSource {
 
 const fail = (code: string, detail: string) => new VerificationFailure('status', code, detail);
 
-async function signedDocument(
-  url: string,
-  source: StatusListSource,
-  issuer: string,
-  keys: IssuerKeySource,
-  now: Date,
-  skewSeconds: number,
-) {
+/** The list at `url`, its signature checked with the credential issuer's own key. */
+async function signedDocument(url: string, source: StatusListSource, issuer: string, keys: IssuerKeySource) {
   const jws = await source.fetch(url);
   const parts = jws.split('.');
   if (parts.length !== 3) throw fail('malformed_list', `the status list at ${url} is not a compact JWS`);
@@ -32,9 +26,11 @@ async function signedDocument(
     if (e instanceof VerificationFailure) throw fail(`list_${e.code}`, `status list at ${url}: ${e.message}`);
     throw e;
   }
-  const nowS = now.getTime() / 1000;
-  return { header, payload, nowS, skewSeconds };
+  return { header, payload };
 }
+
+/** A list that expires at or before this instant (seconds) is no longer current. */
+const staleBefore = (deps: { now: Date; skewSeconds: number }) => deps.now.getTime() / 1000 - deps.skewSeconds;
 
 const TOKEN_VALUES: Record<number, StatusValue> = { 0: 'valid', 1: 'revoked', 2: 'suspended' };
 
@@ -48,12 +44,11 @@ export async function tokenStatus(
   if (!ref || !Number.isSafeInteger(ref.idx) || (ref.idx as number) < 0 || typeof ref.uri !== 'string') {
     throw fail('malformed_reference', 'status.status_list needs a non-negative integer idx and a uri');
   }
-  const { header, payload, nowS } = await signedDocument(ref.uri, deps.source, issuer, deps.keys, deps.now, deps.skewSeconds);
+  const { header, payload } = await signedDocument(ref.uri, deps.source, issuer, deps.keys);
   if (header.typ !== 'statuslist+jwt') throw fail('malformed_list', 'the status list token is not typ statuslist+jwt');
   if (payload.sub !== ref.uri) throw fail('list_subject_mismatch', 'the status list token was not issued for the URL it was fetched from');
   if (payload.iss !== undefined && payload.iss !== issuer) throw fail('list_issuer_mismatch', 'the status list token has another issuer');
-  if (typeof payload.exp === 'number' && payload.exp <= nowS - deps.skewSeconds)
-    throw fail('list_expired', 'the status list token has expired');
+  if (typeof payload.exp === 'number' && payload.exp <= staleBefore(deps)) throw fail('list_expired', 'the status list token has expired');
   const list = await decodeTokenStatusList(payload.status_list).catch((e: unknown) => {
     throw fail('malformed_list', e instanceof AppError ? e.message : 'the status list cannot be decoded');
   });
@@ -91,7 +86,7 @@ export async function bitstringStatus(
     if (entry.statusPurpose !== 'revocation' && entry.statusPurpose !== 'suspension') {
       throw fail('unsupported_status_purpose', `status purpose ${JSON.stringify(entry.statusPurpose)} is not revocation or suspension`);
     }
-    const { payload, nowS } = await signedDocument(entry.statusListCredential, deps.source, issuer, deps.keys, deps.now, deps.skewSeconds);
+    const { payload } = await signedDocument(entry.statusListCredential, deps.source, issuer, deps.keys);
     const issuerOf = typeof payload.issuer === 'string' ? payload.issuer : (payload.issuer as { id?: unknown } | undefined)?.id;
     if (issuerOf !== issuer) throw fail('list_issuer_mismatch', 'the status list credential has another issuer');
     if (payload.id !== undefined && payload.id !== entry.statusListCredential)
@@ -100,7 +95,7 @@ export async function bitstringStatus(
     if (subject?.type !== 'BitstringStatusList' || subject.statusPurpose !== entry.statusPurpose) {
       throw fail('list_purpose_mismatch', 'the status list credential is not a BitstringStatusList for this purpose');
     }
-    if (typeof payload.validUntil === 'string' && Date.parse(payload.validUntil) / 1000 <= nowS - deps.skewSeconds) {
+    if (typeof payload.validUntil === 'string' && Date.parse(payload.validUntil) / 1000 <= staleBefore(deps)) {
       throw fail('list_expired', 'the status list credential has expired');
     }
     const list = await decodeBitstringStatusList(subject.encodedList).catch((e: unknown) => {

@@ -4,8 +4,7 @@ import { keyLifecycleJson } from '../../keys/history-json.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState, type KeyRecord } from '../../keys/lifecycle.ts';
 import { revokeKey, rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotation.ts';
-import { publishList } from '../../status/publish.ts';
-import { afterResponse } from '../after-response.ts';
+import { republishAfterResponse } from '../after-response.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { requireTenant } from '../../tenants/tenants.ts';
 import type { Context } from 'hono';
@@ -98,9 +97,7 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
       const { tenant, kid } = c.req.valid('param');
       const context = ctx(c);
       const { key, credentials } = await revokeKey(context, tenant, kid, c.req.valid('json').reason);
-      const publishDeps = { db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: context.now };
-      for (const listId of credentials.lists)
-        afterResponse(c, deps.log, 'status list publication', () => publishList(publishDeps, tenant, listId));
+      republishAfterResponse(c, deps, tenant, credentials.lists);
       return c.json({ ...view(key, context.now), credentials_revoked: credentials.changed.length }, 200);
     },
   );

@@ -1,13 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { VC_JWT_MEDIA_TYPE } from '../../credentials/formats/vc-jwt.ts';
-import { changeStatus, revokeAll, statusOf, type CredentialStatusView, type StatusChangeOutcome } from '../../status/changes.ts';
+import { changeStatus, revokeAll, statusOf, type CredentialStatusView } from '../../status/changes.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE, STATUS_LIST_TTL_SECONDS } from '../../status/documents.ts';
-import { currentPublication, publishList, type Publication } from '../../status/publish.ts';
+import { currentPublication, type Publication } from '../../status/publish.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES } from '../../status/values.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
-import { afterResponse } from '../after-response.ts';
+import { republishAfterResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { publicJson } from '../public-json.ts';
@@ -84,12 +84,6 @@ const FORMS = [
 
 export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
   const publishDeps = (c: Context<AppEnv>) => ({ db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() });
-
-  /** Re-signs the lists a change touched once the response is on its way. */
-  function republish(c: Context<AppEnv>, tenant: string, outcome: StatusChangeOutcome) {
-    for (const listId of outcome.lists)
-      afterResponse(c, deps.log, 'status list publication', () => publishList(publishDeps(c), tenant, listId));
-  }
 
   const view = (tenant: string, v: CredentialStatusView, changed?: boolean): z.infer<typeof CredentialStatusSchema> => ({
     credential: `urn:uuid:${v.credentialId}`,
@@ -181,7 +175,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
         const outcome = await changeStatus(tx, ctx, tenant, id, body.status, body.reason);
         return { outcome, v: await statusOf(tx, tenant, id) };
       });
-      republish(c, tenant, outcome);
+      republishAfterResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
       return c.json(view(tenant, v, outcome.changed.length > 0), 200);
     },
@@ -211,7 +205,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
       const scope = 'kid' in body ? { kid: body.kid } : { subject: body.subject };
       const outcome = await withTenant(c.env.db, tenant, (tx) => revokeAll(tx, ctx, tenant, scope, body.reason));
-      republish(c, tenant, outcome);
+      republishAfterResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
       return c.json({ revoked: outcome.changed.length, credentials: outcome.changed.map((id) => `urn:uuid:${id}`) }, 200);
     },

@@ -3,7 +3,6 @@ import { issueAttestations } from '../../attestations/issue.ts';
 import { attestationUrls, tenantDid } from '../../credentials/urls.ts';
 import { AppError } from '../../errors/index.ts';
 import { changeStatus, statusOf } from '../../status/changes.ts';
-import { publishList } from '../../status/publish.ts';
 import { bitstringStatusEntries, statusListUrls } from '../../status/urls.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { envelopeVcJwt } from '../../vc-api/envelope.ts';
@@ -11,7 +10,7 @@ import { issuanceOf, issueCredentialRequestSchema, vcApiPointer } from '../../vc
 import { statusChangeOf, updateCredentialStatusSchema } from '../../vc-api/status-update.ts';
 import { vcApiVerification } from '../../vc-api/verification-result.ts';
 import { verifyCredential } from '../../verify/pipeline.ts';
-import { afterResponse } from '../after-response.ts';
+import { republishAfterResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
@@ -175,10 +174,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
         const outcome = to ? await changeStatus(tx, ctx, tenant, id, to, 'set through the VC-API credentials/status endpoint') : undefined;
         return { slot, outcome, current: to ?? before.status };
       });
-      for (const listId of outcome?.lists ?? [])
-        afterResponse(c, deps.log, 'status list publication', () =>
-          publishList({ db: c.env.db, kek: deps.kek, origin, now: deps.clock() }, tenant, listId),
-        );
+      republishAfterResponse(c, deps, tenant, outcome?.lists ?? []);
       const purpose = body.credentialStatus.statusPurpose;
       const entry = bitstringStatusEntries(slot).find((e) => e.statusPurpose === purpose)!;
       c.header('cache-control', 'no-store');
