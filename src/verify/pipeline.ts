@@ -6,6 +6,7 @@ import { applyDisclosures, checkKeyBinding, type KeyBindingExpectation } from '.
 import { issuerReference, verifySignature } from './signature.ts';
 import { bitstringStatus, tokenStatus, type StatusListSource } from './status.ts';
 import { checkHeader } from './algorithms.ts';
+import { credentialUuid, type NoticeSource } from './notices.ts';
 
 /**
  * Everything a verification depends on beyond the credential, passed in: the online endpoint
@@ -24,6 +25,8 @@ export interface VerifyEnvironment {
   /** Tolerated clock difference for every time check, in seconds. */
   readonly skewSeconds: number;
   readonly profiles?: ProfileSource;
+  /** The issuer's notices (status date, published reason, supersession); absent offline. */
+  readonly notices?: NoticeSource;
 }
 
 export interface VerifyOptions {
@@ -41,6 +44,8 @@ interface Facts {
   readiness?: ReadinessClaims;
   statusReference?: { kind: 'token'; value: unknown } | { kind: 'bitstring'; value: unknown };
   issuedAt: Date;
+  /** The credential's own id (`id` or `jti`), when it has one. */
+  credentialId?: string;
 }
 
 const seconds = (iso: unknown): number | undefined =>
@@ -68,6 +73,8 @@ function readinessOf(subject: Record<string, unknown>, top: Record<string, unkno
   };
 }
 
+const idOf = (v: unknown): { credentialId?: string } => (typeof v === 'string' && v !== '' ? { credentialId: v } : {});
+
 async function factsOf(p: ParsedCredential): Promise<Facts> {
   const iat = num(p.payload.iat);
   if (p.format === 'vc+jwt') {
@@ -83,6 +90,7 @@ async function factsOf(p: ParsedCredential): Promise<Facts> {
         ? { statusReference: { kind: 'bitstring' as const, value: p.payload.credentialStatus } }
         : {}),
       issuedAt: new Date((seconds(p.payload.validFrom) ?? iat ?? 0) * 1000),
+      ...idOf(p.payload.id),
     };
   }
   if (p.format === 'jwt_vc_json') {
@@ -97,6 +105,7 @@ async function factsOf(p: ParsedCredential): Promise<Facts> {
       readiness: readinessOf(subject),
       ...(vc.credentialStatus !== undefined ? { statusReference: { kind: 'bitstring' as const, value: vc.credentialStatus } } : {}),
       issuedAt: new Date((iat ?? num(p.payload.nbf) ?? 0) * 1000),
+      ...idOf(p.payload.jti ?? vc.id),
     };
   }
   const claims = await applyDisclosures(p.payload, p.disclosures);
@@ -109,7 +118,23 @@ async function factsOf(p: ParsedCredential): Promise<Facts> {
     readiness: readinessOf(objectOr(claims.subject), claims),
     ...(claims.status !== undefined ? { statusReference: { kind: 'token' as const, value: claims.status } } : {}),
     issuedAt: new Date((iat ?? num(claims.nbf) ?? 0) * 1000),
+    ...idOf(claims.jti),
   };
+}
+
+/**
+ * The issuer's notice about the credential's attestation, when the environment can ask for one.
+ * A notice explains a status (since when, why, what replaced it); it never decides one, so a
+ * notice that cannot be had, or that names another status than the signed list, is left out.
+ */
+async function noticeFor(env: VerifyEnvironment, facts: Facts) {
+  const uuid = credentialUuid(facts.credentialId);
+  if (!env.notices || !uuid) return undefined;
+  try {
+    return await env.notices(facts.issuer, uuid);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -143,7 +168,12 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
 
     const facts = await factsOf(parsed);
     if (parsed.format === 'dc+sd-jwt') pass('disclosures', 'ok', `${parsed.disclosures.length} disclosure(s) applied`);
-    result = { ...result, ...(facts.subject ? { subject: facts.subject } : {}), claims: facts.claims };
+    result = {
+      ...result,
+      ...(facts.credentialId ? { credentialId: facts.credentialId } : {}),
+      ...(facts.subject ? { subject: facts.subject } : {}),
+      claims: facts.claims,
+    };
 
     const now = env.now.getTime() / 1000;
     if (facts.notBefore !== undefined && facts.notBefore > now + env.skewSeconds) {
@@ -185,6 +215,8 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
       status = await bitstringStatus(facts.statusReference.value, facts.issuer, deps);
     }
     if (status) result = { ...result, status };
+    const notice = await noticeFor(env, facts);
+    if (notice) result = { ...result, notice };
     if (status && status.value !== 'valid')
       throw new VerificationFailure('status', status.value, `the issuer has ${status.value} this credential`);
     pass('status', status ? 'ok' : 'no_status', status ? undefined : 'the credential carries no status reference');

@@ -1,3 +1,5 @@
+import type { AttestationNotice } from './notices.ts';
+
 /**
  * What a verification reports. Every step is a named check with a stable reason code, so a
  * caller (or an auditor reading a saved report) sees which step failed and why, not just "no".
@@ -31,6 +33,8 @@ export type StatusValue = 'valid' | 'revoked' | 'suspended';
 export interface VerificationResult {
   readonly verified: boolean;
   readonly format?: CredentialFormatName;
+  /** The credential's own id (`id` or `jti`, `urn:uuid:...` for launchproof's). */
+  readonly credentialId?: string;
   readonly issuer?: string;
   readonly subject?: string;
   readonly kid?: string;
@@ -38,6 +42,8 @@ export interface VerificationResult {
   /** The claims as disclosed (SD-JWT: after disclosures are applied; VC formats: the credential). */
   readonly claims?: Record<string, unknown>;
   readonly status?: { readonly value: StatusValue; readonly lists: readonly string[] };
+  /** What the issuer publishes about the credential's attestation: since when, why, and what replaced it. */
+  readonly notice?: AttestationNotice;
   readonly readiness?: {
     readonly profile: unknown;
     readonly stage: unknown;

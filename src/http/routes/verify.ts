@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyCredential } from '../../verify/pipeline.ts';
+import { noticeToJson } from '../../verify/notices.ts';
 import type { VerificationResult } from '../../verify/result.ts';
 import type { AppEnv } from '../context.ts';
 import { problem } from '../schemas.ts';
@@ -30,12 +31,23 @@ export const VerifyResponse = z
   .object({
     verified: z.boolean(),
     format: z.string().optional(),
+    credential_id: z.string().optional(),
     issuer: z.string().optional(),
     subject: z.string().optional(),
     kid: z.string().optional(),
     checks: z.array(CheckSchema),
     claims: z.record(z.string(), z.unknown()).optional(),
     status: z.object({ value: z.enum(['valid', 'revoked', 'suspended']), lists: z.array(z.string()) }).optional(),
+    notice: z
+      .object({
+        attestation_id: z.string(),
+        status: z.enum(['valid', 'revoked', 'suspended']),
+        changed_at: z.string().optional(),
+        reason: z.string().optional(),
+        superseded_by: z.object({ attestation_id: z.string(), issued_at: z.string() }).optional(),
+      })
+      .optional()
+      .openapi({ description: 'What the issuer publishes about the attestation: since when its status holds, the reason it published, and what replaced it' }),
     readiness: z
       .object({
         profile: z.object({ id: z.string(), version: z.string() }),
@@ -49,9 +61,11 @@ export const VerifyResponse = z
 
 /** The wire form: the API's snake_case for the one camelCase member. */
 export function wire(r: VerificationResult): z.infer<typeof VerifyResponse> {
-  const { readiness, status: _status, ...rest } = r;
+  const { readiness, status: _status, notice, credentialId, ...rest } = r;
   return {
     ...rest,
+    ...(credentialId ? { credential_id: credentialId } : {}),
+    ...(notice ? { notice: noticeToJson(notice) } : {}),
     checks: [...r.checks],
     ...(r.status ? { status: { value: r.status.value, lists: [...r.status.lists] } } : {}),
     ...(readiness
