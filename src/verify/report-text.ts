@@ -4,7 +4,7 @@ import type { VerificationResult } from './result.ts';
 export interface ReportContext {
   /** The instant the credential was judged at. */
   readonly at: Date;
-  readonly bundle?: { readonly issuer: string; readonly kid: string; readonly generatedAt: string };
+  readonly bundle?: { readonly issuer: string; readonly kid: string; readonly generatedAt: string; readonly digest?: string };
 }
 
 const MAX_VALUE_CHARS = 200;
@@ -41,6 +41,7 @@ export function renderTextReport(result: VerificationResult, context: ReportCont
   if (context.bundle) {
     lines.push(row('bundle', `${printable(context.bundle.issuer)}, made ${printable(context.bundle.generatedAt)}`));
     lines.push(row('', `signed by ${printable(context.bundle.kid)}`));
+    if (context.bundle.digest !== undefined) lines.push(row('', `digest ${printable(context.bundle.digest)}`));
   }
 
   lines.push('', 'checks');

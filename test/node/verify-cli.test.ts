@@ -4,12 +4,14 @@
  * one is set on purpose: a command that read it would exit 2 for that instead).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { base64url } from 'jose';
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wire } from '../../src/http/routes/verify.ts';
 import { bundleEnvironment } from '../../src/verify/bundle-environment.ts';
 import { verifyCredential } from '../../src/verify/pipeline.ts';
 import { openTrustBundle } from '../../src/verify/trust-bundle.ts';
@@ -48,6 +50,11 @@ describe('launchproof verify, offline', () => {
   let h: Harness;
   let dir: string;
   let issuedAt: Date;
+  let bundleText: string;
+  /** The key that signed the bundle, as its JWK Set publishes it: the bare RFC 7638 thumbprint. */
+  let bundleKid: string;
+  const did = 'did:web:issuer.test:t:acme';
+  const verifier = { audience: 'https://buyer.example', nonce: 'contract-2026-11' };
   const file = (name: string) => join(dir, name);
 
   beforeAll(async () => {
@@ -63,15 +70,24 @@ describe('launchproof verify, offline', () => {
     });
     expect(res.status).toBe(201);
     const [vc, sd] = ((await res.json()) as { credentials: { id: string; credential: string }[] }).credentials;
+    const holder = await generateKeyPair('ES256', { extractable: true });
+    const bound = await h.request('POST', '/v1/t/acme/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment(), formats: ['dc+sd-jwt'], holder: { jwk: await exportJWK(holder.publicKey) } },
+    });
+    expect(bound.status).toBe(201);
+    const [held] = ((await bound.json()) as { credentials: { credential: string }[] }).credentials;
     await h.request('PATCH', `/v1/t/acme/credentials/${sd!.id}/status`, {
       token: h.adminToken,
       body: { status: 'revoked', reason: 'test' },
     });
     await h.background.settled();
     const bundle = await (await h.request('GET', '/t/acme/trust-bundle.json')).text();
+    bundleText = bundle;
 
     // One date moved a year on, the signature left as it was.
-    const signed = JSON.parse(bundle) as { payload: string };
+    const signed = JSON.parse(bundle) as { protected: string; payload: string };
+    bundleKid = (JSON.parse(new TextDecoder().decode(base64url.decode(signed.protected))) as { kid: string }).kid.slice(did.length + 1);
     const payload = JSON.parse(new TextDecoder().decode(base64url.decode(signed.payload))) as { generated_at: string };
     const redated = { ...payload, generated_at: new Date(Date.parse(payload.generated_at) + 365 * DAY).toISOString() };
     const tampered = { ...signed, payload: base64url.encode(JSON.stringify(redated)) };
@@ -84,6 +100,8 @@ describe('launchproof verify, offline', () => {
       writeFile(file('revoked.sd-jwt'), sd!.credential),
       writeFile(file('bundle.json'), bundle),
       writeFile(file('tampered.json'), JSON.stringify(tampered)),
+      writeFile(file('held.sd-jwt'), held!.credential),
+      writeFile(file('holder.jwk'), JSON.stringify(await exportJWK(holder.privateKey))),
     ]);
   });
   afterAll(async () => {
@@ -132,16 +150,115 @@ describe('launchproof verify, offline', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('prints the pipeline result as JSON with --json, the same as verifying in process', async () => {
+  it('prints the result in the API wire form with --json, with the instant judged at and the bundle it rests on', async () => {
     const at = new Date(issuedAt.getTime() + 30 * DAY);
     const r = await cli('verify', file('envelope.json'), '--bundle', file('bundle.json'), '--at', at.toISOString(), '--json');
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const { bundle } = await openTrustBundle(await (await h.request('GET', '/t/acme/trust-bundle.json')).text());
+    const { bundle } = await openTrustBundle(bundleText);
     const envelope = JSON.parse(await readFile(file('envelope.json'), 'utf8')) as unknown;
-    expect(JSON.parse(r.stdout)).toEqual(
-      JSON.parse(JSON.stringify(await verifyCredential(envelope, bundleEnvironment(bundle, { at, skewSeconds: 60 })))),
+    const printed = JSON.parse(r.stdout) as Record<string, unknown>;
+    const { judged_at: judgedAt, bundle: about, ...result } = printed;
+    expect(result).toEqual(
+      JSON.parse(JSON.stringify(wire(await verifyCredential(envelope, bundleEnvironment(bundle, { at, skewSeconds: 60 }))))),
     );
-    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, format: 'vc+jwt', status: { value: 'valid' } });
+    expect(judgedAt).toBe(at.toISOString());
+    // What an auditor compares with a copy obtained independently: `sha256sum bundle.json`.
+    const sha256sum = createHash('sha256')
+      .update(await readFile(file('bundle.json')))
+      .digest('hex');
+    expect(about).toEqual({ did, kid: bundleKid, digest: `sha256:${sha256sum}`, generated_at: bundle.generated_at });
+    expect(printed).toMatchObject({
+      verified: true,
+      format: 'vc+jwt',
+      credential_id: expect.stringMatching(/^urn:uuid:/),
+      status: { value: 'valid' },
+      readiness: { strict_gate_passed: expect.any(Boolean) },
+    });
+    expect(printed).not.toHaveProperty('credentialId');
+    expect(printed.readiness).not.toHaveProperty('strictGatePassed');
+  });
+
+  it('shows the bundle digest in the text report', async () => {
+    const r = await cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'));
+    expect(r.status).toBe(0);
+    const sha256sum = createHash('sha256').update(bundleText).digest('hex');
+    expect(r.stdout).toContain(`sha256:${sha256sum}`);
+  });
+
+  it('gives the verdict when the bundle is the pinned DID and key (the kid bare, as the JWK Set has it, or as DID#kid)', async () => {
+    const [bare, full] = await Promise.all([
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-did', did, '--expect-kid', bundleKid),
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-did', did, '--expect-kid', `${did}#${bundleKid}`),
+    ]);
+    for (const r of [bare, full]) {
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^VERIFIED\n/);
+    }
+  });
+
+  it('refuses a bundle of another DID or signed by another key: exit 2, no verdict, both the pin and the bundle named', async () => {
+    const stranger = await calculateJwkThumbprint(await exportJWK((await generateKeyPair('ES256')).publicKey));
+    const [otherDid, otherKid, otherFullKid] = await Promise.all([
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-did', 'did:web:issuer.test:t:globex'),
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-kid', stranger),
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-kid', `did:web:issuer.test:t:globex#${bundleKid}`),
+    ]);
+    for (const r of [otherDid, otherKid, otherFullKid]) {
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toMatch(/VERIFIED/);
+    }
+    expect(otherDid.stderr).toContain('did:web:issuer.test:t:globex');
+    expect(otherDid.stderr).toContain(did);
+    expect(otherKid.stderr).toContain(stranger);
+    expect(otherKid.stderr).toContain(bundleKid);
+    expect(otherFullKid.stderr).toContain(`did:web:issuer.test:t:globex#${bundleKid}`);
+    expect(otherFullKid.stderr).toContain(`${did}#${bundleKid}`);
+  });
+
+  it('checks holder binding with --aud and --nonce: the right verifier passes, another nonce fails key_binding', async () => {
+    const presented = await cli(
+      'present',
+      file('held.sd-jwt'),
+      '--holder-key',
+      file('holder.jwk'),
+      '--aud',
+      verifier.audience,
+      '--nonce',
+      verifier.nonce,
+    );
+    expect(presented.status).toBe(0);
+    await writeFile(file('presented.sd-jwt'), presented.stdout);
+    const verify = (nonce: string) =>
+      cli('verify', file('presented.sd-jwt'), '--bundle', file('bundle.json'), '--aud', verifier.audience, '--nonce', nonce, '--json');
+    const [right, wrong, unbound] = await Promise.all([
+      verify(verifier.nonce),
+      verify('another-deal'),
+      cli('verify', file('presented.sd-jwt'), '--bundle', file('bundle.json')),
+    ]);
+    type Printed = { verified: boolean; checks: { name: string; ok: boolean; code: string }[] };
+    const keyBinding = (r: { stdout: string }) => (JSON.parse(r.stdout) as Printed).checks.find((c) => c.name === 'key_binding');
+    expect(right.stderr).toBe('');
+    expect(right.status).toBe(0);
+    expect(keyBinding(right)).toMatchObject({ ok: true, code: 'ok' });
+    expect(wrong.status).toBe(1);
+    expect(keyBinding(wrong)).toMatchObject({ ok: false, code: 'wrong_nonce' });
+    // Without a verifier to bind to, the key-binding JWT is shown unchecked, never taken as checked.
+    expect(unbound.stdout).toMatch(/key_binding +not_checked/);
+  });
+
+  it('asks for --aud and --nonce together: one without the other exits 2', async () => {
+    const [audOnly, nonceOnly] = await Promise.all([
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--aud', verifier.audience),
+      cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--nonce', verifier.nonce),
+    ]);
+    for (const r of [audOnly, nonceOnly]) {
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/--aud and --nonce/);
+    }
   });
 
   it('exits 2 when it cannot judge: no FILE, no --bundle, a bad --at, a missing file, a bundle that fails its signature', async () => {

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyCredential } from '../../verify/pipeline.ts';
-import { noticeToJson } from '../../verify/notices.ts';
 import type { VerificationResult } from '../../verify/result.ts';
+import { verificationResultToJson } from '../../verify/wire.ts';
 import type { AppEnv } from '../context.ts';
 import { problem } from '../schemas.ts';
 import type { PublicVerifier } from '../verifier.ts';
@@ -47,7 +47,10 @@ export const VerifyResponse = z
         superseded_by: z.object({ attestation_id: z.string(), issued_at: z.string() }).optional(),
       })
       .optional()
-      .openapi({ description: 'What the issuer publishes about the attestation: since when its status holds, the reason it published, and what replaced it' }),
+      .openapi({
+        description:
+          'What the issuer publishes about the attestation: since when its status holds, the reason it published, and what replaced it',
+      }),
     readiness: z
       .object({
         profile: z.object({ id: z.string(), version: z.string() }),
@@ -59,27 +62,8 @@ export const VerifyResponse = z
   })
   .openapi('VerificationResult');
 
-/** The wire form: the API's snake_case for the one camelCase member. */
-export function wire(r: VerificationResult): z.infer<typeof VerifyResponse> {
-  const { readiness, status: _status, notice, credentialId, ...rest } = r;
-  return {
-    ...rest,
-    ...(credentialId ? { credential_id: credentialId } : {}),
-    ...(notice ? { notice: noticeToJson(notice) } : {}),
-    checks: [...r.checks],
-    ...(r.status ? { status: { value: r.status.value, lists: [...r.status.lists] } } : {}),
-    ...(readiness
-      ? {
-          readiness: {
-            profile: readiness.profile as { id: string; version: string },
-            stage: readiness.stage,
-            strict_gate_passed: readiness.strictGatePassed,
-            recomputed: readiness.recomputed,
-          },
-        }
-      : {}),
-  };
-}
+/** Kept under its old name for the routes that import it from here; the mapping is shared with the offline CLI. */
+export const wire: (r: VerificationResult) => z.infer<typeof VerifyResponse> = verificationResultToJson;
 
 export function registerVerify(app: OpenAPIHono<AppEnv>, verifier: PublicVerifier) {
   app.openapi(

@@ -35,12 +35,18 @@ const USAGE = `usage: launchproof <command> [options]
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
   keys sweep                              rotate due keys, re-sign stale status lists
-  verify FILE --bundle BUNDLE [--at TIME] [--json]
+  verify FILE --bundle BUNDLE [--expect-did DID] [--expect-kid KID] [--aud AUDIENCE --nonce NONCE]
+         [--at TIME] [--json]
                                           verify a credential (compact, or a VC-API envelope)
                                           offline against a trust bundle, as of TIME (RFC 3339;
-                                          default now). Exit: 0 verified, 1 not verified, 2 the
-                                          credential could not be judged (usage, unreadable file,
-                                          unusable bundle). Reads no configuration, no network.
+                                          default now). --expect-did and --expect-kid (the kid as
+                                          the issuer's JWK Set publishes it) refuse a bundle of
+                                          another issuer or key: pin both, from a source you trust.
+                                          --aud and --nonce check the holder's key binding.
+                                          Exit: 0 verified, 1 not verified, 2 the credential could
+                                          not be judged (usage, unreadable file, a bundle that is
+                                          unusable or not the pinned one). Reads no configuration,
+                                          no network.
   present FILE --list
   present FILE [--reveal /ptr,/ptr2 ...] [--holder-key KEYFILE --aud AUDIENCE --nonce NONCE]
                                           the holder's side of an SD-JWT VC: --list prints the claims
@@ -72,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       bundle: { type: 'string' },
       at: { type: 'string' },
+      'expect-did': { type: 'string' },
+      'expect-kid': { type: 'string' },
       json: { type: 'boolean' },
       list: { type: 'boolean' },
       reveal: { type: 'string', multiple: true },
@@ -90,7 +98,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'verify') {
     if (rest.length > 0) throw new UsageError('verify takes one FILE');
     return verifyCommand(
-      { file: sub, bundle: values.bundle, at: values.at, json: values.json ?? false },
+      {
+        file: sub,
+        bundle: values.bundle,
+        at: values.at,
+        json: values.json ?? false,
+        expectDid: values['expect-did'],
+        expectKid: values['expect-kid'],
+        audience: values.aud,
+        nonce: values.nonce,
+      },
       // Flushed before the exit that follows: a report piped to another program must arrive whole.
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
       (text) => process.stderr.write(text),
