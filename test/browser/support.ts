@@ -1,0 +1,261 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { parseConfig, type Config } from '../../src/config/index.ts';
+import { createApp } from '../../src/http/app.ts';
+import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
+import { createJsonLogger } from '../../src/log/logger.ts';
+import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { BackgroundWork } from '../../src/util/background.ts';
+import { freshPglite } from '../support/databases.ts';
+import { readinessAssessment } from '../http/helpers.ts';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const ALL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
+export type Format = (typeof ALL_FORMATS)[number];
+
+/**
+ * Without Chromium these tests skip visibly on a developer's machine; under CI (CI=true, set by
+ * .ci/run, which installs Debian's chromium) they run anyway, so a missing browser is a failure.
+ */
+export const skipWithoutChromium = !existsSync(CHROMIUM_PATH) && process.env.CI !== 'true';
+
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package (.ci/run does)`);
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface IssuedAttestation {
+  readonly attestationId: string;
+  /** The signing key's id as the issuer's JWK Set publishes it. */
+  readonly kid: string;
+  readonly credentials: Record<Format, { id: string; credential: string }>;
+}
+
+export interface ShareLink {
+  readonly id: string;
+  /** Absolute URL of the share page. */
+  readonly url: string;
+  readonly token: string;
+}
+
+/** The browser bundle the run's global setup built, when this tree builds one. */
+async function builtWebAssets(): Promise<object> {
+  return {};
+}
+
+/** A server-side clock the tests can move forward (share expiry); the browser keeps its own. */
+function movableClock() {
+  let offset = 0;
+  const clock = () => new Date(Date.now() + offset);
+  clock.advance = (ms: number) => {
+    offset += ms;
+  };
+  clock.reset = () => {
+    offset = 0;
+  };
+  return clock;
+}
+
+export interface RunningService {
+  readonly origin: string;
+  readonly config: Config;
+  readonly adminToken: string;
+  readonly clock: ReturnType<typeof movableClock>;
+  readonly logLines: string[];
+  /** A request to the service over real HTTP, with the admin token when `auth` is not false. */
+  api(method: string, path: string, body?: unknown, options?: { auth?: boolean }): Promise<Response>;
+  createTenant(id: string, name: string): Promise<void>;
+  issue(tenant: string, options?: { formats?: readonly Format[]; supersedes?: string }): Promise<IssuedAttestation>;
+  /** Changes every format of one attestation at once, then waits until the status lists are re-signed. */
+  setStatus(tenant: string, attestationId: string, status: 'valid' | 'suspended' | 'revoked', reason?: string): Promise<void>;
+  share(tenant: string, attestationId: string, body: { reveal: string[]; expires_at: string; label?: string }): Promise<ShareLink>;
+  /** Waits for work requests left running (status lists re-signed after a response). */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real service over real HTTP on 127.0.0.1: a migrated PGlite of its own, the built browser
+ * assets, and PUBLIC_URL naming the port it listens on, so the credentials it issues name this
+ * origin and the page's script fetches their trust bundle and status lists from it.
+ */
+export async function startService(): Promise<RunningService> {
+  const database = await freshPglite();
+  const db = database.db;
+  const background = new BackgroundWork();
+  const built: { app?: ReturnType<typeof createApp> } = {};
+  // Listening comes first: the DIDs and issuer URLs are built from the origin, which needs the port.
+  const server = serve({
+    fetch: (req, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
+      built.app
+        ? built.app.fetch(req, {
+            db,
+            defer: (work) => background.track(work),
+            ...(env.incoming?.socket?.remoteAddress ? { clientAddress: env.incoming.socket.remoteAddress } : {}),
+          })
+        : new Response('starting', { status: 503 }),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: origin, VERIFY_RATE_LIMIT_PER_MINUTE: '100000' });
+  const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
+  const clock = movableClock();
+  const logLines: string[] = [];
+  const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: false });
+  if (!outcome.adminToken) throw new TypeError('expected a database without API keys');
+  const adminToken = outcome.adminToken;
+  built.app = createApp({
+    config,
+    kek,
+    clock,
+    log: createJsonLogger('warn', (l) => logLines.push(l)),
+    fetch: () => Promise.reject(new Error('no network in tests')),
+    ...(await builtWebAssets()),
+  });
+
+  const api: RunningService['api'] = (method, path, body, options = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.auth !== false) headers.authorization = `Bearer ${adminToken}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${origin}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  };
+  const ok = async (res: Response, status: number) => {
+    const text = await res.text();
+    expect(res.status, `${res.url}: ${text}\n${logLines.filter((l) => l.includes('"error"')).join('\n')}`).toBe(status);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+
+  return {
+    origin,
+    config,
+    adminToken,
+    clock,
+    logLines,
+    api,
+    createTenant: async (id, name) => {
+      await ok(await api('POST', '/v1/tenants', { id, name }), 201);
+    },
+    issue: async (tenant, options = {}) => {
+      const formats = options.formats ?? ALL_FORMATS;
+      const body = await ok(
+        await api('POST', `/v1/t/${tenant}/attestations`, {
+          assessment: readinessAssessment(),
+          formats,
+          ...(options.supersedes ? { supersedes: options.supersedes } : {}),
+        }),
+        201,
+      );
+      const list = body.credentials as { id: string; format: Format; credential: string }[];
+      const credentials = Object.fromEntries(
+        list.map((c) => [c.format, { id: c.id, credential: c.credential }]),
+      ) as IssuedAttestation['credentials'];
+      return { attestationId: body.attestation_id as string, kid: body.kid as string, credentials };
+    },
+    setStatus: async (tenant, attestationId, status, reason) => {
+      await ok(
+        await api('PATCH', `/v1/t/${tenant}/attestations/${encodeURIComponent(attestationId)}/status`, {
+          status,
+          ...(reason ? { reason } : {}),
+        }),
+        200,
+      );
+      await background.settled();
+    },
+    share: async (tenant, attestationId, request) => {
+      const body = await ok(await api('POST', `/v1/t/${tenant}/attestations/${encodeURIComponent(attestationId)}/shares`, request), 201);
+      const url = new URL(body.url as string, origin);
+      return { id: body.id as string, url: url.toString(), token: url.pathname.split('/').pop()! };
+    },
+    settled: () => background.settled(),
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections from the browser would otherwise hold close() open.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await background.settled();
+      await database.dispose();
+    },
+  };
+}
+
+/** What the report root says, through the stable hooks, and the text a buyer reads. */
+export interface ReportView {
+  readonly verdict: string | null;
+  readonly status: string | null;
+  readonly failedCheck: string | null;
+  readonly text: string;
+}
+
+/** Waits for the report to appear in `#report` and reads it. */
+export async function readReport(page: Page, options: { timeout?: number } = {}): Promise<ReportView> {
+  const root = page.locator('#report [data-verdict]').first();
+  await root.waitFor({ state: 'attached', timeout: options.timeout ?? 15_000 });
+  return {
+    verdict: await root.getAttribute('data-verdict'),
+    status: await root.getAttribute('data-status'),
+    failedCheck: await root.getAttribute('data-failed-check'),
+    text: (await root.innerText()).replace(/\s+/g, ' '),
+  };
+}
+
+/** Pastes a credential into the page's form and submits it, as a buyer would. */
+export async function pasteAndSubmit(page: Page, credential: string): Promise<void> {
+  await page.locator('#credential').fill(credential);
+  await page.locator('#verify-form [type="submit"]').click();
+}
+
+/** The signed payload with one claim changed, the signature left as it was: what an altered credential looks like. */
+export function tamperPayload(credential: string): string {
+  const [jws, ...rest] = credential.split('~');
+  const [header, payload, signature] = jws!.split('.');
+  const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const altered = JSON.stringify(claims).replace('Acme Cloud', 'Acme Clouf');
+  if (altered === JSON.stringify(claims)) throw new TypeError('nothing to alter in this credential');
+  const tampered = `${header}.${Buffer.from(altered).toString('base64url')}.${signature}`;
+  return [tampered, ...rest].join('~');
+}
+
+export interface OpenedPage {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  /** Every request the page made, as `METHOD url`. */
+  readonly requests: string[];
+}
+
+/**
+ * A page in a context of its own (AxeBuilder needs a context from `browser.newContext()`),
+ * closed when `use` returns or throws.
+ */
+export async function withPage<T>(
+  browser: Browser,
+  use: (opened: OpenedPage) => Promise<T>,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<T> {
+  const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
+  try {
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
+    return await use({ page, context, requests });
+  } finally {
+    await context.close();
+  }
+}
