@@ -37,6 +37,8 @@ export const issueRequestSchema = z
     holder: z.union([z.strictObject({ jwk: holderJwkSchema }), z.strictObject({ did: didSchema })]).optional(),
     valid_from: instant.optional(),
     valid_until: instant.optional(),
+    /** The attestation this one replaces (same tenant, same subject); the older one then reports it. */
+    supersedes: z.uuid({ message: 'must be an attestation id' }).optional(),
   })
   .refine((r) => (r.assessment === undefined) !== (r.assessment_id === undefined), {
     message: 'give either an inline assessment or the assessment_id of a stored one',

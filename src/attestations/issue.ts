@@ -10,7 +10,7 @@ import { AppError, underPointer } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { DAY_MS, keyPolicySchema } from '../keys/policy.ts';
 import { jcsDigestSri } from '../readiness/index.ts';
-import { once, type StoredResponse } from '../store/idempotency.ts';
+import { once } from '../store/idempotency.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { retryingTransaction } from '../store/retry.ts';
 import { withTenant } from '../store/tenant-scope.ts';
@@ -18,6 +18,7 @@ import { recordAssessment, requireAssessment, type StoredAssessment } from './as
 import { resolveHolder, type Holder } from './holder.ts';
 import type { IssueRequest } from './issue-request.ts';
 import { markProfileUsed } from './profiles.ts';
+import { findAttestation, insertAttestation, successorOf } from './store.ts';
 import { allocateSlot } from '../status/allocate.ts';
 import { statusListUrls } from '../status/urls.ts';
 
@@ -88,7 +89,35 @@ async function sign(format: CredentialFormat, c: AttestationContent, signer: Iss
   }
 }
 
-async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<StoredResponse> {
+/** One issuance, as the use case returns it; routes map it to their wire form. */
+export interface IssuedAttestation {
+  readonly attestationId: string;
+  readonly assessment: { readonly id: string; readonly verdict: StoredAssessment['verdict'] };
+  /** The signing key as a DID URL. */
+  readonly kid: string;
+  readonly validFrom: string;
+  readonly validUntil: string;
+  readonly supersedes: string | null;
+  readonly credentials: readonly { readonly id: string; readonly format: CredentialFormat; readonly credential: string }[];
+}
+
+/**
+ * The attestation this one replaces: of this tenant (row-level security and the tenant filter
+ * both see to that), of the same subject, and not replaced already. Locked, so two issuances
+ * cannot both supersede it; the unique index on `supersedes` is the wall behind the lock.
+ */
+async function checkSupersedes(tx: Queryable, tenantId: string, id: string, subject: { name: string; id: string | null }) {
+  const refuse = (code: 'supersedes_other_subject' | 'attestation_not_found', detail: string) =>
+    new AppError(code, detail, { fields: [{ pointer: '/supersedes', detail }] });
+  const older = await findAttestation(tx, tenantId, id, { forUpdate: true });
+  if (!older) throw refuse('attestation_not_found', `tenant ${tenantId} has no attestation ${id}`);
+  if (older.subjectName !== subject.name || older.subjectId !== subject.id)
+    throw refuse('supersedes_other_subject', `attestation ${id} is about ${older.subjectName}, not ${subject.name}`);
+  const successor = await successorOf(tx, tenantId, id);
+  if (successor) throw new AppError('already_superseded', `attestation ${id} was already superseded by ${successor.id}`);
+}
+
+async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<IssuedAttestation> {
   // FOR SHARE: issuances run side by side, but never alongside a rotation (FOR UPDATE) that could
   // retire the signing key between choosing it and recording how long it must stay published.
   const [tenant] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [tenantId]);
@@ -98,26 +127,51 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
   const stored = request.assessment_id
     ? await requireAssessment(tx, tenantId, request.assessment_id)
     : await underPointer('/assessment', () => recordAssessment(tx, deps, tenantId, request.assessment));
+  const subject = {
+    name: `${stored.assessment.subject.organisation} / ${stored.assessment.subject.product}`,
+    id: stored.assessment.subject.id ?? null,
+  };
+  if (request.supersedes) await checkSupersedes(tx, tenantId, request.supersedes, subject);
   const signer = await activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
 
+  // One slot for the attestation: every format points at it, so one change reaches them all.
+  const attestationId = crypto.randomUUID();
+  const slot = await allocateSlot(tx, tenantId, deps.now);
+  await insertAttestation(tx, {
+    id: attestationId,
+    tenantId,
+    assessmentId: stored.id,
+    profileId: stored.verdict.profile.id,
+    profileVersion: stored.verdict.profile.version,
+    subjectName: subject.name,
+    subjectId: subject.id,
+    kid: signer.kid,
+    issuedAt: deps.now,
+    validFrom: v.from,
+    validUntil: v.until,
+    issuedBy: deps.actor,
+    supersedes: request.supersedes ?? null,
+    statusListId: slot.listId,
+    statusIndex: slot.index,
+  });
+  const status = { index: slot.index, urls: statusListUrls(deps.origin, tenantId, slot.listId) };
   const base = baseContent(stored, v, deps.now, holder);
   const credentials = [];
   for (const format of request.formats) {
     const id = crypto.randomUUID();
-    const slot = await allocateSlot(tx, tenantId, deps.now);
-    const status = { index: slot.index, urls: statusListUrls(deps.origin, tenantId, slot.listId) };
     const c: AttestationContent = { ...base, id: `urn:uuid:${id}`, status };
     const credential = await sign(format, c, signer, deps.origin);
     await insertCredential(tx, {
       id,
       tenantId,
+      attestationId,
       assessmentId: stored.id,
       format,
       kid: signer.kid,
       profileId: stored.verdict.profile.id,
       profileVersion: stored.verdict.profile.version,
-      subjectName: `${c.subject.organisation} / ${c.subject.product}`,
-      subjectId: c.subject.id ?? null,
+      subjectName: subject.name,
+      subjectId: subject.id,
       issuedAt: deps.now,
       validFrom: v.from,
       validUntil: v.until,
@@ -127,7 +181,7 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
       statusListId: slot.listId,
       statusIndex: slot.index,
     });
-    credentials.push({ id: c.id, format, media_type: MEDIA_TYPES[format], credential });
+    credentials.push({ id: c.id, format, credential });
   }
   // Rounded up to the next UTC midnight, and written only when it grows: the signing key's row is
   // shared by every issuance, so it is locked about once a day instead of once per credential.
@@ -140,40 +194,81 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
     tenantId,
     at: deps.now,
     actor: deps.actor,
-    action: 'credential.issued',
-    target: stored.id,
-    detail: { credentials: credentials.map((c) => ({ id: c.id, format: c.format })), kid: signer.kid },
+    action: 'attestation.issued',
+    target: attestationId,
+    detail: {
+      assessment: stored.id,
+      credentials: credentials.map((c) => ({ id: c.id, format: c.format })),
+      kid: signer.kid,
+      ...(request.supersedes ? { supersedes: request.supersedes } : {}),
+    },
   });
   return {
-    status: 201,
-    body: {
-      assessment: { id: stored.id, verdict: stored.verdict },
-      kid: signer.didUrl,
-      valid_from: v.from.toISOString(),
-      valid_until: v.until.toISOString(),
-      credentials,
-    },
+    attestationId,
+    assessment: { id: stored.id, verdict: stored.verdict },
+    kid: signer.didUrl,
+    validFrom: v.from.toISOString(),
+    validUntil: v.until.toISOString(),
+    supersedes: request.supersedes ?? null,
+    credentials,
+  };
+}
+
+/** What an Idempotency-Key row holds for an issuance: the typed result, as JSON. */
+const STORED_STATUS = 201;
+
+/**
+ * A stored result. Rows written before issuance returned a typed result hold the old wire body
+ * (snake_case, no attestation id); a retry of such a request still gets its credentials back.
+ */
+function fromStored(body: unknown): IssuedAttestation {
+  const b = body as Record<string, unknown>;
+  if (typeof b.attestationId === 'string') return b as unknown as IssuedAttestation;
+  const legacy = b as {
+    assessment: IssuedAttestation['assessment'];
+    kid: string;
+    valid_from: string;
+    valid_until: string;
+    credentials: IssuedAttestation['credentials'];
+  };
+  return {
+    attestationId: '',
+    assessment: legacy.assessment,
+    kid: legacy.kid,
+    validFrom: legacy.valid_from,
+    validUntil: legacy.valid_until,
+    supersedes: null,
+    credentials: legacy.credentials.map((c) => ({ id: c.id, format: c.format, credential: c.credential })),
   };
 }
 
 /**
  * Issues every requested format of one attestation in a single transaction: a credential is
  * returned only once its record is stored, and any failure leaves nothing behind. With an
- * Idempotency-Key the same request returns the same response, a different one is refused.
+ * Idempotency-Key the same request returns the same result, a different one is refused.
  */
 export async function issueAttestations(
   deps: IssueDeps,
   tenantId: string,
   request: IssueRequest,
   idempotencyKey?: string,
-): Promise<StoredResponse & { replayed: boolean }> {
+): Promise<IssuedAttestation & { replayed: boolean }> {
   const fingerprint = idempotencyKey ? await jcsDigestSri(request) : undefined;
   return retryingTransaction(() =>
     withTenant(deps.db, tenantId, async (tx) => {
       if (!idempotencyKey || !fingerprint) return { ...(await issueLocked(tx, deps, tenantId, request)), replayed: false };
-      return once(tx, { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now }, () =>
-        issueLocked(tx, deps, tenantId, request),
+      const out = await once(
+        tx,
+        { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now },
+        async () => ({
+          status: STORED_STATUS,
+          body: await issueLocked(tx, deps, tenantId, request),
+        }),
       );
+      return { ...fromStored(out.body), replayed: out.replayed };
     }),
   );
 }
+
+/** The media type each format is served and stored as. */
+export const mediaTypeOf = (format: CredentialFormat): string => MEDIA_TYPES[format];

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/index.ts';
 import type { Queryable } from '../store/port.ts';
-import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
+import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
 
 export const CREDENTIAL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
@@ -10,6 +10,7 @@ export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
 export interface CredentialRecord {
   readonly id: string;
   readonly tenantId: string;
+  readonly attestationId: string;
   readonly assessmentId: string;
   readonly format: CredentialFormat;
   readonly kid: string;
@@ -31,6 +32,7 @@ export interface CredentialRecord {
 interface Row {
   id: string;
   tenant_id: string;
+  attestation_id: string;
   assessment_id: string;
   format: CredentialFormat;
   kid: string;
@@ -48,12 +50,13 @@ interface Row {
   status_index: number | null;
 }
 
-const COLUMNS = `id, tenant_id, assessment_id, format, kid, profile_id, profile_version, subject_name, subject_id,
+const COLUMNS = `id, tenant_id, attestation_id, assessment_id, format, kid, profile_id, profile_version, subject_name, subject_id,
   issued_at, valid_from, valid_until, holder, credential, issued_by, status_list_id, status_index`;
 
 const toRecord = (r: Row): CredentialRecord => ({
   id: r.id,
   tenantId: r.tenant_id,
+  attestationId: r.attestation_id,
   assessmentId: r.assessment_id,
   format: r.format,
   kid: r.kid,
@@ -73,10 +76,11 @@ const toRecord = (r: Row): CredentialRecord => ({
 
 export async function insertCredential(tx: Queryable, r: CredentialRecord): Promise<void> {
   await tx.query(
-    `insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+    `insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
     [
       r.id,
       r.tenantId,
+      r.attestationId,
       r.assessmentId,
       r.format,
       r.kid,
@@ -112,24 +116,6 @@ export interface CredentialFilter {
   readonly cursor?: string;
 }
 
-/** Opaque to callers; it is the (issued_at, id) of the last row of the previous page. */
-function encodeCursor(r: CredentialRecord): string {
-  return base64urlEncode(new TextEncoder().encode(`${r.issuedAt.toISOString()}|${r.id}`));
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = new TextDecoder().decode(base64urlDecode(cursor)).split('|');
-    const date = new Date(at ?? '');
-    if (Number.isNaN(date.getTime()) || !isUuid(id ?? '')) throw new TypeError('bad cursor');
-    return { at: date, id: id! };
-  } catch {
-    throw new AppError('invalid_request', 'cursor is not one this service issued', {
-      fields: [{ pointer: '/query/cursor', detail: 'Unknown cursor' }],
-    });
-  }
-}
-
 /** Newest first, keyset-paged so a page boundary never skips or repeats a record under inserts. */
 export async function listCredentials(
   tx: Queryable,
@@ -159,5 +145,5 @@ export async function listCredentials(
     params,
   );
   const items = rows.slice(0, f.limit).map(toRecord);
-  return { items, next: rows.length > f.limit ? encodeCursor(items.at(-1)!) : null };
+  return { items, next: rows.length > f.limit ? encodeCursor(items.at(-1)!.issuedAt, items.at(-1)!.id) : null };
 }

@@ -12,17 +12,21 @@ import { errorHandler, problemResponse } from './problem-response.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
 import { registerAttestations } from './routes/attestations.ts';
+import { registerAttestationRecords } from './routes/attestation-records.ts';
 import { registerProfiles } from './routes/profiles.ts';
 import { registerPublishedTypes } from './routes/published-types.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerKeys } from './routes/keys.ts';
 import { registerStatus } from './routes/status.ts';
 import { registerVerify } from './routes/verify.ts';
+import { registerPages } from './routes/pages.ts';
 import { registerVcApi } from './routes/vc-api.ts';
 import { publicVerifier } from './verifier.ts';
 import { registerPresent } from './routes/present.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerTrustBundle } from './routes/trust-bundle.ts';
+import { registerAssets } from './routes/assets.ts';
+import { registerVerifierHtml } from './routes/verifier-html.ts';
 import { registerWellKnown } from './routes/well-known.ts';
 import { registerOid4vciCredential } from './routes/oid4vci-credential.ts';
 import { registerOid4vciMetadata } from './routes/oid4vci-metadata.ts';
@@ -56,7 +60,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', accessLog(deps.log));
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
-  app.use('*', requireJsonBody(/^\/t\/[^/]+\/token$/));
+  app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));
   app.use('*', refuseNulCharacters());
   const publicCors = cors({
     origin: '*',
@@ -86,12 +90,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerApiKeys(app, deps, oidc);
   registerProfiles(app, deps, oidc);
   registerAttestations(app, deps, oidc);
+  registerAttestationRecords(app, deps, oidc);
   registerStatus(app, deps, oidc);
   const verifier = publicVerifier(deps);
   registerVerify(app, verifier);
+  registerPages(app, deps, verifier);
   registerVcApi(app, deps, oidc, verifier);
   registerPresent(app, deps);
   registerTrustBundle(app, deps);
+  registerAssets(app, deps.webAssets);
+  registerVerifierHtml(app, deps);
   registerPublishedTypes(app, deps);
   registerOid4vciMetadata(app, deps);
   registerOid4vciOffers(app, deps, oidc);

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { localIssuerKeys } from '../verify/local-keys.ts';
+import { localNotices } from '../sharing/notice.ts';
 import type { VerifyEnvironment } from '../verify/pipeline.ts';
 import { cachingStatusLists, localStatusLists, type StatusListCache } from '../verify/status-sources.ts';
 import { remoteIssuerKeys } from '../verify/remote/remote-keys.ts';
@@ -31,6 +32,7 @@ export function publicVerifier(deps: AppDeps): PublicVerifier {
       keys: localIssuerKeys(c.env.db, origin, remoteKeys),
       statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),
       isTrusted,
+      notices: localNotices(c.env.db, origin),
       now: deps.clock(),
       skewSeconds: deps.config.verifyClockSkewSeconds,
     }),

@@ -92,7 +92,7 @@ export async function issueForOffer(deps: CredentialDeps, tenantId: string, offe
       holder: { jwk: proof.jwk },
     });
     const out = await issueAttestations({ ...deps, actor: claimed.offer.created_by }, tenantId, issueRequest);
-    return (out.body as { credentials: { credential: string }[] }).credentials[0]!.credential;
+    return out.credentials[0]!.credential;
   } catch (e) {
     // Nothing was issued: give the format back so the wallet can retry with a fresh nonce.
     await withTenant(deps.db, tenantId, (tx) =>

@@ -4,126 +4,207 @@ import type { Queryable } from '../store/port.ts';
 import { isUuid } from '../util/uuid.ts';
 import { assertTransition, type CredentialStatus } from './values.ts';
 
+/*
+ * Status belongs to the attestation: its credentials (one per format) share one slot, so one
+ * change reaches every format at once. An attestation issued before that has a slot per
+ * credential; a change writes all of them in the same transaction, so they never disagree again.
+ */
+
 export interface StatusChangeContext {
   readonly now: Date;
   readonly actor: Actor;
+}
+
+/** What a change says: the new status, the tenant's internal reason, and what it tells relying parties. */
+export interface StatusChangeRequest {
+  readonly to: CredentialStatus;
+  readonly reason: string;
+  readonly publicReason?: string;
 }
 
 export interface StatusHistoryEntry {
   readonly from: CredentialStatus;
   readonly to: CredentialStatus;
   readonly reason: string;
+  readonly publicReason: string | null;
   readonly changedAt: Date;
   readonly changedBy: string;
+  /** Set on changes made to one credential before attestations were the unit. */
+  readonly credentialId: string | null;
 }
 
-export interface CredentialStatusView {
-  readonly credentialId: string;
+export interface AttestationStatusView {
+  readonly attestationId: string;
   readonly status: CredentialStatus;
-  readonly listId: string;
-  readonly index: number;
+  /** Where the status is published: one slot, or one per credential for an attestation issued before. */
+  readonly slots: readonly { readonly listId: string; readonly index: number }[];
   readonly history: readonly StatusHistoryEntry[];
 }
 
-/** A credential's slot, locked for the change. */
+/** The outcome of one change request: what changed, and which lists now need re-signing. */
+export interface StatusChangeOutcome {
+  readonly attestations: readonly string[];
+  /** Every credential whose published status changed (all formats of each attestation). */
+  readonly changed: readonly string[];
+  readonly lists: readonly string[];
+}
+
+const NO_CHANGE: StatusChangeOutcome = { attestations: [], changed: [], lists: [] };
+
 interface LockedSlot {
-  id: string;
+  attestation_id: string;
   list_id: string;
   idx: number;
   status: CredentialStatus;
 }
 
-/** The outcome of one change request: which lists now need re-signing. */
-export interface StatusChangeOutcome {
-  readonly changed: readonly string[];
-  readonly lists: readonly string[];
+/** One status for several slots: revoked wins, then suspended (a slot per credential can only disagree in old data). */
+function combined(statuses: readonly CredentialStatus[]): CredentialStatus {
+  if (statuses.includes('revoked')) return 'revoked';
+  if (statuses.includes('suspended')) return 'suspended';
+  return 'valid';
 }
 
 /**
- * Writes one new status for every slot given, in the caller's transaction: the slots, a history
- * row per credential, and a version bump per list (what tells the publisher a list changed).
- * Slots arrive locked; lists are bumped in id order so concurrent changes never deadlock.
+ * The slots of the attestations given, locked in list and index order so concurrent changes
+ * never deadlock: each attestation's shared slot, and the own slots of its older credentials.
+ */
+async function lockSlots(tx: Queryable, tenantId: string, attestationIds: readonly string[]): Promise<LockedSlot[]> {
+  return tx.query<LockedSlot>(
+    `with scope as (select value::uuid as id from jsonb_array_elements_text($2::jsonb)),
+          held as (
+            select a.id as attestation_id, a.status_list_id as list_id, a.status_index as idx
+              from attestations a join scope on scope.id = a.id
+             where a.tenant_id = $1 and a.status_list_id is not null
+            union
+            select c.attestation_id, c.status_list_id, c.status_index
+              from credentials c join scope on scope.id = c.attestation_id
+             where c.tenant_id = $1 and c.status_list_id is not null)
+     select held.attestation_id, s.list_id, s.idx, s.status
+       from status_slots s join held on s.list_id = held.list_id and s.idx = held.idx
+      where s.tenant_id = $1
+      order by s.list_id, s.idx
+      for update of s`,
+    [tenantId, attestationIds],
+  );
+}
+
+/**
+ * Writes the new status to every slot given that does not hold it yet, one history row per
+ * attestation, and a version bump per list (what tells the publisher a list changed). Lists are
+ * bumped in id order so concurrent changes never deadlock.
  */
 async function apply(
   tx: Queryable,
   ctx: StatusChangeContext,
   tenantId: string,
   slots: readonly LockedSlot[],
-  to: CredentialStatus,
-  reason: string,
+  change: StatusChangeRequest,
 ): Promise<StatusChangeOutcome> {
+  const before = new Map<string, CredentialStatus[]>();
+  for (const s of slots) before.set(s.attestation_id, [...(before.get(s.attestation_id) ?? []), s.status]);
+  const moving = slots.filter((s) => s.status !== change.to);
+  if (moving.length === 0) return NO_CHANGE;
   const byList = new Map<string, number[]>();
-  for (const s of slots) byList.set(s.list_id, [...(byList.get(s.list_id) ?? []), s.idx]);
+  for (const s of moving) byList.set(s.list_id, [...(byList.get(s.list_id) ?? []), s.idx]);
   const lists = [...byList.keys()].sort();
   for (const listId of lists) {
     await tx.query(
       `update status_slots set status = $3, changed_at = $4
         where tenant_id = $1 and list_id = $2 and idx in (select value::int from jsonb_array_elements_text($5::jsonb))`,
-      [tenantId, listId, to, ctx.now, byList.get(listId)],
+      [tenantId, listId, change.to, ctx.now, byList.get(listId)],
     );
     await tx.query('update status_lists set version = version + 1 where tenant_id = $1 and id = $2', [tenantId, listId]);
   }
+  const attestations = [...new Set(moving.map((s) => s.attestation_id))];
   await tx.query(
-    `insert into status_changes (id, tenant_id, credential_id, from_status, to_status, reason, changed_at, changed_by)
-     select r.id::uuid, $1, r.credential_id::uuid, r.from_status, $2, $3, $4, $5
-       from jsonb_to_recordset($6::jsonb) as r(id text, credential_id text, from_status text)`,
-    [tenantId, to, reason, ctx.now, ctx.actor, slots.map((s) => ({ id: crypto.randomUUID(), credential_id: s.id, from_status: s.status }))],
+    `insert into status_changes (id, tenant_id, attestation_id, from_status, to_status, reason, public_reason, changed_at, changed_by)
+     select r.id::uuid, $1, r.attestation_id::uuid, r.from_status, $2, $3, $4, $5, $6
+       from jsonb_to_recordset($7::jsonb) as r(id text, attestation_id text, from_status text)`,
+    [
+      tenantId,
+      change.to,
+      change.reason,
+      change.publicReason ?? null,
+      ctx.now,
+      ctx.actor,
+      attestations.map((a) => ({ id: crypto.randomUUID(), attestation_id: a, from_status: combined(before.get(a)!) })),
+    ],
   );
-  return { changed: slots.map((s) => s.id), lists };
-}
-
-/** The credential's slot, locked; 404 for an unknown credential, 409 for one issued without a slot. */
-async function lockSlotOf(tx: Queryable, tenantId: string, credentialId: string): Promise<LockedSlot> {
-  const [credential] = isUuid(credentialId)
-    ? await tx.query<{ list_id: string | null; idx: number | null }>(
-        'select status_list_id as list_id, status_index as idx from credentials where tenant_id = $1 and id = $2',
-        [tenantId, credentialId],
-      )
-    : [];
-  if (!credential) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
-  if (credential.list_id === null || credential.idx === null) {
-    throw new AppError('credential_without_status', `credential ${credentialId} was issued before status lists and has no slot`);
-  }
-  const [slot] = await tx.query<{ status: CredentialStatus }>(
-    'select status from status_slots where tenant_id = $1 and list_id = $2 and idx = $3 for update',
-    [tenantId, credential.list_id, credential.idx],
+  const changed = await tx.query<{ id: string }>(
+    `select id from credentials where tenant_id = $1 and attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb)) order by id`,
+    [tenantId, attestations],
   );
-  return { id: credentialId, list_id: credential.list_id, idx: credential.idx, status: slot!.status };
+  return { attestations, changed: changed.map((c) => c.id), lists };
 }
 
 /**
- * Sets one credential's status. Asking for the status it already has changes nothing and
- * records nothing; leaving `revoked` is refused (409 status_final).
+ * Sets one attestation's status, for every format at once. Asking for the status it already has
+ * changes nothing and records nothing; leaving `revoked` is refused (409 status_final).
  */
+export async function changeAttestationStatus(
+  tx: Queryable,
+  ctx: StatusChangeContext,
+  tenantId: string,
+  attestationId: string,
+  change: StatusChangeRequest,
+): Promise<StatusChangeOutcome> {
+  const exists = isUuid(attestationId)
+    ? await tx.query('select 1 from attestations where tenant_id = $1 and id = $2', [tenantId, attestationId])
+    : [];
+  if (exists.length === 0) throw new AppError('attestation_not_found', `tenant ${tenantId} has no attestation ${attestationId}`);
+  const slots = await lockSlots(tx, tenantId, [attestationId]);
+  if (slots.length === 0) {
+    throw new AppError('credential_without_status', `attestation ${attestationId} was issued before status lists and has no slot`);
+  }
+  assertTransition(attestationId, combined(slots.map((s) => s.status)), change.to);
+  const outcome = await apply(tx, ctx, tenantId, slots, change);
+  if (outcome.attestations.length === 0) return outcome;
+  await recordEvent(tx, {
+    tenantId,
+    at: ctx.now,
+    actor: ctx.actor,
+    action: `attestation.${change.to === 'valid' ? 'reinstated' : change.to}`,
+    target: attestationId,
+    detail: {
+      from: combined(slots.map((s) => s.status)),
+      reason: change.reason,
+      ...(change.publicReason ? { public_reason: change.publicReason } : {}),
+      credentials: outcome.changed,
+    },
+  });
+  return outcome;
+}
+
+/** The attestation a credential represents; 404 for an unknown credential. */
+async function attestationOf(tx: Queryable, tenantId: string, credentialId: string): Promise<string> {
+  const [row] = isUuid(credentialId)
+    ? await tx.query<{ attestation_id: string }>('select attestation_id from credentials where tenant_id = $1 and id = $2', [
+        tenantId,
+        credentialId,
+      ])
+    : [];
+  if (!row) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
+  return row.attestation_id;
+}
+
+/** Sets the status of the attestation a credential represents: every format of it changes together. */
 export async function changeStatus(
   tx: Queryable,
   ctx: StatusChangeContext,
   tenantId: string,
   credentialId: string,
-  to: CredentialStatus,
-  reason: string,
+  change: StatusChangeRequest,
 ): Promise<StatusChangeOutcome> {
-  const slot = await lockSlotOf(tx, tenantId, credentialId);
-  assertTransition(credentialId, slot.status, to);
-  if (slot.status === to) return { changed: [], lists: [] };
-  const outcome = await apply(tx, ctx, tenantId, [slot], to, reason);
-  await recordEvent(tx, {
-    tenantId,
-    at: ctx.now,
-    actor: ctx.actor,
-    action: `credential.${to === 'valid' ? 'reinstated' : to}`,
-    target: credentialId,
-    detail: { from: slot.status, reason },
-  });
-  return outcome;
+  return changeAttestationStatus(tx, ctx, tenantId, await attestationOf(tx, tenantId, credentialId), change);
 }
 
 /** Which credentials a bulk revocation covers: every one of a subject, or every one a key signed. */
 export type RevocationScope = { readonly subject: string } | { readonly kid: string };
 
 /**
- * Revokes every credential in scope that is not revoked yet, in the caller's transaction
- * (key revocation runs it inside its own). Slots are locked in list and index order.
+ * Revokes every attestation in scope that is not revoked yet, all its formats with it, in the
+ * caller's transaction (key revocation runs it inside its own).
  */
 export async function revokeAll(
   tx: Queryable,
@@ -132,66 +213,101 @@ export async function revokeAll(
   scope: RevocationScope,
   reason: string,
 ): Promise<StatusChangeOutcome> {
-  const [condition, value] = 'kid' in scope ? ['c.kid = $2', scope.kid] : ['(c.subject_name = $2 or c.subject_id = $2)', scope.subject];
-  const slots = await tx.query<LockedSlot>(
-    `select c.id, s.list_id, s.idx, s.status
-       from credentials c
-       join status_slots s on s.tenant_id = c.tenant_id and s.list_id = c.status_list_id and s.idx = c.status_index
-      where c.tenant_id = $1 and ${condition} and s.status <> 'revoked'
-      order by s.list_id, s.idx
-      for update of s`,
+  const [condition, value] = 'kid' in scope ? ['kid = $2', scope.kid] : ['(subject_name = $2 or subject_id = $2)', scope.subject];
+  const inScope = await tx.query<{ attestation_id: string }>(
+    `select distinct attestation_id from credentials where tenant_id = $1 and ${condition}`,
     [tenantId, value],
   );
-  if (slots.length === 0) return { changed: [], lists: [] };
-  const outcome = await apply(tx, ctx, tenantId, slots, 'revoked', reason);
+  if (inScope.length === 0) return NO_CHANGE;
+  const slots = await lockSlots(
+    tx,
+    tenantId,
+    inScope.map((r) => r.attestation_id),
+  );
+  const outcome = await apply(tx, ctx, tenantId, slots, { to: 'revoked', reason });
+  if (outcome.attestations.length === 0) return outcome;
   await recordEvent(tx, {
     tenantId,
     at: ctx.now,
     actor: ctx.actor,
-    action: 'credentials.revoked',
+    action: 'attestations.revoked',
     target: 'kid' in scope ? scope.kid : scope.subject,
-    detail: { scope: 'kid' in scope ? 'kid' : 'subject', reason, count: slots.length },
+    detail: {
+      scope: 'kid' in scope ? 'kid' : 'subject',
+      reason,
+      attestations: outcome.attestations.length,
+      credentials: outcome.changed.length,
+    },
   });
   return outcome;
 }
 
-/** A credential's current status, where it is published, and every change to it, oldest first. */
-export async function statusOf(tx: Queryable, tenantId: string, credentialId: string): Promise<CredentialStatusView> {
-  const [row] = isUuid(credentialId)
-    ? await tx.query<{ list_id: string | null; idx: number | null; status: CredentialStatus | null }>(
-        `select c.status_list_id as list_id, c.status_index as idx, s.status
-           from credentials c
-           left join status_slots s on s.tenant_id = c.tenant_id and s.list_id = c.status_list_id and s.idx = c.status_index
-          where c.tenant_id = $1 and c.id = $2`,
-        [tenantId, credentialId],
+/** An attestation's current status, where it is published, and every change to it, oldest first. */
+export async function attestationStatus(tx: Queryable, tenantId: string, attestationId: string): Promise<AttestationStatusView> {
+  const slots = isUuid(attestationId)
+    ? await tx.query<{ list_id: string; idx: number; status: CredentialStatus }>(
+        `select s.list_id, s.idx, s.status from status_slots s
+          where s.tenant_id = $1 and (s.list_id, s.idx) in (
+                  select status_list_id, status_index from attestations where tenant_id = $1 and id = $2 and status_list_id is not null
+                  union
+                  select status_list_id, status_index from credentials where tenant_id = $1 and attestation_id = $2 and status_list_id is not null)
+          order by s.list_id, s.idx`,
+        [tenantId, attestationId],
       )
     : [];
-  if (!row) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
-  if (row.list_id === null || row.idx === null || row.status === null) {
-    throw new AppError('credential_without_status', `credential ${credentialId} was issued before status lists and has no slot`);
+  if (slots.length === 0) {
+    const known = isUuid(attestationId)
+      ? await tx.query('select 1 from attestations where tenant_id = $1 and id = $2', [tenantId, attestationId])
+      : [];
+    if (known.length === 0) throw new AppError('attestation_not_found', `tenant ${tenantId} has no attestation ${attestationId}`);
+    throw new AppError('credential_without_status', `attestation ${attestationId} was issued before status lists and has no slot`);
   }
   const history = await tx.query<{
     from_status: CredentialStatus;
     to_status: CredentialStatus;
     reason: string;
+    public_reason: string | null;
     changed_at: Date;
     changed_by: string;
+    credential_id: string | null;
   }>(
-    `select from_status, to_status, reason, changed_at, changed_by from status_changes
-      where tenant_id = $1 and credential_id = $2 order by seq`,
-    [tenantId, credentialId],
+    `select from_status, to_status, reason, public_reason, changed_at, changed_by, credential_id from status_changes
+      where tenant_id = $1 and attestation_id = $2 order by seq`,
+    [tenantId, attestationId],
   );
   return {
-    credentialId,
-    status: row.status,
-    listId: row.list_id,
-    index: row.idx,
+    attestationId,
+    status: combined(slots.map((s) => s.status)),
+    slots: slots.map((s) => ({ listId: s.list_id, index: s.idx })),
     history: history.map((h) => ({
       from: h.from_status,
       to: h.to_status,
       reason: h.reason,
+      publicReason: h.public_reason,
       changedAt: h.changed_at,
       changedBy: h.changed_by,
+      credentialId: h.credential_id,
     })),
   };
+}
+
+/** A credential's status view: its attestation's status, and the credential's own slot. */
+export interface CredentialStatusView extends AttestationStatusView {
+  readonly credentialId: string;
+  readonly listId: string;
+  readonly index: number;
+}
+
+export async function statusOf(tx: Queryable, tenantId: string, credentialId: string): Promise<CredentialStatusView> {
+  const [row] = isUuid(credentialId)
+    ? await tx.query<{ attestation_id: string; list_id: string | null; idx: number | null }>(
+        'select attestation_id, status_list_id as list_id, status_index as idx from credentials where tenant_id = $1 and id = $2',
+        [tenantId, credentialId],
+      )
+    : [];
+  if (!row) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
+  if (row.list_id === null || row.idx === null) {
+    throw new AppError('credential_without_status', `credential ${credentialId} was issued before status lists and has no slot`);
+  }
+  return { ...(await attestationStatus(tx, tenantId, row.attestation_id)), credentialId, listId: row.list_id, index: row.idx };
 }

@@ -8,7 +8,7 @@ import type { TrustBundle } from './trust-bundle.ts';
 
 const keyFailure = (code: string, detail: string) => new VerificationFailure('issuer_key', code, detail);
 
-function bundleKeys(bundle: TrustBundle): IssuerKeySource {
+export function bundleKeys(bundle: TrustBundle): IssuerKeySource {
   const { did, issuer_url: issuerUrl } = bundle.issuer;
   // The whole history, not the keys published when the bundle was made: a key that retired since
   // it signed still verifies what it signed, and a revoked one is reported as revoked.
@@ -40,7 +40,7 @@ function bundleKeys(bundle: TrustBundle): IssuerKeySource {
   };
 }
 
-function bundleStatusLists(bundle: TrustBundle): StatusListSource {
+export function bundleStatusLists(bundle: TrustBundle): StatusListSource {
   const byUrl = new Map<string, string>(
     bundle.status_lists.flatMap((l) => [
       [l.token_url, l.token],
@@ -62,7 +62,7 @@ function bundleStatusLists(bundle: TrustBundle): StatusListSource {
   };
 }
 
-function bundleProfiles(bundle: TrustBundle): ProfileSource {
+export function bundleProfiles(bundle: TrustBundle): ProfileSource {
   const { did, issuer_url: issuerUrl } = bundle.issuer;
   return async (issuer, id, version) =>
     issuer === did || issuer === issuerUrl ? bundle.profiles.find((p) => p.id === id && p.version === version)?.profile : undefined;

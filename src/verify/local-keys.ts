@@ -1,24 +1,13 @@
 import { issuerIdentity } from '../did/issuer-identity.ts';
-import { didForOrigin } from '../did/did-web.ts';
 import { listKeys } from '../keys/key-store.ts';
 import type { KeyRecord } from '../keys/lifecycle.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../tenants/tenant-id.ts';
 import type { IssuerKey, IssuerKeySource } from './issuer-keys.ts';
+import { localTenantOf } from './local-tenant.ts';
 import { VerificationFailure } from './result.ts';
 
-/** The tenant a DID or issuer URL of this deployment names, or undefined for anyone else's. */
-export function localTenantOf(origin: URL, issuer: string): string | undefined {
-  const did = didForOrigin(origin);
-  if (issuer === did || issuer === origin.origin) return PLATFORM_TENANT_ID;
-  const tenant = issuer.startsWith(`${did}:t:`)
-    ? issuer.slice(did.length + 3)
-    : issuer.startsWith(`${origin.origin}/t/`)
-      ? issuer.slice(origin.origin.length + 3)
-      : undefined;
-  return tenant !== undefined && TENANT_ID_PATTERN.test(tenant) ? tenant : undefined;
-}
+export { localTenantOf };
 
 const unknownKey = (kid: string) => new VerificationFailure('issuer_key', 'unknown_key', `the issuer has no key ${kid}`);
 

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAssessment } from '../../attestations/assessments.ts';
-import { issueAttestations } from '../../attestations/issue.ts';
+import { issueAttestations, mediaTypeOf } from '../../attestations/issue.ts';
 import { issueRequestSchema } from '../../attestations/issue-request.ts';
 import { assessmentSchema } from '../../readiness/assessment.ts';
 import { CREDENTIAL_FORMATS, findCredential, listCredentials, type CredentialRecord } from '../../credentials/records.ts';
@@ -118,7 +118,23 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
       );
       c.header('cache-control', 'no-store');
       if (out.replayed) c.header('idempotent-replayed', 'true');
-      return c.json(out.body as Record<string, unknown>, out.status as 201);
+      return c.json(
+        {
+          attestation_id: out.attestationId,
+          assessment: out.assessment,
+          kid: out.kid,
+          valid_from: out.validFrom,
+          valid_until: out.validUntil,
+          supersedes: out.supersedes,
+          credentials: out.credentials.map((cr) => ({
+            id: cr.id,
+            format: cr.format,
+            media_type: mediaTypeOf(cr.format),
+            credential: cr.credential,
+          })),
+        },
+        201,
+      );
     },
   );
 

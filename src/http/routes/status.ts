@@ -29,8 +29,14 @@ const CredentialParams = TenantParam.extend({
 });
 
 const Reason = z.string().trim().min(1).max(500);
-const StatusChangeBody = z
-  .object({ status: z.enum(CREDENTIAL_STATUSES), reason: Reason })
+export const StatusChangeBody = z
+  .object({
+    status: z.enum(CREDENTIAL_STATUSES),
+    /** Internal: for the tenant's own records and auditors. */
+    reason: Reason,
+    /** Shown to relying parties (the verification page, the notice, the badge page); omit to publish none. */
+    public_reason: Reason.optional(),
+  })
   .strict()
   .openapi('StatusChange');
 const BulkRevocationBody = z
@@ -40,23 +46,41 @@ const BulkRevocationBody = z
   ])
   .openapi('BulkRevocation');
 
+export const StatusHistorySchema = z
+  .array(
+    z.object({
+      from: z.enum(CREDENTIAL_STATUSES),
+      to: z.enum(CREDENTIAL_STATUSES),
+      reason: z.string(),
+      public_reason: z.string().nullable(),
+      changed_at: z.string(),
+      changed_by: z.string(),
+      credential: z.string().nullable().openapi({ description: 'Set on changes made to one credential before attestations were the unit' }),
+    }),
+  )
+  .openapi('StatusHistory');
+
 const CredentialStatusSchema = z
   .object({
     credential: z.string(),
+    attestation_id: z.string(),
     status: z.enum(CREDENTIAL_STATUSES),
     changed: z.boolean().optional(),
     status_list: z.object({ id: z.string(), index: z.number().int(), token: z.string(), revocation: z.string(), suspension: z.string() }),
-    history: z.array(
-      z.object({
-        from: z.enum(CREDENTIAL_STATUSES),
-        to: z.enum(CREDENTIAL_STATUSES),
-        reason: z.string(),
-        changed_at: z.string(),
-        changed_by: z.string(),
-      }),
-    ),
+    history: StatusHistorySchema,
   })
   .openapi('CredentialStatus');
+
+export const historyWire = (history: CredentialStatusView['history']): z.infer<typeof StatusHistorySchema> =>
+  history.map((h) => ({
+    from: h.from,
+    to: h.to,
+    reason: h.reason,
+    public_reason: h.publicReason,
+    changed_at: h.changedAt.toISOString(),
+    changed_by: h.changedBy,
+    credential: h.credentialId === null ? null : `urn:uuid:${h.credentialId}`,
+  }));
 
 const bareId = (credential: string) => credential.replace(/^urn:uuid:/, '');
 
@@ -87,16 +111,11 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
 
   const view = (tenant: string, v: CredentialStatusView, changed?: boolean): z.infer<typeof CredentialStatusSchema> => ({
     credential: `urn:uuid:${v.credentialId}`,
+    attestation_id: v.attestationId,
     status: v.status,
     ...(changed === undefined ? {} : { changed }),
     status_list: { id: v.listId, index: v.index, ...statusListUrls(deps.config.publicUrl, tenant, v.listId) },
-    history: v.history.map((h) => ({
-      from: h.from,
-      to: h.to,
-      reason: h.reason,
-      changed_at: h.changedAt.toISOString(),
-      changed_by: h.changedBy,
-    })),
+    history: historyWire(v.history),
   });
 
   for (const form of FORMS) {
@@ -152,7 +171,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       method: 'patch',
       path: '/v1/t/{tenant}/credentials/{credential}/status',
       tags: ['status'],
-      summary: 'Revoke (final), suspend, or reinstate a suspended credential',
+      summary: 'Revoke (final), suspend, or reinstate a credential’s attestation: every format of it changes together',
       security: bearerSecurity,
       middleware: [guard(oidc, { roles: ['status'], tenantParam: true })] as const,
       request: { params: CredentialParams, body: { required: true, content: { 'application/json': { schema: StatusChangeBody } } } },
@@ -172,7 +191,11 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       const id = bareId(credential);
       const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
       const { outcome, v } = await withTenant(c.env.db, tenant, async (tx) => {
-        const outcome = await changeStatus(tx, ctx, tenant, id, body.status, body.reason);
+        const outcome = await changeStatus(tx, ctx, tenant, id, {
+          to: body.status,
+          reason: body.reason,
+          ...(body.public_reason ? { publicReason: body.public_reason } : {}),
+        });
         return { outcome, v: await statusOf(tx, tenant, id) };
       });
       republishAfterResponse(c, deps, tenant, outcome.lists);
@@ -193,7 +216,11 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       responses: {
         200: {
           description: 'The credentials revoked by this request (those already revoked are left as they were)',
-          content: { 'application/json': { schema: z.object({ revoked: z.number().int(), credentials: z.array(z.string()) }) } },
+          content: {
+            'application/json': {
+              schema: z.object({ revoked: z.number().int(), attestations: z.array(z.string()), credentials: z.array(z.string()) }),
+            },
+          },
         },
         400: problem('Invalid request'),
         ...denied,
@@ -207,7 +234,14 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       const outcome = await withTenant(c.env.db, tenant, (tx) => revokeAll(tx, ctx, tenant, scope, body.reason));
       republishAfterResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
-      return c.json({ revoked: outcome.changed.length, credentials: outcome.changed.map((id) => `urn:uuid:${id}`) }, 200);
+      return c.json(
+        {
+          revoked: outcome.changed.length,
+          attestations: [...outcome.attestations],
+          credentials: outcome.changed.map((id) => `urn:uuid:${id}`),
+        },
+        200,
+      );
     },
   );
 }

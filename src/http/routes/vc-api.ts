@@ -107,7 +107,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
         if (!(e instanceof AppError) || e.fields.length === 0) throw e;
         throw new AppError(e.code, e.message, { fields: e.fields.map((f) => ({ ...f, pointer: vcApiPointer(f.pointer) })), cause: e });
       }
-      const issued = (out.body as { credentials: { credential: string }[] }).credentials[0]!;
+      const issued = out.credentials[0]!;
       c.header('cache-control', 'no-store');
       if (out.replayed) c.header('idempotent-replayed', 'true');
       return c.json({ verifiableCredential: envelopeVcJwt(issued.credential) }, 201);
@@ -171,7 +171,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
         const slot = { index: before.index, urls: statusListUrls(origin, tenant, before.listId) };
         const to = statusChangeOf(body, before.status, slot);
         // A VC-API request carries no reason; the audit trail still says where the change came from.
-        const outcome = to ? await changeStatus(tx, ctx, tenant, id, to, 'set through the VC-API credentials/status endpoint') : undefined;
+        const outcome = to ? await changeStatus(tx, ctx, tenant, id, { to, reason: 'set through the VC-API credentials/status endpoint' }) : undefined;
         return { slot, outcome, current: to ?? before.status };
       });
       republishAfterResponse(c, deps, tenant, outcome?.lists ?? []);

@@ -1,0 +1,68 @@
+import type { Database } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { attestationStatus, type AttestationStatusView } from '../status/changes.ts';
+import {
+  formatsOf,
+  listAttestations,
+  requireAttestation,
+  successorOf,
+  type AttestationFilter,
+  type AttestationFormat,
+  type AttestationRecord,
+} from './store.ts';
+
+/** One attestation as its issuer sees it: the record, every format, status with history, lineage, share count. */
+export interface AttestationDetail {
+  readonly record: AttestationRecord;
+  readonly formats: readonly AttestationFormat[];
+  /** Null only for an attestation issued before status lists. */
+  readonly status: AttestationStatusView | null;
+  readonly supersededBy: { readonly id: string; readonly issuedAt: Date } | null;
+  readonly activeShares: number;
+}
+
+async function statusOrNull(...args: Parameters<typeof attestationStatus>): Promise<AttestationStatusView | null> {
+  try {
+    return await attestationStatus(...args);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'credential_without_status') return null;
+    throw e;
+  }
+}
+
+export function attestationDetail(db: Database, tenantId: string, id: string, now: Date): Promise<AttestationDetail> {
+  return withTenant(db, tenantId, async (tx) => {
+    const record = await requireAttestation(tx, tenantId, id);
+    const [shares] = await tx.query<{ n: number }>(
+      'select count(*)::int as n from shares where tenant_id = $1 and attestation_id = $2 and revoked_at is null and expires_at > $3',
+      [tenantId, id, now],
+    );
+    return {
+      record,
+      formats: await formatsOf(tx, tenantId, id),
+      status: await statusOrNull(tx, tenantId, id),
+      supersededBy: (await successorOf(tx, tenantId, id)) ?? null,
+      activeShares: shares?.n ?? 0,
+    };
+  });
+}
+
+/** A page of attestations, newest first, each with its status and lineage (no credential bodies). */
+export function attestationPage(
+  db: Database,
+  tenantId: string,
+  filter: AttestationFilter,
+): Promise<{
+  items: (AttestationRecord & { status: AttestationStatusView | null; supersededBy: { id: string; issuedAt: Date } | null })[];
+  next: string | null;
+}> {
+  return withTenant(db, tenantId, async (tx) => {
+    const page = await listAttestations(tx, tenantId, filter);
+    const items = [];
+    // At most 100 a page; two primary-key reads each.
+    for (const r of page.items) {
+      items.push({ ...r, status: await statusOrNull(tx, tenantId, r.id), supersededBy: (await successorOf(tx, tenantId, r.id)) ?? null });
+    }
+    return { items, next: page.next };
+  });
+}

@@ -1,0 +1,69 @@
+import type { Database, Queryable } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import type { CredentialStatus } from '../status/values.ts';
+import { isUuid } from '../util/uuid.ts';
+import { localTenantOf } from '../verify/local-keys.ts';
+import type { AttestationNotice, NoticeSource } from '../verify/notices.ts';
+
+/**
+ * What the issuer publishes about the attestation a credential belongs to: its status, since
+ * when, the reason the tenant chose to publish with the change that set it (never the internal
+ * one), and the attestation that replaced it. Read with one statement; nothing here is secret
+ * beyond the credential id, which only those who hold the credential know.
+ */
+export async function noticeOfCredential(tx: Queryable, tenantId: string, credentialId: string): Promise<AttestationNotice | undefined> {
+  if (!isUuid(credentialId)) return undefined;
+  const [row] = await tx.query<{
+    attestation_id: string;
+    statuses: CredentialStatus[];
+    changed_at: Date | null;
+    public_reason: string | null;
+    last_to: CredentialStatus | null;
+    successor: string | null;
+    successor_issued_at: Date | null;
+  }>(
+    `select a.id as attestation_id,
+            (select jsonb_agg(s.status) from status_slots s
+              where s.tenant_id = a.tenant_id and (s.list_id, s.idx) in (
+                      select a.status_list_id, a.status_index where a.status_list_id is not null
+                      union
+                      select k.status_list_id, k.status_index from credentials k
+                       where k.tenant_id = a.tenant_id and k.attestation_id = a.id and k.status_list_id is not null)) as statuses,
+            last.changed_at, last.public_reason, last.to_status as last_to,
+            next.id as successor, next.issued_at as successor_issued_at
+       from credentials c
+       join attestations a on a.tenant_id = c.tenant_id and a.id = c.attestation_id
+       left join lateral (select changed_at, public_reason, to_status from status_changes h
+                           where h.tenant_id = a.tenant_id and h.attestation_id = a.id order by seq desc limit 1) last on true
+       left join attestations next on next.tenant_id = a.tenant_id and next.supersedes = a.id
+      where c.tenant_id = $1 and c.id = $2`,
+    [tenantId, credentialId],
+  );
+  if (!row) return undefined;
+  const statuses = row.statuses ?? [];
+  const status: CredentialStatus = statuses.includes('revoked') ? 'revoked' : statuses.includes('suspended') ? 'suspended' : 'valid';
+  // The last change explains the status only when it is the change that set it.
+  const explains = row.changed_at !== null && row.last_to === status;
+  return {
+    attestation: row.attestation_id,
+    status,
+    ...(explains ? { changedAt: row.changed_at!.toISOString() } : {}),
+    ...(explains && row.public_reason ? { reason: row.public_reason } : {}),
+    ...(row.successor && row.successor_issued_at
+      ? { supersededBy: { attestation: row.successor, issuedAt: row.successor_issued_at.toISOString() } }
+      : {}),
+  };
+}
+
+/**
+ * Notices of this deployment's own issuers, read from their records (what the public notice
+ * URL serves). Other issuers' notices are not fetched: a notice only explains a status, and a
+ * caller-named URL is not worth a request on the public verification path.
+ */
+export function localNotices(db: Database, origin: URL): NoticeSource {
+  return async (issuer, credentialId) => {
+    const tenant = localTenantOf(origin, issuer);
+    if (tenant === undefined) return undefined;
+    return withTenant(db, tenant, (tx) => noticeOfCredential(tx, tenant, credentialId));
+  };
+}
