@@ -89,13 +89,14 @@ export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Pro
 
   const { bundle, signer } = await withTenant(db, tenantId, async (tx) => {
     const keys = await listKeys(tx, tenantId);
+    const [{ name } = { name: undefined }] = await tx.query<{ name: string }>('select name from tenants where id = $1', [tenantId]);
     const identity = issuerIdentity(origin, tenantId);
     const published = publishedKeys(keys, now);
     const bundle: TrustBundle = {
       type: TRUST_BUNDLE_TYPE,
       version: TRUST_BUNDLE_VERSION,
       generated_at: now.toISOString(),
-      issuer: { tenant: tenantId, did: identity.did, issuer_url: identity.issuerUrl },
+      issuer: { tenant: tenantId, ...(name ? { name } : {}), did: identity.did, issuer_url: identity.issuerUrl },
       did_document: didDocument(identity, published),
       jwt_vc_issuer: jwtVcIssuerMetadata(identity, published),
       keys: keys.map(historyEntry),

@@ -61,6 +61,8 @@ const trustBundleSchema = z.object({
   generated_at: instant,
   issuer: z.object({
     tenant: z.string(),
+    /** The issuing organisation's name as the issuer registered it: signed, so a page may show it. */
+    name: z.string().max(200).optional(),
     did: z.string().startsWith('did:'),
     issuer_url: z.string().regex(/^https?:\/\//, 'an http(s) URL'),
   }),
