@@ -13,6 +13,7 @@ import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
 import { registerAttestations } from './routes/attestations.ts';
 import { registerAttestationRecords } from './routes/attestation-records.ts';
+import { registerShares } from './routes/shares.ts';
 import { registerProfiles } from './routes/profiles.ts';
 import { registerPublishedTypes } from './routes/published-types.ts';
 import { registerHealth } from './routes/health.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerProfiles(app, deps, oidc);
   registerAttestations(app, deps, oidc);
   registerAttestationRecords(app, deps, oidc);
+  registerShares(app, deps, oidc);
   registerStatus(app, deps, oidc);
   const verifier = publicVerifier(deps);
   registerVerify(app, verifier);
