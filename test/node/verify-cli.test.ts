@@ -64,12 +64,17 @@ describe('launchproof verify, offline', () => {
     t = await freshPglite();
     h = await harness(t.db, { clock: fixedClock(issuedAt) });
     expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'acme', name: 'Acme' } })).status).toBe(201);
-    const res = await h.request('POST', '/v1/t/acme/attestations', {
-      token: h.adminToken,
-      body: { assessment: readinessAssessment(), formats: ['vc+jwt', 'dc+sd-jwt'] },
-    });
-    expect(res.status).toBe(201);
-    const [vc, sd] = ((await res.json()) as { credentials: { id: string; credential: string }[] }).credentials;
+    // Two attestations: the formats of one share its status, and only the second is revoked.
+    const issue = async (formats: string[]) => {
+      const res = await h.request('POST', '/v1/t/acme/attestations', {
+        token: h.adminToken,
+        body: { assessment: readinessAssessment(), formats },
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { credentials: { id: string; credential: string }[] }).credentials[0]!;
+    };
+    const vc = await issue(['vc+jwt']);
+    const sd = await issue(['dc+sd-jwt']);
     const holder = await generateKeyPair('ES256', { extractable: true });
     const bound = await h.request('POST', '/v1/t/acme/attestations', {
       token: h.adminToken,
@@ -77,7 +82,7 @@ describe('launchproof verify, offline', () => {
     });
     expect(bound.status).toBe(201);
     const [held] = ((await bound.json()) as { credentials: { credential: string }[] }).credentials;
-    await h.request('PATCH', `/v1/t/acme/credentials/${sd!.id}/status`, {
+    await h.request('PATCH', `/v1/t/acme/credentials/${sd.id}/status`, {
       token: h.adminToken,
       body: { status: 'revoked', reason: 'test' },
     });
@@ -92,12 +97,12 @@ describe('launchproof verify, offline', () => {
     const redated = { ...payload, generated_at: new Date(Date.parse(payload.generated_at) + 365 * DAY).toISOString() };
     const tampered = { ...signed, payload: base64url.encode(JSON.stringify(redated)) };
     await Promise.all([
-      writeFile(file('valid.jwt'), `${vc!.credential}\n`),
+      writeFile(file('valid.jwt'), `${vc.credential}\n`),
       writeFile(
         file('envelope.json'),
-        JSON.stringify({ type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${vc!.credential}` }),
+        JSON.stringify({ type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${vc.credential}` }),
       ),
-      writeFile(file('revoked.sd-jwt'), sd!.credential),
+      writeFile(file('revoked.sd-jwt'), sd.credential),
       writeFile(file('bundle.json'), bundle),
       writeFile(file('tampered.json'), JSON.stringify(tampered)),
       writeFile(file('held.sd-jwt'), held!.credential),
