@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
 import type { Database } from '../store/port.ts';
+import type { WebAssets } from '../web/assets.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   readonly fetch: FetchLike;
   /** Resolves a host name to its addresses, so a remote fetch can refuse private ones (Node; Workers have no DNS API). */
   readonly resolveHost?: (hostname: string) => Promise<string[]>;
+  /** The browser build of the verification pipeline, made by the runtime at start; absent, the pages work without it. */
+  readonly webAssets?: WebAssets;
 }
 
 /**

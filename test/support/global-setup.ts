@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { wrapPglite } from '../../src/runtime/pglite/database.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
+import { buildWebAssets } from '../../src/runtime/node/web-assets.ts';
 import { migrate } from '../../src/store/migrations.ts';
 
 declare module 'vitest' {
@@ -14,6 +15,8 @@ declare module 'vitest' {
     pgliteDump: string;
     postgresAdminUrl: string;
     postgresTemplate: string;
+    /** The browser build of the verification pipeline, built once per run (src/runtime/node/web-assets.ts). */
+    webAssetsPath: string;
   }
 }
 
@@ -33,6 +36,11 @@ export default async function setup(project: TestProject) {
   await writeFile(dumpPath, new Uint8Array(await dump.arrayBuffer()));
   await pg.close();
   project.provide('pgliteDump', dumpPath);
+
+  // The browser bundle, once per run: every harness serves it, the browser tests run it.
+  const webAssetsPath = join(dir, 'verify.js');
+  await writeFile(webAssetsPath, (await buildWebAssets()).verifyScript);
+  project.provide('webAssetsPath', webAssetsPath);
 
   const adminUrl = process.env.TEST_POSTGRES_URL ?? '';
   // CI sets REQUIRE_POSTGRES so a server that failed to start fails the run instead of skipping half of it.

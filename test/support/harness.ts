@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { FetchLike } from '../../src/auth/oidc.ts';
@@ -6,8 +8,16 @@ import { createJsonLogger } from '../../src/log/logger.ts';
 import type { Database } from '../../src/store/port.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
+import type { WebAssets } from '../../src/web/assets.ts';
 
 export const ORIGIN = 'https://issuer.test';
+
+let webAssets: WebAssets | undefined;
+/** The browser build global setup made for this run, read once per test file. */
+export function testWebAssets(): WebAssets {
+  webAssets ??= { verifyScript: readFileSync(inject('webAssetsPath'), 'utf8') };
+  return webAssets;
+}
 
 /** A clock the test moves by hand. */
 export function fixedClock(start = new Date('2026-01-01T00:00:00Z')) {
@@ -53,7 +63,7 @@ export async function harness(
   const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: false });
   if (!outcome.adminToken) throw new TypeError('harness expects a database without API keys');
   const fetchImpl: FetchLike = options.fetch ?? (() => Promise.reject(new Error('no network in tests')));
-  const app = createApp({ config, kek, clock, log, fetch: fetchImpl });
+  const app = createApp({ config, kek, clock, log, fetch: fetchImpl, webAssets: testWebAssets() });
   const background = new BackgroundWork();
   const bindings = { db, defer: (work: Promise<unknown>) => background.track(work) };
   return {

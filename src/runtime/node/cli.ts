@@ -21,6 +21,7 @@ import { announceBootstrapToken, runServer } from './serve.ts';
 import { openService } from './service.ts';
 import { UsageError } from './usage-error.ts';
 import { verifyCommand } from './verify-command.ts';
+import { verifierHtmlCommand } from './verifier-html-command.ts';
 
 const USAGE = `usage: launchproof <command> [options]
 
@@ -47,6 +48,13 @@ const USAGE = `usage: launchproof <command> [options]
                                           not be judged (usage, unreadable file, a bundle that is
                                           unusable or not the pinned one). Reads no configuration,
                                           no network.
+  verifier-html --bundle BUNDLE -o FILE
+                                          write the offline verifier: one HTML file holding the
+                                          bundle (checked first, embedded byte for byte) and the
+                                          browser build of the pipeline, which verifies with no
+                                          network at all when opened from disk. Exit: 0 written,
+                                          2 usage, unreadable or unusable bundle. Reads no
+                                          configuration, no network.
   present FILE --list
   present FILE [--reveal /ptr,/ptr2 ...] [--holder-key KEYFILE --aud AUDIENCE --nonce NONCE]
                                           the holder's side of an SD-JWT VC: --list prints the claims
@@ -86,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       'holder-key': { type: 'string' },
       aud: { type: 'string' },
       nonce: { type: 'string' },
+      output: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -109,6 +118,14 @@ async function main(argv: string[]): Promise<number> {
         nonce: values.nonce,
       },
       // Flushed before the exit that follows: a report piped to another program must arrive whole.
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+      (text) => process.stderr.write(text),
+    );
+  }
+  if (command === 'verifier-html') {
+    if (sub !== undefined) throw new UsageError('verifier-html takes no FILE: name the bundle with --bundle and the output with -o');
+    return verifierHtmlCommand(
+      { bundle: values.bundle, output: values.output },
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
       (text) => process.stderr.write(text),
     );

@@ -13,6 +13,7 @@ import { resolveKek } from './kek.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { resolveHostNode } from './public-address.ts';
+import { buildWebAssets } from './web-assets.ts';
 
 export interface Service {
   readonly config: Config;
@@ -47,7 +48,17 @@ export async function openService(config: Config, options: { clock?: () => Date;
         tenants: [...new Set(foreign.map((k) => k.tenantId))],
       });
     }
-    const app = createApp({ config, kek, clock, log, fetch: (input, init) => fetch(input, init), resolveHost: resolveHostNode });
+    // Built once per process, before the first request: a page never waits for esbuild.
+    const webAssets = await buildWebAssets();
+    const app = createApp({
+      config,
+      kek,
+      clock,
+      log,
+      fetch: (input, init) => fetch(input, init),
+      resolveHost: resolveHostNode,
+      webAssets,
+    });
     const background = new BackgroundWork();
     return {
       config,
