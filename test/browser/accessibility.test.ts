@@ -6,6 +6,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ISSUER_NAME,
   launchChromium,
   pasteAndSubmit,
   readReport,
@@ -34,7 +35,7 @@ describe.skipIf(skipWithoutChromium)('accessibility of every buyer-facing page (
 
   beforeAll(async () => {
     [service, browser] = await Promise.all([startService(), launchChromium()]);
-    await service.createTenant('acme', 'Acme Corp');
+    await service.createTenant('acme', ISSUER_NAME);
     issued = await service.issue('acme');
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disclosablePointers } from '../../src/verify/present.ts';
-import { launchChromium, readReport, skipWithoutChromium, startService, withPage, type RunningService } from './support.ts';
+import { ISSUER_NAME, launchChromium, readReport, skipWithoutChromium, startService, withPage, type RunningService } from './support.ts';
 
 const HOUR = 3_600_000;
 const inOneHour = () => new Date(Date.now() + HOUR).toISOString();
@@ -13,7 +13,7 @@ describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium
 
   beforeAll(async () => {
     [service, browser] = await Promise.all([startService(), launchChromium()]);
-    await service.createTenant('acme', 'Acme Corp');
+    await service.createTenant('acme', ISSUER_NAME);
   });
   afterAll(async () => {
     await browser?.close();
@@ -39,11 +39,12 @@ describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium
       expect(report).toMatchObject({ verdict: 'verified', status: 'valid', failedCheck: null });
       // Subject, profile and verdict are always visible; the chosen result with its evidence too.
       expect(report.text).toContain('Acme Cloud');
+      expect(report.text).toContain(ISSUER_NAME);
       expect(report.text).toContain('production-readiness-review');
       expect(report.text).toContain(evidenceOf('security.ssrf', 0));
       expect(report.text).toMatch(/not disclosed/i);
       const pageText = await page.locator('body').innerText();
-      expect(pageText).toContain('Acme Corp');
+      expect(pageText).toContain(`Shared by ${ISSUER_NAME}`);
       expect(pageText).toContain('For the Globex security review');
       // What reached the browser holds nothing else: not on the page, not in the credential it was given.
       expect(await page.content()).not.toContain(evidenceOf('security.production_secrets', 1));
@@ -113,7 +114,7 @@ describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium
     expect(endpointBefore).toMatchObject({ schemaVersion: 1 });
     expect(endpointBefore.message).toMatch(/\bvalid\b/);
 
-    await service.setStatus('acme', issued.attestationId, 'revoked', 'Withdrawn by the vendor');
+    await service.setStatus('acme', issued.attestationId, 'revoked', { reason: 'Withdrawn by the vendor' });
 
     const after = await badge();
     expect(after).toMatch(/revoked/);

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -9,35 +8,25 @@ import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
+import { buildWebAssets } from '../../src/runtime/node/web-assets.ts';
+import type { WebAssets } from '../../src/web/assets.ts';
 import { freshPglite } from '../support/databases.ts';
 import { readinessAssessment } from '../http/helpers.ts';
+import { chromiumInstalled, launchChromium } from './chromium.ts';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const ALL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
 export type Format = (typeof ALL_FORMATS)[number];
+
+export { launchChromium };
+
+/** The tenant's organisation name: the issuer a buyer is told about (the subject is "Acme Corp", "Acme Cloud"). */
+export const ISSUER_NAME = 'Acme Assurance Ltd';
 
 /**
  * Without Chromium these tests skip visibly on a developer's machine; under CI (CI=true, set by
  * .ci/run, which installs Debian's chromium) they run anyway, so a missing browser is a failure.
  */
-export const skipWithoutChromium = !existsSync(CHROMIUM_PATH) && process.env.CI !== 'true';
-
-export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package (.ci/run does)`);
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export const skipWithoutChromium = !chromiumInstalled() && process.env.CI !== 'true';
 
 export interface IssuedAttestation {
   readonly attestationId: string;
@@ -53,9 +42,9 @@ export interface ShareLink {
   readonly token: string;
 }
 
-/** The browser bundle the run's global setup built, when this tree builds one. */
-async function builtWebAssets(): Promise<object> {
-  return {};
+/** The browser bundle, as the Node entry builds it at start. */
+async function builtWebAssets(): Promise<{ webAssets: WebAssets }> {
+  return { webAssets: await buildWebAssets() };
 }
 
 /** A server-side clock the tests can move forward (share expiry); the browser keeps its own. */
@@ -81,8 +70,16 @@ export interface RunningService {
   api(method: string, path: string, body?: unknown, options?: { auth?: boolean }): Promise<Response>;
   createTenant(id: string, name: string): Promise<void>;
   issue(tenant: string, options?: { formats?: readonly Format[]; supersedes?: string }): Promise<IssuedAttestation>;
-  /** Changes every format of one attestation at once, then waits until the status lists are re-signed. */
-  setStatus(tenant: string, attestationId: string, status: 'valid' | 'suspended' | 'revoked', reason?: string): Promise<void>;
+  /**
+   * Changes every format of one attestation at once, then waits until the status lists are
+   * re-signed. `reason` is the operator's record; `publicReason` is what buyers are shown.
+   */
+  setStatus(
+    tenant: string,
+    attestationId: string,
+    status: 'valid' | 'suspended' | 'revoked',
+    reasons: { reason: string; publicReason?: string },
+  ): Promise<void>;
   share(tenant: string, attestationId: string, body: { reveal: string[]; expires_at: string; label?: string }): Promise<ShareLink>;
   /** Waits for work requests left running (status lists re-signed after a response). */
   settled(): Promise<void>;
@@ -168,11 +165,12 @@ export async function startService(): Promise<RunningService> {
       ) as IssuedAttestation['credentials'];
       return { attestationId: body.attestation_id as string, kid: body.kid as string, credentials };
     },
-    setStatus: async (tenant, attestationId, status, reason) => {
+    setStatus: async (tenant, attestationId, status, reasons) => {
       await ok(
         await api('PATCH', `/v1/t/${tenant}/attestations/${encodeURIComponent(attestationId)}/status`, {
           status,
-          ...(reason ? { reason } : {}),
+          reason: reasons.reason,
+          ...(reasons.publicReason ? { public_reason: reasons.publicReason } : {}),
         }),
         200,
       );
@@ -180,8 +178,7 @@ export async function startService(): Promise<RunningService> {
     },
     share: async (tenant, attestationId, request) => {
       const body = await ok(await api('POST', `/v1/t/${tenant}/attestations/${encodeURIComponent(attestationId)}/shares`, request), 201);
-      const url = new URL(body.url as string, origin);
-      return { id: body.id as string, url: url.toString(), token: url.pathname.split('/').pop()! };
+      return { id: body.id as string, url: body.url as string, token: body.token as string };
     },
     settled: () => background.settled(),
     stop: async () => {
@@ -219,7 +216,8 @@ export async function readReport(page: Page, options: { timeout?: number } = {})
 /** Pastes a credential into the page's form and submits it, as a buyer would. */
 export async function pasteAndSubmit(page: Page, credential: string): Promise<void> {
   await page.locator('#credential').fill(credential);
-  await page.locator('#verify-form [type="submit"]').click();
+  // The form's own submit button; a second one may offer the server check instead.
+  await page.locator('#verify-form [type="submit"]:not([data-action])').first().click();
 }
 
 /** The signed payload with one claim changed, the signature left as it was: what an altered credential looks like. */

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_FORMATS,
+  ISSUER_NAME,
   launchChromium,
   pasteAndSubmit,
   readReport,
@@ -29,7 +30,7 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
 
   beforeAll(async () => {
     [service, browser] = await Promise.all([startService(), launchChromium()]);
-    await service.createTenant('acme', 'Acme Corp');
+    await service.createTenant('acme', ISSUER_NAME);
     issued = await service.issue('acme');
   });
   afterAll(async () => {
@@ -41,6 +42,7 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
     await withPage(browser, async ({ page, requests }) => {
       const report = await verifyInBrowser(page, service.origin, issued.credentials[format].credential);
       expect(report).toMatchObject({ verdict: 'verified', status: 'valid', failedCheck: null });
+      expect(report.text).toContain(ISSUER_NAME);
       expect(report.text).toContain('Acme Corp');
       expect(report.text).toContain('Acme Cloud');
       expect(report.text).toContain('production-readiness-review');
