@@ -11,12 +11,6 @@ function citedProfile(result: VerificationResult, bundle: TrustBundle | undefine
   return bundle?.profiles.find((p) => p.id === id && p.version === version)?.profile ?? findBuiltinProfile(id, version);
 }
 
-/** The organisation name the bundle gives its issuer, when it gives one. */
-function issuerNameOf(bundle: TrustBundle | undefined): string | undefined {
-  const name = (bundle?.issuer as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' && name !== '' ? name : undefined;
-}
-
 /** What the page renders the report from: the same input the server fills for its own report. */
 export function reportInput(
   result: VerificationResult,
@@ -25,7 +19,7 @@ export function reportInput(
   bundle?: TrustBundle,
   bundleFacts?: ReportInput['bundle'],
 ): ReportInput {
-  const issuerName = issuerNameOf(bundle);
+  const issuerName = bundle?.issuer.name;
   const profile = citedProfile(result, bundle);
   return {
     result,
