@@ -4,9 +4,12 @@ import { AppError, PROBLEM_MEDIA_TYPE, problemDocument, type ErrorCode } from '.
 import type { Logger } from '../log/logger.ts';
 import { OAuthError } from '../oid4vci/oauth-error.ts';
 import { oauthErrorResponse } from './oauth-response.ts';
+import { errorPageResponse, isPagePath } from '../pages/page-response.ts';
 import type { AppEnv } from './context.ts';
 
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
+  // A person reads the pages: their errors are pages with the same status and code.
+  if (isPagePath(c.req.path)) return errorPageResponse(err.code, err.status, c.get('requestId'));
   const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields);
   const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' };
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="launchproof"';

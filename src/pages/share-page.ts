@@ -1,0 +1,45 @@
+import { esc } from './html.ts';
+import { renderPage } from './layout.ts';
+import { renderVerifyForm } from './verify-form.ts';
+
+export interface SharePageInput {
+  readonly token: string;
+  readonly tenantName: string;
+  readonly label: string | null;
+  readonly credential: string;
+  /** The server's report, for readers without JavaScript. */
+  readonly report: string;
+  /** This deployment's origin, for snippets that must work when pasted elsewhere. */
+  readonly origin: string;
+}
+
+/** /s/{token}: the vendor's shared attestation, verified on load, with the badge to embed. */
+export function renderSharePage(input: SharePageInput): string {
+  const path = `/s/${encodeURIComponent(input.token)}`;
+  const page = `${input.origin}${path}`;
+  const badge = `${page}/badge.svg`;
+  const alt = `Launch readiness attestation of ${input.tenantName}: live status`;
+  const markdown = `[![${alt.replace(/[[\]]/g, '')}](${badge})](${page})`;
+  const html = `<a href="${page}"><img src="${badge}" alt="${esc(alt)}"></a>`;
+  const label = input.label ? `<p>${esc(input.label)}</p>` : '';
+  return renderPage({
+    heading: `Shared by ${input.tenantName}`,
+    verifyScript: true,
+    body: `<div class="share-from"><p class="lead">${esc(input.tenantName)} shared this launch-readiness attestation with you. It is checked below; what it discloses is what ${esc(input.tenantName)} chose to show.</p>${label}</div>
+${renderVerifyForm({
+  credential: input.credential,
+  autoverify: true,
+  report: input.report,
+  how: 'Checked on this service’s server. With JavaScript on, your browser verifies it itself, with the issuer’s trust bundle and live status lists.',
+})}
+<section class="badge" aria-labelledby="badge-title">
+<h2 id="badge-title">Embed the live badge</h2>
+<p>The badge shows this attestation’s current status and links to this page.</p>
+<p class="badge-preview"><img src="${esc(`${path}/badge.svg`)}" alt="${esc(alt)}"></p>
+<h3>Markdown</h3>
+<pre><code>${esc(markdown, 4000)}</code></pre>
+<h3>HTML</h3>
+<pre><code>${esc(html, 4000)}</code></pre>
+</section>`,
+  });
+}
