@@ -6,6 +6,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BROWSER_TEST_TIMEOUT,
   ISSUER_NAME,
   launchChromium,
   pasteAndSubmit,
@@ -28,111 +29,115 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-describe.skipIf(skipWithoutChromium)('accessibility of every buyer-facing page (axe-core, WCAG 2.2 AA rules)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  let issued: IssuedAttestation;
+describe.skipIf(skipWithoutChromium)(
+  'accessibility of every buyer-facing page (axe-core, WCAG 2.2 AA rules)',
+  { timeout: BROWSER_TEST_TIMEOUT },
+  () => {
+    let service: RunningService;
+    let browser: Browser;
+    let issued: IssuedAttestation;
 
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([startService(), launchChromium()]);
-    await service.createTenant('acme', ISSUER_NAME);
-    issued = await service.issue('acme');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+    beforeAll(async () => {
+      [service, browser] = await Promise.all([startService(), launchChromium()]);
+      await service.createTenant('acme', ISSUER_NAME);
+      issued = await service.issue('acme');
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await service?.stop();
+    });
 
-  it('the home page', async () => {
-    await withPage(browser, async ({ page }) => {
-      expect((await page.goto(`${service.origin}/`))?.status()).toBe(200);
-      expect(await seriousViolations(page)).toEqual([]);
-    });
-  });
-
-  it('/verify before anything is pasted', async () => {
-    await withPage(browser, async ({ page }) => {
-      expect((await page.goto(`${service.origin}/verify`))?.status()).toBe(200);
-      expect(await seriousViolations(page)).toEqual([]);
-    });
-  });
-
-  it('/verify with a verified report', async () => {
-    await withPage(browser, async ({ page }) => {
-      await page.goto(`${service.origin}/verify`);
-      await pasteAndSubmit(page, issued.credentials['dc+sd-jwt'].credential);
-      expect((await readReport(page)).verdict).toBe('verified');
-      expect(await seriousViolations(page)).toEqual([]);
-    });
-  });
-
-  it('/verify with a failed report', async () => {
-    await withPage(browser, async ({ page }) => {
-      await page.goto(`${service.origin}/verify`);
-      await pasteAndSubmit(page, tamperPayload(issued.credentials['vc+jwt'].credential));
-      expect((await readReport(page)).verdict).toBe('not-verified');
-      expect(await seriousViolations(page)).toEqual([]);
-    });
-  });
-
-  it('/verify with the server’s report (the page without its script)', async () => {
-    // axe-core is itself a script, so "no JavaScript" here means the page's own script never loads.
-    await withPage(browser, async ({ page }) => {
-      await page.route('**/assets/verify.js', (route) => route.abort());
-      await page.goto(`${service.origin}/verify`);
-      await pasteAndSubmit(page, issued.credentials['jwt_vc_json'].credential);
-      await page.waitForURL(`${service.origin}/verify`);
-      expect((await readReport(page)).verdict).toBe('verified');
-      expect(await page.locator('#how-verified').innerText()).toMatch(/server/i);
-      expect(await seriousViolations(page)).toEqual([]);
-    });
-  });
-
-  it('a share page with its report', async () => {
-    const share = await service.share('acme', issued.attestationId, {
-      reveal: ['/results/security.ssrf'],
-      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-      label: 'Accessibility review',
-    });
-    await withPage(browser, async ({ page }) => {
-      await page.goto(share.url);
-      expect((await readReport(page)).verdict).toBe('verified');
-      expect(await seriousViolations(page)).toEqual([]);
-    });
-  });
-
-  it('the 410 page of an expired share', async () => {
-    const share = await service.share('acme', issued.attestationId, {
-      reveal: [],
-      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-      label: 'Expires',
-    });
-    service.clock.advance(2 * 3_600_000);
-    try {
+    it('the home page', async () => {
       await withPage(browser, async ({ page }) => {
-        expect((await page.goto(share.url))?.status()).toBe(410);
+        expect((await page.goto(`${service.origin}/`))?.status()).toBe(200);
         expect(await seriousViolations(page)).toEqual([]);
       });
-    } finally {
-      service.clock.reset();
-    }
-  });
+    });
 
-  it('the offline verifier with a report', async () => {
-    const res = await service.api('GET', '/t/acme/verifier.html', undefined, { auth: false });
-    expect(res.status).toBe(200);
-    const dir = await mkdtemp(join(tmpdir(), 'launchproof-axe-'));
-    try {
-      const path = join(dir, 'acme-verifier.html');
-      await writeFile(path, await res.text());
+    it('/verify before anything is pasted', async () => {
       await withPage(browser, async ({ page }) => {
-        await page.goto(pathToFileURL(path).toString());
+        expect((await page.goto(`${service.origin}/verify`))?.status()).toBe(200);
+        expect(await seriousViolations(page)).toEqual([]);
+      });
+    });
+
+    it('/verify with a verified report', async () => {
+      await withPage(browser, async ({ page }) => {
+        await page.goto(`${service.origin}/verify`);
         await pasteAndSubmit(page, issued.credentials['dc+sd-jwt'].credential);
         expect((await readReport(page)).verdict).toBe('verified');
         expect(await seriousViolations(page)).toEqual([]);
       });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
+    });
+
+    it('/verify with a failed report', async () => {
+      await withPage(browser, async ({ page }) => {
+        await page.goto(`${service.origin}/verify`);
+        await pasteAndSubmit(page, tamperPayload(issued.credentials['vc+jwt'].credential));
+        expect((await readReport(page)).verdict).toBe('not-verified');
+        expect(await seriousViolations(page)).toEqual([]);
+      });
+    });
+
+    it('/verify with the server’s report (the page without its script)', async () => {
+      // axe-core is itself a script, so "no JavaScript" here means the page's own script never loads.
+      await withPage(browser, async ({ page }) => {
+        await page.route('**/assets/verify.js', (route) => route.abort());
+        await page.goto(`${service.origin}/verify`);
+        await pasteAndSubmit(page, issued.credentials['jwt_vc_json'].credential);
+        await page.waitForURL(`${service.origin}/verify`);
+        expect((await readReport(page)).verdict).toBe('verified');
+        expect(await page.locator('#how-verified').innerText()).toMatch(/server/i);
+        expect(await seriousViolations(page)).toEqual([]);
+      });
+    });
+
+    it('a share page with its report', async () => {
+      const share = await service.share('acme', issued.attestationId, {
+        reveal: ['/results/security.ssrf'],
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        label: 'Accessibility review',
+      });
+      await withPage(browser, async ({ page }) => {
+        await page.goto(share.url);
+        expect((await readReport(page)).verdict).toBe('verified');
+        expect(await seriousViolations(page)).toEqual([]);
+      });
+    });
+
+    it('the 410 page of an expired share', async () => {
+      const share = await service.share('acme', issued.attestationId, {
+        reveal: [],
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        label: 'Expires',
+      });
+      service.clock.advance(2 * 3_600_000);
+      try {
+        await withPage(browser, async ({ page }) => {
+          expect((await page.goto(share.url))?.status()).toBe(410);
+          expect(await seriousViolations(page)).toEqual([]);
+        });
+      } finally {
+        service.clock.reset();
+      }
+    });
+
+    it('the offline verifier with a report', async () => {
+      const res = await service.api('GET', '/t/acme/verifier.html', undefined, { auth: false });
+      expect(res.status).toBe(200);
+      const dir = await mkdtemp(join(tmpdir(), 'launchproof-axe-'));
+      try {
+        const path = join(dir, 'acme-verifier.html');
+        await writeFile(path, await res.text());
+        await withPage(browser, async ({ page }) => {
+          await page.goto(pathToFileURL(path).toString());
+          await pasteAndSubmit(page, issued.credentials['dc+sd-jwt'].credential);
+          expect((await readReport(page)).verdict).toBe('verified');
+          expect(await seriousViolations(page)).toEqual([]);
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

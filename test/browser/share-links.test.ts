@@ -1,13 +1,22 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disclosablePointers } from '../../src/verify/present.ts';
-import { ISSUER_NAME, launchChromium, readReport, skipWithoutChromium, startService, withPage, type RunningService } from './support.ts';
+import {
+  BROWSER_TEST_TIMEOUT,
+  ISSUER_NAME,
+  launchChromium,
+  readReport,
+  skipWithoutChromium,
+  startService,
+  withPage,
+  type RunningService,
+} from './support.ts';
 
 const HOUR = 3_600_000;
 const inOneHour = () => new Date(Date.now() + HOUR).toISOString();
 const evidenceOf = (control: string, i: number) => `https://evidence.acme.example/${control}/${i}.json`;
 
-describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium', { timeout: BROWSER_TEST_TIMEOUT }, () => {
   let service: RunningService;
   let browser: Browser;
 

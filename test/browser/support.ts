@@ -8,9 +8,8 @@ import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
-import { buildWebAssets } from '../../src/runtime/node/web-assets.ts';
-import type { WebAssets } from '../../src/web/assets.ts';
 import { freshPglite } from '../support/databases.ts';
+import { testWebAssets } from '../support/harness.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { chromiumInstalled, launchChromium } from './chromium.ts';
 
@@ -18,6 +17,9 @@ export const ALL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
 export type Format = (typeof ALL_FORMATS)[number];
 
 export { launchChromium };
+
+/** A test drives several page loads, each verifying in the browser; two test files share two cores with the rest of the suite. */
+export const BROWSER_TEST_TIMEOUT = 90_000;
 
 /** The tenant's organisation name: the issuer a buyer is told about (the subject is "Acme Corp", "Acme Cloud"). */
 export const ISSUER_NAME = 'Acme Assurance Ltd';
@@ -40,11 +42,6 @@ export interface ShareLink {
   /** Absolute URL of the share page. */
   readonly url: string;
   readonly token: string;
-}
-
-/** The browser bundle, as the Node entry builds it at start. */
-async function builtWebAssets(): Promise<{ webAssets: WebAssets }> {
-  return { webAssets: await buildWebAssets() };
 }
 
 /** A server-side clock the tests can move forward (share expiry); the browser keeps its own. */
@@ -124,7 +121,8 @@ export async function startService(): Promise<RunningService> {
     clock,
     log: createJsonLogger('warn', (l) => logLines.push(l)),
     fetch: () => Promise.reject(new Error('no network in tests')),
-    ...(await builtWebAssets()),
+    // The browser bundle the run's global setup built once, as the Node entry builds it at start.
+    webAssets: testWebAssets(),
   });
 
   const api: RunningService['api'] = (method, path, body, options = {}) => {

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_FORMATS,
+  BROWSER_TEST_TIMEOUT,
   ISSUER_NAME,
   launchChromium,
   pasteAndSubmit,
@@ -23,7 +24,7 @@ async function verifyInBrowser(page: Page, origin: string, credential: string) {
   return readReport(page);
 }
 
-describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify in Chromium', { timeout: BROWSER_TEST_TIMEOUT }, () => {
   let service: RunningService;
   let browser: Browser;
   let issued: IssuedAttestation;
