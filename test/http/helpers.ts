@@ -160,6 +160,15 @@ export function validBody(op: Operation, unique: string, params: Record<string, 
     // asking again is then a no-op that still succeeds, whatever order the routes run in.
     'PATCH /v1/t/{tenant}/credentials/{credential}/status': { status: 'revoked', reason: `test ${unique}` },
     'POST /v1/t/{tenant}/credentials/revoke': { subject: `nobody ${unique}`, reason: `test ${unique}` },
+    // Shareable whatever the attestation's formats: revealing nothing is allowed for a VC-JWT too.
+    // The date is within a share's longest life of the harness clock's start (2026-01-01).
+    'POST /v1/t/{tenant}/attestations/{attestation}/shares': { reveal: [], expires_at: '2026-03-01T00:00:00Z', label: `buyer ${unique}` },
+    // Revoking, like the per-credential PATCH: a no-op that still succeeds when something revoked it first.
+    'PATCH /v1/t/{tenant}/attestations/{attestation}/status': {
+      status: 'revoked',
+      reason: `test ${unique}`,
+      public_reason: `withdrawn ${unique}`,
+    },
     // A well-formed request for a credential that does not verify: the answer is still a 200 report.
     'POST /v1/verify': { credential: `eyJhbGciOiJub25lIn0.${unique}.` },
     'POST /v1/present': { credential: 'eyJhbGciOiJFUzI1NiJ9.eyJfc2QiOltdfQ.AAAA~', reveal: [] },

@@ -102,8 +102,14 @@ describe('hostile request bodies', () => {
         token: h.adminToken,
         body: { assessment: readinessAssessment(), formats: ['vc+jwt'] },
       })
-    ).json()) as { credentials: { id: string }[] };
-    params = { tenant: 'a', kid: await activeKid(t.db, 'a'), id: key.id, credential: issued.credentials[0]!.id };
+    ).json()) as { attestation_id: string; credentials: { id: string }[] };
+    params = {
+      tenant: 'a',
+      kid: await activeKid(t.db, 'a'),
+      id: key.id,
+      credential: issued.credentials[0]!.id,
+      attestation: issued.attestation_id,
+    };
     const doc = (await (await h.request('GET', '/openapi.json')).json()) as Parameters<typeof documentedOperations>[0];
     operations = documentedOperations(doc).filter((op) => op.hasBody && !op.path.includes('/keys/{kid}/revoke'));
   });

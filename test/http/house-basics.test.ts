@@ -221,11 +221,17 @@ describe('house basics', () => {
           token: h.adminToken,
           body: { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
         })
-      ).json()) as { credentials: { id: string }[] };
-      return { tenant: 'a', kid: await activeKid(t.db, 'a'), id: created.id, credential: issued.credentials[0]!.id };
+      ).json()) as { attestation_id: string; credentials: { id: string }[] };
+      return {
+        tenant: 'a',
+        kid: await activeKid(t.db, 'a'),
+        id: created.id,
+        credential: issued.credentials[0]!.id,
+        attestation: issued.attestation_id,
+      };
     };
-    const send = async (op: Operation, body: unknown) =>
-      h.request(op.method, fillPath(op.path, await realParams()), { token: h.adminToken, body });
+    const send = (op: Operation, body: unknown, params: Record<string, string>) =>
+      h.request(op.method, fillPath(op.path, params), { token: h.adminToken, body });
     const bodyOperations = () => operations.filter((op) => op.hasBody);
 
     it('is OpenAPI 3.1.0 and documents exactly the routes the app serves', () => {
@@ -250,22 +256,24 @@ describe('house basics', () => {
       for (const op of bodyOperations()) {
         const where = `${op.method} ${op.path}`;
         const schema = resolve(doc.paths[op.path]![op.method.toLowerCase()]!.requestBody!.content['application/json']!.schema);
-        const valid = validBody(op, `doc${Math.random().toString(36).slice(2, 8)}`, await realParams()) as Record<string, unknown>;
+        // Only the valid body acts; every other send below is refused before it touches what the parameters name.
+        const params = await realParams();
+        const valid = validBody(op, `doc${Math.random().toString(36).slice(2, 8)}`, params) as Record<string, unknown>;
 
-        const accepted = await send(op, valid);
+        const accepted = await send(op, valid, params);
         expect(accepted.status, `${where} refused its documented valid body: ${await accepted.clone().text()}`).toBeLessThan(300);
 
         for (const name of schema.required ?? []) {
           const body = { ...valid };
           delete body[name];
-          const problem = await expectProblem(await send(op, body), 400, 'invalid_request');
+          const problem = await expectProblem(await send(op, body, params), 400, 'invalid_request');
           expect(
             problem.errors?.map((e) => e.pointer),
             `${where} without ${name}`,
           ).toContain(`/${name}`);
         }
         if (schema.additionalProperties === false) {
-          const problem = await expectProblem(await send(op, { ...valid, not_documented: 1 }), 400, 'invalid_request');
+          const problem = await expectProblem(await send(op, { ...valid, not_documented: 1 }, params), 400, 'invalid_request');
           expect(
             problem.errors?.map((e) => e.pointer),
             where,
@@ -274,7 +282,7 @@ describe('house basics', () => {
         for (const [name, prop] of Object.entries(schema.properties ?? {})) {
           const types = [resolve(prop).type ?? []].flat();
           if (types.includes('null')) continue;
-          const problem = await expectProblem(await send(op, { ...valid, [name]: null }), 400, 'invalid_request');
+          const problem = await expectProblem(await send(op, { ...valid, [name]: null }, params), 400, 'invalid_request');
           expect(
             problem.errors?.map((e) => e.pointer),
             `${where} with ${name}: null`,

@@ -30,8 +30,9 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
   let keyOfA: string;
   /** A platform key holding every role: it may act on any tenant that exists. */
   let platformKey: string;
-  type Ids = { kid: string; id: string; credential: string };
-  const params: Record<'a' | 'b', Ids> = { a: { kid: '', id: '', credential: '' }, b: { kid: '', id: '', credential: '' } };
+  type Ids = { kid: string; id: string; credential: string; attestation: string; share: string };
+  const none: Ids = { kid: '', id: '', credential: '', attestation: '', share: '' };
+  const params: Record<'a' | 'b', Ids> = { a: none, b: none };
 
   const mint = async (tenant: string, roles: readonly string[]) => {
     const res = await h.request('POST', `/v1/t/${tenant}/api-keys`, { token: h.adminToken, body: { roles } });
@@ -53,8 +54,19 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
         body: { assessment: readinessAssessment(), formats: ['jwt_vc_json'] },
       });
       expect(issued.status).toBe(201);
-      const credential = ((await issued.json()) as { credentials: { id: string }[] }).credentials[0]!.id;
-      params[tenant] = { kid: await activeKid(t.db, tenant), id: issuer.id, credential };
+      const body = (await issued.json()) as { attestation_id: string; credentials: { id: string }[] };
+      const shared = await h.request('POST', `/v1/t/${tenant}/attestations/${body.attestation_id}/shares`, {
+        token: issuer.token,
+        body: { reveal: [], expires_at: '2026-03-01T00:00:00Z' },
+      });
+      expect(shared.status, await shared.clone().text()).toBe(201);
+      params[tenant] = {
+        kid: await activeKid(t.db, tenant),
+        id: issuer.id,
+        credential: body.credentials[0]!.id,
+        attestation: body.attestation_id,
+        share: ((await shared.json()) as { id: string }).id,
+      };
     }
     platformKey = (await createApiKey({ db: t.db, now: h.clock(), actor: 'test' }, { tenantId: PLATFORM_TENANT_ID, roles: ROLES })).token;
 
@@ -93,7 +105,17 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
     expect(documented).toEqual(served);
     // The routes this suite was written against; more may come, none may vanish unnoticed.
     expect(documented).toEqual(
-      expect.arrayContaining(['POST /v1/t/{tenant}/keys/rotate', 'POST /v1/t/{tenant}/api-keys', 'GET /v1/tenants/{tenant}']),
+      expect.arrayContaining([
+        'POST /v1/t/{tenant}/keys/rotate',
+        'POST /v1/t/{tenant}/api-keys',
+        'GET /v1/tenants/{tenant}',
+        'GET /v1/t/{tenant}/attestations',
+        'GET /v1/t/{tenant}/attestations/{attestation}',
+        'PATCH /v1/t/{tenant}/attestations/{attestation}/status',
+        'POST /v1/t/{tenant}/attestations/{attestation}/shares',
+        'GET /v1/t/{tenant}/attestations/{attestation}/shares',
+        'DELETE /v1/t/{tenant}/attestations/{attestation}/shares/{share}',
+      ]),
     );
   });
 

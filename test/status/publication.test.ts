@@ -19,14 +19,24 @@ import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { activeKid, allTenants, expectProblem, readinessAssessment } from '../http/helpers.ts';
 
 interface Issued {
+  attestation_id: string;
   credentials: { id: string; format: string; credential: string }[];
 }
 interface StatusView {
   credential: string;
+  attestation_id: string;
   status: string;
   changed?: boolean;
   status_list: { id: string; index: number; token: string; revocation: string; suspension: string };
-  history: { from: string; to: string; reason: string; changed_at: string; changed_by: string }[];
+  history: {
+    from: string;
+    to: string;
+    reason: string;
+    public_reason: string | null;
+    changed_at: string;
+    changed_by: string;
+    credential: string | null;
+  }[];
 }
 interface BitstringEntry {
   id: string;
@@ -63,18 +73,30 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
     expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id, name: id } })).status).toBe(201);
     return id;
   }
-  async function issue(tenantId: string, formats: string[], organisation = 'Acme Corp'): Promise<Issued['credentials']> {
+  async function issueAttestation(tenantId: string, formats: string[], organisation = 'Acme Corp'): Promise<Issued> {
     const assessment = readinessAssessment();
     const res = await h.request('POST', `/v1/t/${tenantId}/attestations`, {
       token: h.adminToken,
       body: { assessment: { ...assessment, subject: { ...assessment.subject, organisation } }, formats },
     });
     expect(res.status, await res.clone().text()).toBe(201);
-    return ((await res.json()) as Issued).credentials;
+    return (await res.json()) as Issued;
   }
+  const issue = async (tenantId: string, formats: string[], organisation = 'Acme Corp') =>
+    (await issueAttestation(tenantId, formats, organisation)).credentials;
   const path = (url: string) => url.slice(ORIGIN.length);
-  const patch = (tenantId: string, credential: string, status: string, reason = `set ${status}`, token = h.adminToken) =>
-    h.request('PATCH', `/v1/t/${tenantId}/credentials/${encodeURIComponent(credential)}/status`, { token, body: { status, reason } });
+  const patch = (
+    tenantId: string,
+    credential: string,
+    status: string,
+    reason = `set ${status}`,
+    token = h.adminToken,
+    publicReason?: string,
+  ) =>
+    h.request('PATCH', `/v1/t/${tenantId}/credentials/${encodeURIComponent(credential)}/status`, {
+      token,
+      body: { status, reason, ...(publicReason ? { public_reason: publicReason } : {}) },
+    });
   async function statusOf(tenantId: string, credential: string): Promise<StatusView> {
     const res = await h.request('GET', `/v1/t/${tenantId}/credentials/${encodeURIComponent(credential)}/status`, { token: h.adminToken });
     expect(res.status).toBe(200);
@@ -124,13 +146,21 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
     return { token: token.list.get(ref.index), revoked: revocation.list.get(ref.index), suspended: suspension.list.get(ref.index) };
   }
 
-  it('gives every credential of every format its own slot and points each format at the right published form', async () => {
+  it('gives the formats of one attestation one shared slot, each attestation its own, and points each format at the right published form', async () => {
     const id = await tenant();
-    const credentials = await issue(id, ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt']);
+    const issued = await issueAttestation(id, ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt']);
+    const credentials = issued.credentials;
     const views = await Promise.all(credentials.map((c) => statusOf(id, c.id)));
     expect(views.map((v) => v.status)).toEqual(['valid', 'valid', 'valid']);
+    expect(views.map((v) => v.attestation_id)).toEqual([issued.attestation_id, issued.attestation_id, issued.attestation_id]);
     expect(new Set(views.map((v) => v.status_list.id)).size).toBe(1);
-    expect(new Set(views.map((v) => v.status_list.index)).size).toBe(3);
+    expect(new Set(views.map((v) => v.status_list.index)).size).toBe(1);
+    // Another issuance of the same subject is another attestation, with a slot of its own.
+    const next = await issueAttestation(id, ['vc+jwt', 'dc+sd-jwt']);
+    expect(next.attestation_id).not.toBe(issued.attestation_id);
+    const nextViews = await Promise.all(next.credentials.map((c) => statusOf(id, c.id)));
+    expect(new Set(nextViews.map((v) => v.status_list.index)).size).toBe(1);
+    expect(nextViews[0]!.status_list.index).not.toBe(views[0]!.status_list.index);
 
     for (const [i, c] of credentials.entries()) {
       const ref = statusReference(c.format, c.credential);
@@ -198,11 +228,16 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
     }
   });
 
-  it('suspends, reinstates and revokes, records who, when and why, and refuses to undo a revocation', async () => {
+  it('suspends, reinstates and revokes every format of the attestation at once, records who, when and why, and refuses to undo a revocation', async () => {
     const id = await tenant();
-    const [credential, bystander] = await issue(id, ['dc+sd-jwt', 'vc+jwt']);
+    const issued = await issueAttestation(id, ['dc+sd-jwt', 'vc+jwt', 'jwt_vc_json']);
+    const [credential] = issued.credentials;
+    const [bystander] = await issue(id, ['dc+sd-jwt', 'vc+jwt']);
     const ref = (await statusOf(id, credential!.id)).status_list;
     const other = (await statusOf(id, bystander!.id)).status_list;
+    expect(other.index).not.toBe(ref.index);
+    // Where each format says its status is, read from the credential itself: all the same slot.
+    for (const c of issued.credentials) expect(statusReference(c.format, c.credential).index).toBe(ref.index);
 
     const steps = [
       { status: 'suspended', expected: { token: 2, revoked: 0, suspended: 1 } },
@@ -210,13 +245,20 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
       { status: 'revoked', expected: { token: 1, revoked: 1, suspended: 0 } },
     ];
     for (const step of steps) {
-      const res = await patch(id, credential!.id, step.status, `because ${step.status}`);
+      const res = await patch(id, credential!.id, step.status, `because ${step.status}`, h.adminToken, `public ${step.status}`);
       expect(res.status, await res.clone().text()).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(((await res.json()) as StatusView).changed).toBe(true);
       await h.background.settled();
+      // One change, seen by every format (they all point at `ref`) through all three published forms.
       expect(await statuses(id, ref)).toEqual(step.expected);
+      for (const c of issued.credentials) {
+        const view = await statusOf(id, c.id);
+        expect(view.status).toBe(step.status);
+        expect(view.status_list).toEqual(ref);
+      }
       expect(await statuses(id, other)).toEqual({ token: 0, revoked: 0, suspended: 0 });
+      expect((await statusOf(id, bystander!.id)).status).toBe('valid');
     }
 
     for (const back of ['valid', 'suspended']) {
@@ -226,22 +268,38 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
     const same = await patch(id, credential!.id, 'revoked', 'asked twice');
     expect(((await same.json()) as StatusView).changed).toBe(false);
 
-    const view = await statusOf(id, credential!.id);
-    expect(view.status).toBe('revoked');
-    expect(view.history).toEqual(
-      [
-        ['valid', 'suspended'],
-        ['suspended', 'valid'],
-        ['valid', 'revoked'],
-      ].map(([from, to]) => ({ from, to, reason: `because ${to}`, changed_at: h.clock().toISOString(), changed_by: expect.any(String) })),
-    );
+    const expectedHistory = [
+      ['valid', 'suspended'],
+      ['suspended', 'valid'],
+      ['valid', 'revoked'],
+    ].map(([from, to]) => ({
+      from,
+      to,
+      reason: `because ${to}`,
+      public_reason: `public ${to}`,
+      changed_at: h.clock().toISOString(),
+      changed_by: expect.any(String),
+      credential: null,
+    }));
+    // One history, the attestation's, whichever format it is read through.
+    for (const c of issued.credentials) {
+      const view = await statusOf(id, c.id);
+      expect(view.status).toBe('revoked');
+      expect(view.history).toEqual(expectedHistory);
+    }
+    expect((await statusOf(id, bystander!.id)).history).toEqual([]);
     const audited = await allTenants(t.db, (tx) =>
       tx.query<{ action: string }>(`select action from audit_events where tenant_id = $1 and target = $2 order by id`, [
         id,
-        credential!.id.replace('urn:uuid:', ''),
+        issued.attestation_id,
       ]),
     );
-    expect(audited.map((e) => e.action)).toEqual(['credential.suspended', 'credential.reinstated', 'credential.revoked']);
+    expect(audited.map((e) => e.action)).toEqual([
+      'attestation.issued',
+      'attestation.suspended',
+      'attestation.reinstated',
+      'attestation.revoked',
+    ]);
   });
 
   it('answers bad status requests with problems and changes nothing', async () => {
@@ -273,7 +331,10 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
     expect((await statuses(id, ref)).token).toBe(0);
     // A change committed by another instance whose re-signing has not happened (yet, or at all).
     await withTenant(t.db, id, (tx) =>
-      changeStatus(tx, { now: h.clock(), actor: 'elsewhere' }, id, credential!.id.replace('urn:uuid:', ''), 'suspended', 'other instance'),
+      changeStatus(tx, { now: h.clock(), actor: 'elsewhere' }, id, credential!.id.replace('urn:uuid:', ''), {
+        to: 'suspended',
+        reason: 'other instance',
+      }),
     );
     expect(await statuses(id, ref)).toEqual({ token: 2, revoked: 0, suspended: 1 });
   });
@@ -312,7 +373,8 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
 
   it('revokes every credential of a subject at once, and only those', async () => {
     const id = await tenant();
-    const first = await issue(id, ['vc+jwt', 'dc+sd-jwt'], 'Globex');
+    const firstAttestation = await issueAttestation(id, ['vc+jwt', 'dc+sd-jwt'], 'Globex');
+    const first = firstAttestation.credentials;
     const second = await issue(id, ['jwt_vc_json'], 'Globex');
     const [other] = await issue(id, ['dc+sd-jwt'], 'Initech');
     await patch(id, second[0]!.id, 'revoked');
@@ -322,8 +384,9 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
       body: { subject: 'Globex / Acme Cloud', reason: 'contract ended' },
     });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { revoked: number; credentials: string[] };
+    const body = (await res.json()) as { revoked: number; attestations: string[]; credentials: string[] };
     expect(body.revoked).toBe(2);
+    expect(body.attestations).toEqual([firstAttestation.attestation_id]);
     expect(body.credentials.sort()).toEqual(first.map((c) => c.id).sort());
     await h.background.settled();
     for (const c of [...first, ...second]) {
@@ -338,7 +401,7 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
       token: h.adminToken,
       body: { subject: 'Globex / Acme Cloud', reason: 'again' },
     });
-    expect(await again.json()).toEqual({ revoked: 0, credentials: [] });
+    expect(await again.json()).toEqual({ revoked: 0, attestations: [], credentials: [] });
     await expectProblem(
       await h.request('POST', `/v1/t/${id}/credentials/revoke`, { token: h.adminToken, body: { subject: 'x', kid: 'y', reason: 'z' } }),
       400,

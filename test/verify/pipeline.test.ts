@@ -61,21 +61,32 @@ describe('the verification pipeline', () => {
     expect((await verifyCredential(envelope, env())).verified).toBe(true);
   });
 
-  it('reports a revoked or suspended credential as such', async () => {
-    const [a, b] = await issue('acme', ['dc+sd-jwt', 'vc+jwt']);
-    for (const [c, status] of [
-      [a!, 'revoked'],
-      [b!, 'suspended'],
+  it('reports a revoked or suspended credential as such, in every format of its attestation', async () => {
+    const revoked = await issue('acme', ['dc+sd-jwt', 'vc+jwt']);
+    const suspended = await issue('acme', ['jwt_vc_json', 'dc+sd-jwt']);
+    const untouched = await issue('acme', ['vc+jwt']);
+    for (const [formats, status] of [
+      [revoked, 'revoked'],
+      [suspended, 'suspended'],
     ] as const) {
-      await h.request('PATCH', `/v1/t/acme/credentials/${c.id}/status`, { token: h.adminToken, body: { status, reason: 'test' } });
-      await h.background.settled();
-      const r = await verifyCredential(c.credential, env());
-      expect({ verified: r.verified, failed: failed(r), status: r.status?.value }).toEqual({
-        verified: false,
-        failed: [`status:${status}`],
-        status,
+      // Changed through one format's record; the other format of the same issuance follows.
+      const res = await h.request('PATCH', `/v1/t/acme/credentials/${formats[0]!.id}/status`, {
+        token: h.adminToken,
+        body: { status, reason: 'test' },
       });
+      expect(res.status, await res.clone().text()).toBe(200);
+      await h.background.settled();
+      for (const c of formats) {
+        const r = await verifyCredential(c.credential, env());
+        expect({ format: c.format, verified: r.verified, failed: failed(r), status: r.status?.value }).toEqual({
+          format: c.format,
+          verified: false,
+          failed: [`status:${status}`],
+          status,
+        });
+      }
     }
+    expect(failed(await verifyCredential(untouched[0]!.credential, env()))).toEqual([]);
   });
 
   it('refuses what a revoked key signed, but keeps what a retired key signed', async () => {
