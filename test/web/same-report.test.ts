@@ -4,6 +4,7 @@
  */
 import { CompactSign, exportJWK, generateKeyPair, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/pages/report.ts';
 import { disclosablePointers, selectDisclosures } from '../../src/verify/present.ts';
 import { verificationResultToJson } from '../../src/verify/wire.ts';
 import { verifyOnline } from '../../src/web/verify-online.ts';
@@ -109,6 +110,29 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
     for (const url of urls) expect(new URL(url).origin).toBe(ORIGIN);
     return outcome;
   }
+
+  /** The page the server renders without JavaScript (POST /verify), with its report in #report. */
+  async function serverPage(credential: string): Promise<string> {
+    const res = await h.request('POST', '/verify', {
+      body: new URLSearchParams({ credential }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(200);
+    return res.text();
+  }
+
+  it.each([
+    ['valid', () => valid.byFormat['dc+sd-jwt']],
+    ['revoked', () => revoked.byFormat['vc+jwt']],
+    ['superseded', () => superseded.byFormat['jwt_vc_json']],
+  ])('the page renders the same report from the browser as the server renders without JavaScript (%s)', async (_what, credential) => {
+    const { outcome } = await browser(credential());
+    if (outcome.kind !== 'judged') throw new Error(outcome.kind);
+    // Byte for byte, but for where it ran: the server's page holds exactly the fragment the browser renders.
+    const fragment = renderReport({ ...outcome.report, where: 'server' });
+    expect(fragment).toContain('data-verdict=');
+    expect((await serverPage(credential())).includes(`<div id="report" aria-live="polite">${fragment}</div>`)).toBe(true);
+  });
 
   describe.each(FORMATS)('%s', (format) => {
     it('valid: verified, with the status lists read live and the organisation named from the bundle', async () => {
