@@ -64,6 +64,26 @@ describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium
     });
   });
 
+  it('without JavaScript the share page shows the server’s report, with the same verdict', async () => {
+    const issued = await service.issue('acme');
+    const share = await service.share('acme', issued.attestationId, {
+      reveal: ['/results/security.ssrf'],
+      expires_at: inOneHour(),
+      label: 'For a reader without JavaScript',
+    });
+    await withPage(
+      browser,
+      async ({ page }) => {
+        expect((await page.goto(share.url))?.status()).toBe(200);
+        const report = await readReport(page);
+        expect(report).toMatchObject({ verdict: 'verified', status: 'valid', failedCheck: null });
+        expect(report.text).toContain(evidenceOf('security.ssrf', 0));
+        expect(await page.content()).not.toContain(evidenceOf('security.production_secrets', 1));
+      },
+      { javaScriptEnabled: false },
+    );
+  });
+
   it('an expired share answers 410 with a plain page saying so, and none of the attestation', async () => {
     const issued = await service.issue('acme');
     const share = await service.share('acme', issued.attestationId, { reveal: [], expires_at: inOneHour(), label: 'Short-lived' });

@@ -255,3 +255,15 @@ export async function withPage<T>(
     await context.close();
   }
 }
+
+/**
+ * An SD-JWT VC in which the first disclosed control result that passed now says it failed: the
+ * issuer-signed part untouched, so only the disclosure check can notice.
+ */
+export function tamperDisclosure(sdJwt: string): string {
+  const segments = sdJwt.split('~');
+  const i = segments.findIndex((d, n) => n > 0 && Buffer.from(d, 'base64url').toString('utf8').includes('"pass"'));
+  if (i < 0) throw new TypeError('no disclosed result that passed');
+  segments[i] = Buffer.from(Buffer.from(segments[i]!, 'base64url').toString('utf8').replace('"pass"', '"fail"')).toString('base64url');
+  return segments.join('~');
+}

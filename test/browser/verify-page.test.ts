@@ -9,6 +9,7 @@ import {
   readReport,
   skipWithoutChromium,
   startService,
+  tamperDisclosure,
   tamperPayload,
   withPage,
   type IssuedAttestation,
@@ -62,6 +63,15 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
       expect(report.text).toMatch(/signature does not match/i);
       expect(report.text).toMatch(/altered/i);
       expect(serverVerifications(requests)).toEqual([]);
+    });
+  });
+
+  it('an SD-JWT VC with an altered disclosure is not verified, and the report says the content was changed after issuance', async () => {
+    await withPage(browser, async ({ page }) => {
+      const report = await verifyInBrowser(page, service.origin, tamperDisclosure(issued.credentials['dc+sd-jwt'].credential));
+      expect(report).toMatchObject({ verdict: 'not-verified', failedCheck: 'disclosures' });
+      expect(report.text).toMatch(/not signed by the issuer/i);
+      expect(report.text).toMatch(/changed after issuance/i);
     });
   });
 
