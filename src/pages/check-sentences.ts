@@ -10,7 +10,7 @@ export const CHECK_TITLE: Readonly<Record<CheckName, string>> = {
   validity_period: 'Validity period',
   disclosures: 'Disclosed content',
   key_binding: 'Proof of holding',
-  status: 'Not revoked or suspended',
+  status: 'Status',
   readiness: 'Readiness verdict',
 };
 

@@ -67,7 +67,7 @@ function verdictHeader(input: ReportInput, failed: Check | undefined, status: Re
     return `<header class="verdict verdict-ok"><h2 id="report-title" tabindex="-1"><span class="mark" aria-hidden="true">✓</span> Verified</h2><p class="lead">${lead}</p>${replaced}</header>`;
   }
   const why = failed
-    ? `<p class="failure"><strong>${esc(checkTitle(failed.name))} failed.</strong> ${esc(failureSentence(failed.name, failed.code))} <code class="failure-code" title="Stable code, for support">${esc(failed.name)}: ${esc(failed.code)}</code></p>`
+    ? `<p class="failure"><strong>Failed check: ${esc(checkTitle(failed.name))}.</strong> ${esc(failureSentence(failed.name, failed.code))} <code class="failure-code" title="Stable code, for support">${esc(failed.name)}: ${esc(failed.code)}</code></p>`
     : '';
   return `<header class="verdict verdict-fail"><h2 id="report-title" tabindex="-1"><span class="mark" aria-hidden="true">✗</span> Not verified</h2><p class="lead">Do not rely on this attestation${about} as it stands.</p>${why}</header>`;
 }
@@ -117,10 +117,15 @@ function subjectSection(result: VerificationResult, facts: ReportFacts): string 
   ].join('')}</dl></section>`;
 }
 
-/** The profile the credential cites, when the one handed in is that very version. */
+/**
+ * The profile the credential cites: the one handed in when it is that very version, else a
+ * built-in one, so every caller renders a built-in profile's titles alike whatever it passed.
+ */
 function citedProfile(input: ReportInput, facts: ReportFacts): Profile | undefined {
+  const { id, version } = facts.profile;
+  if (typeof id !== 'string' || typeof version !== 'string') return undefined;
   const p = input.profile;
-  return p && p.id === facts.profile.id && p.version === facts.profile.version ? p : undefined;
+  return p && p.id === id && p.version === version ? p : findBuiltinProfile(id, version);
 }
 
 function profileLine(input: ReportInput, facts: ReportFacts, profile: Profile | undefined): string {

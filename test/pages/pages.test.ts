@@ -68,7 +68,7 @@ describe('the buyer’s pages, rendered on the server', () => {
     expect(reportHooks(page)).toMatchObject({ verdict: 'not-verified', failedCheck: 'signature' });
     const text = visibleText(page);
     expect(text).toContain('Not verified');
-    expect(text).toContain('Signature failed. The signature does not match: the credential was altered after the issuer signed it');
+    expect(text).toContain('Failed check: Signature. The signature does not match: the credential was altered after the issuer signed it');
     expect(text).toContain('signature: bad_signature');
   });
 

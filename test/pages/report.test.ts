@@ -130,7 +130,7 @@ describe('the plain-language report', () => {
     ];
     const html = render(result({ verified: false, checks, status: undefined }));
     expect(reportHooks(html)).toEqual({ verdict: 'not-verified', status: 'unknown', failedCheck: 'validity_period' });
-    expect(visibleText(html)).toContain('Validity period failed. The credential has expired');
+    expect(visibleText(html)).toContain('Failed check: Validity period. The credential has expired');
   });
 
   it('escapes everything the credential says, in text and in attributes, and shows control characters as escapes', () => {
