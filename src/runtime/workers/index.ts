@@ -8,6 +8,7 @@ import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
 import type { Env } from './env.ts';
+import verifyScript from '../../../dist/web/verify-script.js';
 
 /*
  * The Cloudflare Workers entry. It never migrates or bootstraps: an isolate may start on any
@@ -37,7 +38,14 @@ async function build(env: Env): Promise<Isolate> {
     throw new ConfigError(['KEY_ENCRYPTION_KEY: required on Workers (set it with `wrangler secret put KEY_ENCRYPTION_KEY`)']);
   const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
   const log = createJsonLogger(config.logLevel);
-  const app = createApp({ config, kek, clock: () => new Date(), log, fetch: (input, init) => fetch(input, init) });
+  const app = createApp({
+    config,
+    kek,
+    clock: () => new Date(),
+    log,
+    fetch: (input, init) => fetch(input, init),
+    webAssets: { verifyScript },
+  });
   return { app, kek, log, origin: config.publicUrl };
 }
 
