@@ -14,6 +14,14 @@ export function esc(value: unknown, maxChars = 500): string {
   return cut.replace(/[&<>"']/g, (ch) => ENTITY[ch]!);
 }
 
+/**
+ * Markup characters only, for text that must round-trip exactly: a credential pre-filled in a
+ * form field is submitted again as it stands, line breaks and all.
+ */
+export function escField(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ENTITY[ch]!);
+}
+
 /** A string from a credential, or undefined for anything else (a number, an object, an empty string). */
 export function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;

@@ -1,4 +1,4 @@
-import { esc } from './html.ts';
+import { esc, escField } from './html.ts';
 
 export interface VerifyFormOptions {
   /** Pre-filled credential text (a share page). */
@@ -26,7 +26,7 @@ export function renderVerifyForm(options: VerifyFormOptions = {}): string {
   return `<form id="verify-form" class="verify-form" method="post" action="/verify"${options.autoverify ? ' data-autoverify="true"' : ''}>
 ${problem}<label for="credential">Credential</label>
 <p class="hint" id="credential-hint">Paste the credential you were given, in any format: VC-JWT, VC Data Model 1.1 JWT or SD-JWT VC. You can also drop its file here.</p>
-<textarea id="credential" name="credential" rows="8" spellcheck="false" autocomplete="off" autocapitalize="off" aria-describedby="${describedBy}">${esc(options.credential ?? '', 300_000)}</textarea>
+<textarea id="credential" name="credential" rows="8" spellcheck="false" autocomplete="off" autocapitalize="off" aria-describedby="${describedBy}">${escField(options.credential ?? '')}</textarea>
 <label for="credential-file">Or choose the credential’s file</label>
 <input type="file" id="credential-file" accept=".jwt,.sd-jwt,.txt,.json,text/plain,application/json">
 <button type="submit">Verify</button>

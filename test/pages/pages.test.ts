@@ -90,6 +90,17 @@ describe('the buyer’s pages, rendered on the server', () => {
     }
   });
 
+  it('reads a pasted VC-API envelope as /v1/verify reads it', async () => {
+    const envelope = {
+      '@context': 'https://www.w3.org/ns/credentials/v2',
+      id: `data:application/vc+jwt,${credentialOf(issued, 'vc+jwt').credential}`,
+      type: 'EnvelopedVerifiableCredential',
+    };
+    const page = await (await postForm(h, { credential: JSON.stringify(envelope, null, 2) })).text();
+    expect(reportHooks(page)).toEqual({ verdict: 'verified', status: 'valid', failedCheck: undefined });
+    expect(page).toContain('&quot;type&quot;: &quot;EnvelopedVerifiableCredential&quot;\n}</textarea>');
+  });
+
   it('shows a suspension and then a revocation with its date and published reason, for every format at once', async () => {
     const other = await issueAttestation(h, 'acme');
     const change = async (status: string, publicReason: string) => {
