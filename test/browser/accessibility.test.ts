@@ -16,6 +16,7 @@ import {
   tamperPayload,
   withPage,
   type IssuedAttestation,
+  verifiedInBrowser,
   type RunningService,
 } from './support.ts';
 
@@ -100,6 +101,7 @@ describe.skipIf(skipWithoutChromium)(
       });
       await withPage(browser, async ({ page }) => {
         await page.goto(share.url);
+        await verifiedInBrowser(page);
         expect((await readReport(page)).verdict).toBe('verified');
         expect(await seriousViolations(page)).toEqual([]);
       });

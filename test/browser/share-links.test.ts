@@ -9,6 +9,7 @@ import {
   skipWithoutChromium,
   startService,
   withPage,
+  verifiedInBrowser,
   type RunningService,
 } from './support.ts';
 
@@ -43,7 +44,7 @@ describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium
     await withPage(browser, async ({ page }) => {
       const response = await page.goto(share.url);
       expect(response?.status()).toBe(200);
-      await expect.poll(() => page.locator('#how-verified').innerText()).toMatch(/in your browser/i);
+      await verifiedInBrowser(page);
       const report = await readReport(page);
       expect(report).toMatchObject({ verdict: 'verified', status: 'valid', failedCheck: null });
       // Subject, profile and verdict are always visible; the chosen result with its evidence too.

@@ -267,3 +267,8 @@ export function tamperDisclosure(sdJwt: string): string {
   segments[i] = Buffer.from(Buffer.from(segments[i]!, 'base64url').toString('utf8').replace('"pass"', '"fail"')).toString('base64url');
   return segments.join('~');
 }
+
+/** Waits until the page says the browser verified it (the script replaces the server's sentence once it has). */
+export async function verifiedInBrowser(page: Page): Promise<void> {
+  await page.locator('#how-verified', { hasText: /in your browser/i }).waitFor({ timeout: 15_000 });
+}

@@ -13,6 +13,7 @@ import {
   tamperPayload,
   withPage,
   type IssuedAttestation,
+  verifiedInBrowser,
   type RunningService,
 } from './support.ts';
 
@@ -49,7 +50,7 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
       expect(report.text).toContain('Acme Cloud');
       expect(report.text).toContain('production-readiness-review');
       expect(report.text).toContain('1.0.0');
-      await expect.poll(() => page.locator('#how-verified').innerText()).toMatch(/in your browser/i);
+      await verifiedInBrowser(page);
       expect(serverVerifications(requests)).toEqual([]);
       // The browser fetched what it judged with from this origin: the issuer's trust bundle.
       expect(requests).toContainEqual(`GET ${service.origin}/t/acme/trust-bundle.json`);
