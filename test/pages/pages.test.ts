@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBuiltinProfile } from '../../src/readiness/registry.ts';
+import { readinessAssessment, tenantProfile } from '../http/helpers.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import {
@@ -130,6 +131,42 @@ describe('the buyer’s pages, rendered on the server', () => {
       expect(text).toContain('The issuer has revoked this attestation');
       expect(text).toContain('Reason published by the issuer: Launch postponed');
     }
+  });
+
+  it('says an attestation replaced by a newer one is superseded, naming the newer one and when it was issued', async () => {
+    const older = await issueAttestation(h, 'acme');
+    h.clock.advanceDays(1);
+    const newer = await issueAttestation(h, 'acme', { supersedes: older.attestation_id });
+    for (const format of FORMATS) {
+      const page = await (await postForm(h, { credential: credentialOf(older, format).credential })).text();
+      expect(reportHooks(page)).toEqual({ verdict: 'verified', status: 'superseded', failedCheck: undefined });
+      expect(visibleText(page)).toMatch(
+        new RegExp(`Superseded by attestation ${newer.attestation_id} issued \\d+ January 2026, 00:00 UTC`),
+      );
+      const current = await (await postForm(h, { credential: credentialOf(newer, format).credential })).text();
+      expect(reportHooks(current).status).toBe('valid');
+    }
+  });
+
+  it('titles a tenant’s own profile from this deployment’s records, and links only built-in profiles', async () => {
+    const own = tenantProfile('acme-launch', '1.0.0');
+    expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
+    const assessment = {
+      profile: { id: own.id, version: own.version },
+      subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
+      results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
+      signOffs: [],
+    };
+    const res = await h.request('POST', '/v1/t/acme/attestations', { token: h.adminToken, body: { assessment, formats: ['vc+jwt'] } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { credentials } = (await res.json()) as IssuedAttestation;
+    const page = await (await postForm(h, { credential: credentials[0]!.credential })).text();
+    expect(reportHooks(page).verdict).toBe('verified');
+    const text = visibleText(page);
+    expect(text).toContain('Profile acme-launch, acme-launch version 1.0.0');
+    expect(text).toContain('Stage reached Ready (ready)');
+    expect(text).toContain('Passed: The only control (core.only)');
+    expect(page).not.toContain('href="/profiles/acme-launch');
   });
 
   it('shows every value from a credential as text: a subject holding markup cannot script the page', async () => {

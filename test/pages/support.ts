@@ -13,13 +13,13 @@ export interface IssuedAttestation {
 export async function issueAttestation(
   h: Harness,
   tenant: string,
-  options: { failing?: string[]; subject?: Record<string, string>; key?: string } = {},
+  options: { failing?: string[]; subject?: Record<string, string>; key?: string; supersedes?: string } = {},
 ): Promise<IssuedAttestation> {
   const assessment = readinessAssessment({ failing: options.failing ?? [] });
   if (options.subject) Object.assign(assessment.subject, options.subject);
   const res = await h.request('POST', `/v1/t/${tenant}/attestations`, {
     token: h.adminToken,
-    body: { assessment, formats: [...FORMATS] },
+    body: { assessment, formats: [...FORMATS], ...(options.supersedes ? { supersedes: options.supersedes } : {}) },
     headers: { 'idempotency-key': options.key ?? crypto.randomUUID() },
   });
   expect(res.status, await res.clone().text()).toBe(201);
