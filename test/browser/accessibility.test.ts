@@ -31,7 +31,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(skipWithoutChromium)(
-  'accessibility of every buyer-facing page (axe-core, WCAG 2.2 AA rules)',
+  'every buyer-facing page: no serious or critical axe-core violation (WCAG 2.2 AA rules), no CSP violation, no script error',
   { timeout: BROWSER_TEST_TIMEOUT },
   () => {
     let service: RunningService;
@@ -49,40 +49,44 @@ describe.skipIf(skipWithoutChromium)(
     });
 
     it('the home page', async () => {
-      await withPage(browser, async ({ page }) => {
+      await withPage(browser, async ({ page, problems }) => {
         expect((await page.goto(`${service.origin}/`))?.status()).toBe(200);
         expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
       });
     });
 
     it('/verify before anything is pasted', async () => {
-      await withPage(browser, async ({ page }) => {
+      await withPage(browser, async ({ page, problems }) => {
         expect((await page.goto(`${service.origin}/verify`))?.status()).toBe(200);
         expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
       });
     });
 
     it('/verify with a verified report', async () => {
-      await withPage(browser, async ({ page }) => {
+      await withPage(browser, async ({ page, problems }) => {
         await page.goto(`${service.origin}/verify`);
         await pasteAndSubmit(page, issued.credentials['dc+sd-jwt'].credential);
         expect((await readReport(page)).verdict).toBe('verified');
         expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
       });
     });
 
     it('/verify with a failed report', async () => {
-      await withPage(browser, async ({ page }) => {
+      await withPage(browser, async ({ page, problems }) => {
         await page.goto(`${service.origin}/verify`);
         await pasteAndSubmit(page, tamperPayload(issued.credentials['vc+jwt'].credential));
         expect((await readReport(page)).verdict).toBe('not-verified');
         expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
       });
     });
 
     it('/verify with the server’s report (the page without its script)', async () => {
       // axe-core is itself a script, so "no JavaScript" here means the page's own script never loads.
-      await withPage(browser, async ({ page }) => {
+      await withPage(browser, async ({ page, problems }) => {
         await page.route('**/assets/verify.js', (route) => route.abort());
         await page.goto(`${service.origin}/verify`);
         await pasteAndSubmit(page, issued.credentials['jwt_vc_json'].credential);
@@ -90,6 +94,7 @@ describe.skipIf(skipWithoutChromium)(
         expect((await readReport(page)).verdict).toBe('verified');
         expect(await page.locator('#how-verified').innerText()).toMatch(/server/i);
         expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
       });
     });
 
@@ -99,11 +104,12 @@ describe.skipIf(skipWithoutChromium)(
         expires_at: new Date(Date.now() + 3_600_000).toISOString(),
         label: 'Accessibility review',
       });
-      await withPage(browser, async ({ page }) => {
+      await withPage(browser, async ({ page, problems }) => {
         await page.goto(share.url);
         await verifiedInBrowser(page);
         expect((await readReport(page)).verdict).toBe('verified');
         expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
       });
     });
 
@@ -115,9 +121,10 @@ describe.skipIf(skipWithoutChromium)(
       });
       service.clock.advance(2 * 3_600_000);
       try {
-        await withPage(browser, async ({ page }) => {
+        await withPage(browser, async ({ page, problems }) => {
           expect((await page.goto(share.url))?.status()).toBe(410);
           expect(await seriousViolations(page)).toEqual([]);
+          expect(problems).toEqual([]);
         });
       } finally {
         service.clock.reset();
@@ -131,11 +138,12 @@ describe.skipIf(skipWithoutChromium)(
       try {
         const path = join(dir, 'acme-verifier.html');
         await writeFile(path, await res.text());
-        await withPage(browser, async ({ page }) => {
+        await withPage(browser, async ({ page, problems }) => {
           await page.goto(pathToFileURL(path).toString());
           await pasteAndSubmit(page, issued.credentials['dc+sd-jwt'].credential);
           expect((await readReport(page)).verdict).toBe('verified');
           expect(await seriousViolations(page)).toEqual([]);
+          expect(problems).toEqual([]);
         });
       } finally {
         await rm(dir, { recursive: true, force: true });

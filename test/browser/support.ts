@@ -234,6 +234,8 @@ export interface OpenedPage {
   readonly context: BrowserContext;
   /** Every request the page made, as `METHOD url`. */
   readonly requests: string[];
+  /** What a buyer would never see but a broken page shows: CSP violations and uncaught script errors. */
+  readonly problems: string[];
 }
 
 /**
@@ -250,7 +252,12 @@ export async function withPage<T>(
     const page = await context.newPage();
     const requests: string[] = [];
     page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
-    return await use({ page, context, requests });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    return await use({ page, context, requests, problems });
   } finally {
     await context.close();
   }

@@ -42,7 +42,7 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
   });
 
   it.each(ALL_FORMATS)('a pasted %s is verified in the browser, and the report names issuer, subject and profile', async (format) => {
-    await withPage(browser, async ({ page, requests }) => {
+    await withPage(browser, async ({ page, requests, problems }) => {
       const report = await verifyInBrowser(page, service.origin, issued.credentials[format].credential);
       expect(report).toMatchObject({ verdict: 'verified', status: 'valid', failedCheck: null });
       expect(report.text).toContain(ISSUER_NAME);
@@ -54,6 +54,7 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
       expect(serverVerifications(requests)).toEqual([]);
       // The browser fetched what it judged with from this origin: the issuer's trust bundle.
       expect(requests).toContainEqual(`GET ${service.origin}/t/acme/trust-bundle.json`);
+      expect(problems).toEqual([]);
     });
   });
 
