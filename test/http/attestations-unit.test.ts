@@ -207,6 +207,9 @@ describe.each(engines())('the attestation is the unit on $engine', ({ open }) =>
       expect(r.notice).toMatchObject({ status: 'revoked', reason: 'Withdrawn by the vendor' });
     }
     await expectProblem(await patchAttestation('acme', issued.attestation_id, { status: 'valid', reason: 'undo' }), 409, 'status_final');
+    // Asking again changes nothing and records nothing, whatever reason is given.
+    const same = await patchAttestation('acme', issued.attestation_id, { status: 'revoked', reason: 'again', public_reason: 'Again' });
+    expect(await same.json()).toMatchObject({ status: 'revoked', changed: false, credentials: [] });
 
     const view = await attestation('acme', issued.attestation_id);
     expect(view.status).toBe('revoked');
@@ -325,6 +328,36 @@ describe.each(engines())('the attestation is the unit on $engine', ({ open }) =>
       expect(await tenantState(t.db, 'acme')).toEqual(before);
     });
 
+    it('replays a superseding issuance under its Idempotency-Key as the same attestation, not as a second successor', async () => {
+      const older = await issue('acme', ['vc+jwt']);
+      const a = readinessAssessment();
+      const send = () =>
+        h.request('POST', '/v1/t/acme/attestations', {
+          token: h.adminToken,
+          headers: { 'idempotency-key': `supersede-${older.attestation_id}` },
+          body: { assessment: a, formats: ['vc+jwt'], supersedes: older.attestation_id },
+        });
+      const first = await send();
+      expect(first.status, await first.clone().text()).toBe(201);
+      const again = await send();
+      expect(again.status, await again.clone().text()).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      const [one, two] = [(await first.json()) as Issued, (await again.json()) as Issued];
+      expect(two).toEqual(one);
+      expect(one.supersedes).toBe(older.attestation_id);
+      expect((await attestation('acme', older.attestation_id)).superseded_by?.id).toBe(one.attestation_id);
+    });
+
+    it('lets exactly one of two concurrent issuances supersede the same attestation; the other gets 409', async () => {
+      const older = await issue('acme', ['vc+jwt']);
+      const results = await Promise.all([1, 2].map(() => issueRaw('acme', ['vc+jwt'], { supersedes: older.attestation_id })));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+      const loser = results.find((r) => r.status === 409)!;
+      await expectProblem(loser, 409, 'already_superseded');
+      const winner = (await results.find((r) => r.status === 201)!.json()) as Issued;
+      expect((await attestation('acme', older.attestation_id)).superseded_by?.id).toBe(winner.attestation_id);
+    });
+
     it('answers another tenant’s attestation id exactly as an unknown one, so a tenant learns nothing of it', async () => {
       const theirs = await issue('globex', ['vc+jwt']);
       const globexBefore = await tenantState(t.db, 'globex');
@@ -356,6 +389,12 @@ describe.each(engines())('the attestation is the unit on $engine', ({ open }) =>
         );
         expect(strip(onTheirs, theirs.attestation_id)).toEqual(strip(onNothing, made));
       }
+      // Nor does the public notice answer for another tenant's credential under this tenant's path.
+      const theirCredential = theirs.credentials[0]!.id.replace('urn:uuid:', '');
+      expect((await h.request('GET', `/t/globex/notices/${theirCredential}`)).status).toBe(200);
+      const crossed = await expectProblem(await h.request('GET', `/t/acme/notices/${theirCredential}`), 404, 'credential_not_found');
+      const nothing = await expectProblem(await h.request('GET', `/t/acme/notices/${made}`), 404, 'credential_not_found');
+      expect(strip(crossed, theirCredential)).toEqual(strip(nothing, made));
       expect(await tenantState(t.db, 'globex')).toEqual(globexBefore);
       expect((await attestation('globex', theirs.attestation_id)).superseded_by).toBeNull();
     });

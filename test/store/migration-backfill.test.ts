@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { wrapPglite } from '../../src/runtime/pglite/database.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
+import { issueRequestSchema } from '../../src/attestations/issue-request.ts';
+import { jcsDigestSri } from '../../src/readiness/index.ts';
 import { decodeTokenStatusList } from '../../src/status/codec.ts';
 import { migrate, type MigrationFile } from '../../src/store/migrations.ts';
 import type { Database } from '../../src/store/port.ts';
@@ -47,6 +49,7 @@ if (postgresAvailable()) {
 const ISSUER = 'api_key:legacy-issuer';
 const T1 = new Date('2025-11-01T09:00:00Z');
 const T2 = new Date('2025-11-15T09:00:00Z');
+const LEGACY_KEY = 'legacy-retry-1';
 
 /** One credential as version 4 stored it: its own slot in the list. */
 interface OldCredential {
@@ -69,6 +72,8 @@ describe.each(emptyEngines)('migration 5 over issuances made before it, on $engi
   const credentials: OldCredential[] = [];
   const byName: Record<string, OldCredential> = {};
   const assessments: Record<string, string> = {};
+  /** The request retried across the migration under LEGACY_KEY. */
+  const retried = { body: {} as Record<string, unknown>, fingerprint: '' };
   /** The attestation each credential belongs to after the migration. */
   const attestationOf: Record<string, string> = {};
 
@@ -157,6 +162,8 @@ describe.each(emptyEngines)('migration 5 over issuances made before it, on $engi
       }
     });
     const acme = 'Acme Corp / Acme Cloud';
+    retried.body = { assessment_id: assessments['legacy-acme'], formats: ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] };
+    retried.fingerprint = await jcsDigestSri(issueRequestSchema.parse(retried.body));
     await insertOld([
       // One issuance in three formats, a slot each; its SD-JWT VC was suspended on its own.
       {
@@ -248,6 +255,32 @@ describe.each(emptyEngines)('migration 5 over issuances made before it, on $engi
       },
     ]);
 
+    // The first issuance was made under an Idempotency-Key: version 4 stored its wire body.
+    const first = ['first-vc', 'first-jwt', 'first-sd'].map((n) => byName[n]!);
+    await allTenants(db, (tx) =>
+      tx.query(
+        `insert into idempotency_keys (tenant_id, operation, key, fingerprint, status, response, created_at)
+         values ('legacy', 'attestations.issue', $1, $2, 201, $3, $4)`,
+        [
+          LEGACY_KEY,
+          retried.fingerprint,
+          {
+            assessment: { id: assessments['legacy-acme'], verdict: { stage: 'launchable' } },
+            kid: 'did:web:issuer.test:t:legacy#legacy',
+            valid_from: T1.toISOString(),
+            valid_until: new Date(T1.getTime() + 90 * 86_400_000).toISOString(),
+            credentials: first.map((c) => ({
+              id: `urn:uuid:${c.id}`,
+              format: c.format,
+              media_type: 'application/vc+jwt',
+              credential: `legacy ${c.format} credential`,
+            })),
+          },
+          T1,
+        ],
+      ),
+    );
+
     const report = await migrate(db, files);
     expect(report.applied).toEqual([5]);
     const rows = await allTenants(db, (tx) =>
@@ -333,6 +366,19 @@ describe.each(emptyEngines)('migration 5 over issuances made before it, on $engi
         reason: 'old revoked again',
       },
     ]);
+  });
+
+  it('answers a retry of an issuance made before the migration with its credentials and the attestation they became', async () => {
+    const res = await h.request('POST', '/v1/t/legacy/attestations', {
+      token: h.adminToken,
+      headers: { 'idempotency-key': LEGACY_KEY },
+      body: retried.body,
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect(res.headers.get('idempotent-replayed')).toBe('true');
+    const body = (await res.json()) as { attestation_id: string; credentials: { id: string }[] };
+    expect(body.credentials.map((c) => c.id)).toEqual(['first-vc', 'first-jwt', 'first-sd'].map((n) => `urn:uuid:${byName[n]!.id}`));
+    expect(body.attestation_id).toBe(attestationOf[byName['first-vc']!.id]);
   });
 
   it('shows an old attestation through the API with every format, each old slot, and the change made to one credential', async () => {
