@@ -18,7 +18,7 @@ import { recordAssessment, requireAssessment, type StoredAssessment } from './as
 import { resolveHolder, type Holder } from './holder.ts';
 import type { IssueRequest } from './issue-request.ts';
 import { markProfileUsed } from './profiles.ts';
-import { findAttestation, insertAttestation, successorOf } from './store.ts';
+import { attestationOfCredential, findAttestation, insertAttestation, successorOf } from './store.ts';
 import { allocateSlot } from '../status/allocate.ts';
 import { statusListUrls } from '../status/urls.ts';
 
@@ -219,9 +219,10 @@ const STORED_STATUS = 201;
 
 /**
  * A stored result. Rows written before issuance returned a typed result hold the old wire body
- * (snake_case, no attestation id); a retry of such a request still gets its credentials back.
+ * (snake_case, no attestation id); a retry of such a request still gets its credentials back,
+ * with the attestation migration 5 made of them.
  */
-function fromStored(body: unknown): IssuedAttestation {
+async function fromStored(tx: Queryable, tenantId: string, body: unknown): Promise<IssuedAttestation> {
   const b = body as Record<string, unknown>;
   if (typeof b.attestationId === 'string') return b as unknown as IssuedAttestation;
   const legacy = b as {
@@ -231,8 +232,9 @@ function fromStored(body: unknown): IssuedAttestation {
     valid_until: string;
     credentials: IssuedAttestation['credentials'];
   };
+  const first = legacy.credentials[0]?.id.replace(/^urn:uuid:/, '');
   return {
-    attestationId: '',
+    attestationId: (first && (await attestationOfCredential(tx, tenantId, first))) ?? '',
     assessment: legacy.assessment,
     kid: legacy.kid,
     validFrom: legacy.valid_from,
@@ -265,7 +267,7 @@ export async function issueAttestations(
           body: await issueLocked(tx, deps, tenantId, request),
         }),
       );
-      return { ...fromStored(out.body), replayed: out.replayed };
+      return { ...(await fromStored(tx, tenantId, out.body)), replayed: out.replayed };
     }),
   );
 }
