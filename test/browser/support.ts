@@ -125,6 +125,7 @@ export async function startService(): Promise<RunningService> {
     webAssets: testWebAssets(),
   });
 
+  let stopped: Promise<void> | undefined;
   const api: RunningService['api'] = (method, path, body, options = {}) => {
     const headers: Record<string, string> = {};
     if (options.auth !== false) headers.authorization = `Bearer ${adminToken}`;
@@ -179,15 +180,17 @@ export async function startService(): Promise<RunningService> {
       return { id: body.id as string, url: body.url as string, token: body.token as string };
     },
     settled: () => background.settled(),
-    stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive connections from the browser would otherwise hold close() open.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
-      await background.settled();
-      await database.dispose();
-    },
+    // Once, whoever asks first: a file may stop the server early and again in afterAll.
+    stop: () =>
+      (stopped ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Keep-alive connections from the browser would otherwise hold close() open.
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await background.settled();
+        await database.dispose();
+      })()),
   };
 }
 
