@@ -98,7 +98,11 @@ function issuerSection(input: ReportInput): string {
   const issuer = result.issuer;
   const domain = issuer ? webDomain(issuer) : undefined;
   const isDid = issuer?.startsWith('did:') ?? false;
-  return `<section class="part" aria-labelledby="report-issuer"><h3 id="report-issuer">Who issued it</h3><dl>${[
+  // Until the signature verifies, the issuer is only what the credential says it is.
+  const proven = result.checks.some((c) => c.name === 'signature' && c.ok);
+  const heading = proven ? 'Who issued it' : 'Who it claims issued it';
+  const caveat = proven ? '' : '<p class="small">Not confirmed: the signature was not verified, so anyone could have written this.</p>';
+  return `<section class="part" aria-labelledby="report-issuer"><h3 id="report-issuer">${heading}</h3>${caveat}<dl>${[
     row('Organisation', input.issuerName ? esc(input.issuerName) : '<span class="muted">Not known to this verifier</span>'),
     row('Web domain', domain ? esc(domain) : NOT_STATED),
     row(isDid ? 'Decentralised identifier (DID)' : 'Issuer identifier', issuer ? code(issuer) : NOT_STATED),
@@ -217,7 +221,10 @@ function verdictSection(input: ReportInput, facts: ReportFacts, profile: Profile
         .join('')}</ol>`
     : '';
 
-  return `<section class="part" aria-labelledby="report-verdict"><h3 id="report-verdict">The readiness verdict</h3><dl>${[
+  const caveat = input.result.verified
+    ? ''
+    : '<p class="small">As the credential states it. The credential did not verify, so do not rely on this verdict.</p>';
+  return `<section class="part" aria-labelledby="report-verdict"><h3 id="report-verdict">The readiness verdict</h3>${caveat}<dl>${[
     row('Readiness profile', profileLine(input, facts, profile)),
     row('Stage reached', `${stage}${stages}`),
     row('Strict gate', gate),

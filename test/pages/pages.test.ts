@@ -71,6 +71,7 @@ describe('the buyer’s pages, rendered on the server', () => {
     expect(text).toContain('Not verified');
     expect(text).toContain('Failed check: Signature. The signature does not match: the credential was altered after the issuer signed it');
     expect(text).toContain('signature: bad_signature');
+    expect(text).toContain('Who it claims issued it Not confirmed: the signature was not verified');
   });
 
   it('gives the same verdict without JavaScript as POST /v1/verify, for every format and for broken input', async () => {
