@@ -4,6 +4,7 @@
  * counts its views, can be withdrawn, expires, and carries a live badge.
  */
 import { createHash } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { openShare } from '../../src/sharing/shares.ts';
@@ -304,6 +305,20 @@ describe.each(engines())('share links on $engine', ({ open }) => {
     expect((await h.request('GET', `/s/${share.token}`)).status).toBe(200);
   });
 
+  it('shares an SD-JWT VC bound to a holder key as one the buyer can verify without the holder', async () => {
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const res = await h.request('POST', '/v1/t/vendor/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment(), formats: ['dc+sd-jwt'], holder: { jwk: await exportJWK(publicKey) } },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const bound = ((await res.json()) as { attestation_id: string }).attestation_id;
+    const share = await create({}, bound);
+    const r = await verify(await presented(share.token));
+    expect({ verified: r.verified, status: r.status?.value }).toEqual({ verified: true, status: 'valid' });
+    expect(Object.keys(r.claims!.results as object)).toEqual([CONTROL]);
+  });
+
   describe('the live badge', () => {
     it('says valid, then revoked once the attestation is revoked, cached for at most 300 s, with the shields.io JSON beside it', async () => {
       const own = (await issue('vendor', ['dc+sd-jwt'])).attestation_id;
@@ -351,6 +366,36 @@ describe.each(engines())('share links on $engine', ({ open }) => {
       expect((await deleteShare(share.id, own)).status).toBe(200);
       for (const url of [share.badge.svg, share.badge.json]) await expectProblem(await h.request('GET', path(url)), 410, 'share_gone');
       await expectProblem(await h.request('GET', `/s/${'A'.repeat(43)}/badge.svg`), 404, 'share_not_found');
+    });
+
+    it('says superseded once a newer attestation replaces the shared one, and suspended while suspended', async () => {
+      const older = (await issue('vendor', ['dc+sd-jwt'])).attestation_id;
+      const share = await create({}, older);
+      const message = async () => ((await (await h.request('GET', path(share.badge.json))).json()) as { message: string }).message;
+      expect(await message()).toBe('scale_ready · valid');
+
+      const suspend = await h.request('PATCH', `/v1/t/vendor/attestations/${older}/status`, {
+        token: h.adminToken,
+        body: { status: 'suspended', reason: 'review' },
+      });
+      expect(suspend.status).toBe(200);
+      expect(await message()).toBe('scale_ready · suspended');
+      expect(
+        (
+          await h.request('PATCH', `/v1/t/vendor/attestations/${older}/status`, {
+            token: h.adminToken,
+            body: { status: 'valid', reason: 'ok' },
+          })
+        ).status,
+      ).toBe(200);
+
+      const res = await h.request('POST', '/v1/t/vendor/attestations', {
+        token: h.adminToken,
+        body: { assessment: readinessAssessment(), formats: ['vc+jwt'], supersedes: older },
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      expect(await message()).toBe('scale_ready · superseded');
+      expect(await (await h.request('GET', path(share.badge.svg))).text()).toContain('scale_ready · superseded');
     });
   });
 });
