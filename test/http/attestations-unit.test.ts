@@ -448,6 +448,37 @@ describe.each(engines())('the attestation is the unit on $engine', ({ open }) =>
       );
     });
 
+    it('pages attestations issued at the same instant without skipping or repeating one, and filters by profile', async () => {
+      const tenant = 'lister';
+      const sameInstant = new Set<string>();
+      for (let i = 0; i < 3; i++) sameInstant.add((await issue(tenant, ['vc+jwt'], { organisation: 'Same Instant Ltd' })).attestation_id);
+      const subject = encodeURIComponent('Same Instant Ltd / Acme Cloud');
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = `?subject=${subject}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page = (await (await h.request('GET', `/v1/t/${tenant}/attestations${query}`, { token: h.adminToken })).json()) as {
+          attestations: { id: string }[];
+          next_cursor: string | null;
+        };
+        seen.push(...page.attestations.map((a) => a.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen).toHaveLength(3);
+      expect(new Set(seen)).toEqual(sameInstant);
+
+      const byProfile = async (profile: string) =>
+        (
+          (await (
+            await h.request('GET', `/v1/t/${tenant}/attestations?subject=${subject}&profile=${profile}`, { token: h.adminToken })
+          ).json()) as {
+            attestations: { id: string }[];
+          }
+        ).attestations.map((a) => a.id);
+      expect(new Set(await byProfile('production-readiness-review'))).toEqual(sameInstant);
+      expect(await byProfile('some-other-profile')).toEqual([]);
+    });
+
     it('reads one attestation: its formats with their media types, its status and history with public reasons, and its lineage', async () => {
       const first = await issue('lister', ALL_FORMATS, { organisation: 'Umbrella' });
       await patchAttestation('lister', first.attestation_id, {

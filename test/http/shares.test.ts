@@ -230,6 +230,11 @@ describe.each(engines())('share links on $engine', ({ open }) => {
     ).active_shares;
     expect(after).toBe(before - 1);
     await expectProblem(await deleteShare(crypto.randomUUID()), 404, 'share_not_found');
+    // A share is withdrawn through its own attestation only.
+    const other = (await issue('vendor', ['vc+jwt'])).attestation_id;
+    const live = await create();
+    await expectProblem(await deleteShare(live.id, other), 404, 'share_not_found');
+    expect((await list()).find((s) => s.id === live.id)!.state).toBe('active');
     await expectProblem(await deleteShare('not-a-share'), 404, 'share_not_found');
   });
 
