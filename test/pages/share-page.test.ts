@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
-import { harness, type Harness } from '../support/harness.ts';
+import type { Database } from '../../src/store/port.ts';
+import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { issueAttestation, reportHooks, visibleText, type IssuedAttestation } from './support.ts';
 
 interface Share {
@@ -82,5 +83,16 @@ describe('share pages', () => {
       expect(visibleText(page)).toContain(words);
       expect(page).not.toMatch(/Acme|Withdrawn one|Expiring one|eyJ|class="report"/);
     }
+  });
+
+  it('answers an outage on a page with an error page that names the code and keeps the cause to the log', async () => {
+    const fail = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:5432 password=hunter2'));
+    const down: Database = { ...t.db, query: fail, exec: fail, transaction: fail };
+    const res = await h.app.fetch(new Request(`${ORIGIN}/s/${'A'.repeat(43)}`), { db: down });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const page = await res.text();
+    expect(visibleText(page)).toContain('Error code internal_error');
+    expect(page).not.toMatch(/ECONNREFUSED|hunter2|\n\s+at |\.ts:\d+/);
   });
 });
