@@ -98,6 +98,22 @@ describe.skipIf(skipWithoutChromium)(
       });
     });
 
+    it('/verify with a report on a phone: nothing wider than the screen', async () => {
+      await withPage(
+        browser,
+        async ({ page, problems }) => {
+          await page.goto(`${service.origin}/verify`);
+          await pasteAndSubmit(page, issued.credentials['dc+sd-jwt'].credential);
+          expect((await readReport(page)).verdict).toBe('verified');
+          const [contentWidth, screenWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+          expect(contentWidth).toBeLessThanOrEqual(screenWidth!);
+          expect(await seriousViolations(page)).toEqual([]);
+          expect(problems).toEqual([]);
+        },
+        { phone: true },
+      );
+    });
+
     it('a share page with its report', async () => {
       const share = await service.share('acme', issued.attestationId, {
         reveal: ['/results/security.ssrf'],

@@ -248,9 +248,13 @@ export interface OpenedPage {
 export async function withPage<T>(
   browser: Browser,
   use: (opened: OpenedPage) => Promise<T>,
-  options: { javaScriptEnabled?: boolean } = {},
+  options: { javaScriptEnabled?: boolean; phone?: boolean } = {},
 ): Promise<T> {
-  const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
+  const context = await browser.newContext({
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    // A small phone held upright.
+    ...(options.phone ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
+  });
   try {
     const page = await context.newPage();
     const requests: string[] = [];
