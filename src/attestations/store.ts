@@ -2,7 +2,7 @@ import { AppError } from '../errors/index.ts';
 import type { CredentialFormat } from '../credentials/records.ts';
 import type { Queryable } from '../store/port.ts';
 import type { CredentialStatus } from '../status/values.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
+import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
 
 /** One issuance: what was attested, to whom, for how long, and where its status lives. */
@@ -205,24 +205,16 @@ export async function listAttestations(
   tenantId: string,
   f: AttestationFilter,
 ): Promise<{ items: AttestationRecord[]; next: string | null }> {
-  const where = ['tenant_id = $1'];
-  const params: unknown[] = [tenantId];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replaceAll('?', `$${params.length}`));
-  };
-  if (f.subject) add('(subject_name = ? or subject_id = ?)', f.subject);
-  if (f.profile) add('profile_id = ?', f.profile);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    params.push(c.at, c.id);
-    where.push(`(issued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
-  }
-  params.push(f.limit + 1);
-  const rows = await tx.query<Row>(
-    `select ${COLUMNS} from attestations where ${where.join(' and ')} order by issued_at desc, id desc limit $${params.length}`,
-    params,
-  );
-  const items = rows.slice(0, f.limit).map(toRecord);
-  return { items, next: rows.length > f.limit ? encodeCursor(items.at(-1)!.issuedAt, items.at(-1)!.id) : null };
+  const conditions: [string, unknown][] = [];
+  if (f.subject) conditions.push(['(subject_name = ? or subject_id = ?)', f.subject]);
+  if (f.profile) conditions.push(['profile_id = ?', f.profile]);
+  const page = await keysetPage<Row>(tx, {
+    table: 'attestations',
+    columns: COLUMNS,
+    tenantId,
+    conditions,
+    limit: f.limit,
+    ...(f.cursor ? { cursor: f.cursor } : {}),
+  });
+  return { items: page.rows.map(toRecord), next: page.next };
 }

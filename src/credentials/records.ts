@@ -1,6 +1,5 @@
-import { AppError } from '../errors/index.ts';
 import type { Queryable } from '../store/port.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
+import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
 
 export const CREDENTIAL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
@@ -122,28 +121,19 @@ export async function listCredentials(
   tenantId: string,
   f: CredentialFilter,
 ): Promise<{ items: CredentialRecord[]; next: string | null }> {
-  const where = ['tenant_id = $1'];
-  const params: unknown[] = [tenantId];
-  // Each `?` of one condition is the same parameter.
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replaceAll('?', `$${params.length}`));
-  };
-  if (f.subject) add('(subject_name = ? or subject_id = ?)', f.subject);
-  if (f.profile) add('profile_id = ?', f.profile);
-  if (f.format) add('format = ?', f.format);
-  if (f.issuedFrom) add('issued_at >= ?', f.issuedFrom);
-  if (f.issuedBefore) add('issued_at < ?', f.issuedBefore);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    params.push(c.at, c.id);
-    where.push(`(issued_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
-  }
-  params.push(f.limit + 1);
-  const rows = await tx.query<Row>(
-    `select ${COLUMNS} from credentials where ${where.join(' and ')} order by issued_at desc, id desc limit $${params.length}`,
-    params,
-  );
-  const items = rows.slice(0, f.limit).map(toRecord);
-  return { items, next: rows.length > f.limit ? encodeCursor(items.at(-1)!.issuedAt, items.at(-1)!.id) : null };
+  const conditions: [string, unknown][] = [];
+  if (f.subject) conditions.push(['(subject_name = ? or subject_id = ?)', f.subject]);
+  if (f.profile) conditions.push(['profile_id = ?', f.profile]);
+  if (f.format) conditions.push(['format = ?', f.format]);
+  if (f.issuedFrom) conditions.push(['issued_at >= ?', f.issuedFrom]);
+  if (f.issuedBefore) conditions.push(['issued_at < ?', f.issuedBefore]);
+  const page = await keysetPage<Row>(tx, {
+    table: 'credentials',
+    columns: COLUMNS,
+    tenantId,
+    conditions,
+    limit: f.limit,
+    ...(f.cursor ? { cursor: f.cursor } : {}),
+  });
+  return { items: page.rows.map(toRecord), next: page.next };
 }

@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
 
   const known = new Set(['init', 'tenant', 'api-key', 'keys']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
-  const service = await openService(config, { log: createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`)) });
+  const service = await openService(config, { log: createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`)), pages: false });
   const actor = 'cli';
   const now = new Date();
   const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);

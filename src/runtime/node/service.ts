@@ -30,7 +30,11 @@ export interface Service {
 }
 
 /** Everything `npm start` needs, short of listening: storage migrated, bootstrap done, app built. */
-export async function openService(config: Config, options: { clock?: () => Date; log?: Logger } = {}): Promise<Service> {
+export async function openService(
+  config: Config,
+  // `pages: false` for console commands: they serve no page, and esbuild costs them a noticeable pause.
+  options: { clock?: () => Date; log?: Logger; pages?: boolean } = {},
+): Promise<Service> {
   const log = options.log ?? createJsonLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
   const kek = await resolveKek(config, log);
@@ -49,7 +53,7 @@ export async function openService(config: Config, options: { clock?: () => Date;
       });
     }
     // Built once per process, before the first request: a page never waits for esbuild.
-    const webAssets = await buildWebAssets();
+    const webAssets = options.pages === false ? undefined : await buildWebAssets();
     const app = createApp({
       config,
       kek,
@@ -57,7 +61,7 @@ export async function openService(config: Config, options: { clock?: () => Date;
       log,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
-      webAssets,
+      ...(webAssets ? { webAssets } : {}),
     });
     const background = new BackgroundWork();
     return {
