@@ -25,6 +25,7 @@ export function renderPage(content: PageContent): string {
 <meta name="referrer" content="no-referrer">
 <title>${esc(content.title ?? content.heading)} · launchproof</title>
 <link rel="stylesheet" href="/assets/site.css">
+<link rel="icon" href="data:,">
 ${script}
 </head>
 <body>

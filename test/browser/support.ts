@@ -237,7 +237,7 @@ export interface OpenedPage {
   readonly context: BrowserContext;
   /** Every request the page made, as `METHOD url`. */
   readonly requests: string[];
-  /** What a buyer would never see but a broken page shows: CSP violations and uncaught script errors. */
+  /** What a buyer would never see but a broken page shows: CSP violations, uncaught script errors, and sub-resources that failed (a missing icon, style or script). */
   readonly problems: string[];
 }
 
@@ -264,6 +264,9 @@ export async function withPage<T>(
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && r.request().resourceType() !== 'document') problems.push(`${r.status()} ${r.url()}`);
+    });
     return await use({ page, context, requests, problems });
   } finally {
     await context.close();

@@ -11,6 +11,7 @@ import { verifyOnline } from '../../src/web/verify-online.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { appFetch, issueAll, type Issued } from './support.ts';
+import { readinessAssessment, tenantProfile } from '../http/helpers.ts';
 
 const FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
 
@@ -132,6 +133,35 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
     const fragment = renderReport({ ...outcome.report, where: 'server' });
     expect(fragment).toContain('data-verdict=');
     expect((await serverPage(credential())).includes(`<div id="report" aria-live="polite">${fragment}</div>`)).toBe(true);
+  });
+
+  it('a revoked attestation under the tenant’s own profile renders the same report in the browser as on the server', async () => {
+    const own = tenantProfile('acme-launch', '1.0.0');
+    expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
+    const assessment = {
+      profile: { id: own.id, version: own.version },
+      subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
+      results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
+      signOffs: [],
+    };
+    const res = await h.request('POST', '/v1/t/acme/attestations', { token: h.adminToken, body: { assessment, formats: ['vc+jwt'] } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const issued = (await res.json()) as { attestation_id: string; credentials: { credential: string }[] };
+    const patched = await h.request('PATCH', `/v1/t/acme/attestations/${issued.attestation_id}/status`, {
+      token: h.adminToken,
+      body: { status: 'revoked', reason: 'internal note' },
+    });
+    expect(patched.status).toBe(200);
+    await h.background.settled();
+    const credential = issued.credentials[0]!.credential;
+    const { outcome } = await browser(credential);
+    if (outcome.kind !== 'judged') throw new Error(outcome.kind);
+    // The check stops at the status, before readiness: the profile still comes from the claims on both sides.
+    expect(outcome.result.readiness).toBeUndefined();
+    expect(outcome.report.profile?.id).toBe('acme-launch');
+    const fragment = renderReport({ ...outcome.report, where: 'server' });
+    expect(fragment).toContain('The only control');
+    expect((await serverPage(credential)).includes(`<div id="report" aria-live="polite">${fragment}</div>`)).toBe(true);
   });
 
   describe.each(FORMATS)('%s', (format) => {
