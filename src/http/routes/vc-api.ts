@@ -171,7 +171,9 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
         const slot = { index: before.index, urls: statusListUrls(origin, tenant, before.listId) };
         const to = statusChangeOf(body, before.status, slot);
         // A VC-API request carries no reason; the audit trail still says where the change came from.
-        const outcome = to ? await changeStatus(tx, ctx, tenant, id, { to, reason: 'set through the VC-API credentials/status endpoint' }) : undefined;
+        const outcome = to
+          ? await changeStatus(tx, ctx, tenant, id, { to, reason: 'set through the VC-API credentials/status endpoint' })
+          : undefined;
         return { slot, outcome, current: to ?? before.status };
       });
       republishAfterResponse(c, deps, tenant, outcome?.lists ?? []);
