@@ -9,7 +9,7 @@ async function strongEtag(body: string): Promise<string> {
 }
 
 /** RFC 9110 §13.1.2: If-None-Match compares weakly and may list several tags or `*`. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);

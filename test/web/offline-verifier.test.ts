@@ -4,7 +4,7 @@
  * own script is run here against a minimal DOM; Chromium opens it from file:// in test/browser.
  */
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
@@ -165,6 +165,27 @@ describe('/assets/verify.js', () => {
     const again = await h.request('GET', '/assets/verify.js', { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
+  });
+
+  it('sends it gzipped to a browser that accepts gzip (about a third of the bytes), with its own ETag and Vary', async () => {
+    const res = await h.request('GET', '/assets/verify.js', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(gunzipSync(body).toString('utf8')).toBe(testWebAssets().verifyScript);
+    expect(body.length).toBeLessThan(testWebAssets().verifyScript.length / 2);
+    const plain = await h.request('GET', '/assets/verify.js');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(plain.headers.get('vary')).toMatch(/accept-encoding/i);
+    // A strong validator names one representation: the gzipped bytes have an ETag of their own.
+    expect(res.headers.get('etag')).not.toBe(plain.headers.get('etag'));
+    const again = await h.request('GET', '/assets/verify.js', {
+      headers: { 'accept-encoding': 'gzip', 'if-none-match': res.headers.get('etag')! },
+    });
+    expect(again.status).toBe(304);
+    const refused = await h.request('GET', '/assets/verify.js', { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers.get('content-encoding')).toBeNull();
   });
 
   // The build itself refuses server code (src/runtime/node/web-assets.ts); this keeps its size honest.

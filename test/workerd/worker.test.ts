@@ -452,6 +452,22 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
   });
 
+  it('serves the buyer’s pages and the browser build, whole whether or not the client takes gzip', async () => {
+    const page = await get('/verify');
+    expect(page.status, logs()).toBe(200);
+    expect(await page.text()).toContain('<script src="/assets/verify.js" defer></script>');
+    const plain = await get('/assets/verify.js', { 'accept-encoding': 'identity' });
+    expect(plain.status, logs()).toBe(200);
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const script = await plain.text();
+    expect(script.startsWith('"use strict";(()=>{')).toBe(true);
+    // workerd compresses a body itself unless told it already is: the script must arrive gzipped once, never twice.
+    // (The test's fetch inflates what it receives, as a browser does, so what it reads is the script itself.)
+    const gzipped = await get('/assets/verify.js', { 'accept-encoding': 'gzip' });
+    expect(gzipped.status, logs()).toBe(200);
+    expect(await gzipped.text()).toBe(script);
+  });
+
   it('serves a trust bundle that opens offline and verifies what the Worker issued', async () => {
     const { credential } = await issueSdJwtVc();
     const res = await get('/t/acme/trust-bundle.json');
