@@ -71,6 +71,15 @@ alter table status_changes alter column credential_id drop not null;
 alter table status_changes add column public_reason text check (length(public_reason) between 1 and 500);
 create index status_changes_attestation on status_changes (tenant_id, attestation_id, seq);
 
+-- Where each attestation's status is published: its one shared slot, or, for an attestation issued
+-- before, the slots of its credentials. Invoker's rights, so row-level security still applies.
+create view attestation_slots with (security_invoker = true) as
+  select tenant_id, id as attestation_id, status_list_id as list_id, status_index as idx
+    from attestations where status_list_id is not null
+  union
+  select tenant_id, attestation_id, status_list_id, status_index
+    from credentials where status_list_id is not null;
+
 -- A share link: the vendor's consent to show one attestation to whoever holds the link. The
 -- token is stored only as its SHA-256; `presentation` is what the buyer verifies (an SD-JWT VC
 -- holding only the disclosures in `reveal`, or a VC-JWT when the attestation has no SD-JWT VC).

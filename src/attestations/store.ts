@@ -1,7 +1,6 @@
 import { AppError } from '../errors/index.ts';
 import type { CredentialFormat } from '../credentials/records.ts';
 import type { Queryable } from '../store/port.ts';
-import type { CredentialStatus } from '../status/values.ts';
 import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
 
@@ -157,39 +156,6 @@ export async function formatsOf(tx: Queryable, tenantId: string, attestationId: 
     statusListId: r.status_list_id,
     statusIndex: r.status_index,
   }));
-}
-
-/** One status slot an attestation's status is written to, with its current value, locked when asked. */
-export interface AttestationSlot {
-  readonly listId: string;
-  readonly index: number;
-  readonly status: CredentialStatus;
-}
-
-/**
- * The slots that carry an attestation's status: its one shared slot, or, for one issued before
- * attestations were the unit, the slot of each of its credentials. In list and index order, so
- * concurrent changes lock in the same order and never deadlock.
- */
-export async function slotsOf(
-  tx: Queryable,
-  tenantId: string,
-  attestationId: string,
-  options: { lock: boolean },
-): Promise<AttestationSlot[]> {
-  const rows = await tx.query<{ list_id: string; idx: number; status: CredentialStatus }>(
-    `select s.list_id, s.idx, s.status
-       from status_slots s
-      where s.tenant_id = $1 and (s.list_id, s.idx) in (
-              select a.status_list_id, a.status_index from attestations a
-               where a.tenant_id = $1 and a.id = $2 and a.status_list_id is not null
-              union
-              select c.status_list_id, c.status_index from credentials c
-               where c.tenant_id = $1 and c.attestation_id = $2 and c.status_list_id is not null)
-      order by s.list_id, s.idx${options.lock ? ' for update' : ''}`,
-    [tenantId, attestationId],
-  );
-  return rows.map((r) => ({ listId: r.list_id, index: r.idx, status: r.status }));
 }
 
 export interface AttestationFilter {

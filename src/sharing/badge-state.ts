@@ -30,12 +30,9 @@ export async function badgeStateOf(db: Database, token: string, now: Date): Prom
       superseded: boolean;
     }>(
       `select s.verdict->>'stage' as stage, a.subject_name, a.valid_until,
-              (select jsonb_agg(t.status) from status_slots t
-                where t.tenant_id = a.tenant_id and (t.list_id, t.idx) in (
-                        select a.status_list_id, a.status_index where a.status_list_id is not null
-                        union
-                        select c.status_list_id, c.status_index from credentials c
-                         where c.tenant_id = a.tenant_id and c.attestation_id = a.id and c.status_list_id is not null)) as statuses,
+              (select jsonb_agg(t.status) from status_slots t join attestation_slots h
+                on h.tenant_id = t.tenant_id and h.list_id = t.list_id and h.idx = t.idx
+              where h.tenant_id = a.tenant_id and h.attestation_id = a.id) as statuses,
               exists (select 1 from attestations n where n.tenant_id = a.tenant_id and n.supersedes = a.id) as superseded
          from attestations a join assessments s on s.tenant_id = a.tenant_id and s.id = a.assessment_id
         where a.tenant_id = $1 and a.id = $2`,

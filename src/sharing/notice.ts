@@ -23,12 +23,9 @@ export async function noticeOfCredential(tx: Queryable, tenantId: string, creden
     successor_issued_at: Date | null;
   }>(
     `select a.id as attestation_id,
-            (select jsonb_agg(s.status) from status_slots s
-              where s.tenant_id = a.tenant_id and (s.list_id, s.idx) in (
-                      select a.status_list_id, a.status_index where a.status_list_id is not null
-                      union
-                      select k.status_list_id, k.status_index from credentials k
-                       where k.tenant_id = a.tenant_id and k.attestation_id = a.id and k.status_list_id is not null)) as statuses,
+            (select jsonb_agg(s.status) from status_slots s join attestation_slots h
+                on h.tenant_id = s.tenant_id and h.list_id = s.list_id and h.idx = s.idx
+              where h.tenant_id = a.tenant_id and h.attestation_id = a.id) as statuses,
             last.changed_at, last.public_reason, last.to_status as last_to,
             next.id as successor, next.issued_at as successor_issued_at
        from credentials c

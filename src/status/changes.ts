@@ -66,23 +66,16 @@ function combined(statuses: readonly CredentialStatus[]): CredentialStatus {
 }
 
 /**
- * The slots of the attestations given, locked in list and index order so concurrent changes
- * never deadlock: each attestation's shared slot, and the own slots of its older credentials.
+ * The slots of the attestations given (the `attestation_slots` view: each one's shared slot, or
+ * the own slots of its older credentials), locked in list and index order so concurrent changes
+ * never deadlock.
  */
 async function lockSlots(tx: Queryable, tenantId: string, attestationIds: readonly string[]): Promise<LockedSlot[]> {
   return tx.query<LockedSlot>(
-    `with scope as (select value::uuid as id from jsonb_array_elements_text($2::jsonb)),
-          held as (
-            select a.id as attestation_id, a.status_list_id as list_id, a.status_index as idx
-              from attestations a join scope on scope.id = a.id
-             where a.tenant_id = $1 and a.status_list_id is not null
-            union
-            select c.attestation_id, c.status_list_id, c.status_index
-              from credentials c join scope on scope.id = c.attestation_id
-             where c.tenant_id = $1 and c.status_list_id is not null)
-     select held.attestation_id, s.list_id, s.idx, s.status
-       from status_slots s join held on s.list_id = held.list_id and s.idx = held.idx
-      where s.tenant_id = $1
+    `select h.attestation_id, s.list_id, s.idx, s.status
+       from status_slots s
+       join attestation_slots h on h.tenant_id = s.tenant_id and h.list_id = s.list_id and h.idx = s.idx
+      where s.tenant_id = $1 and h.attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
       order by s.list_id, s.idx
       for update of s`,
     [tenantId, attestationIds],
@@ -246,11 +239,10 @@ export async function revokeAll(
 export async function attestationStatus(tx: Queryable, tenantId: string, attestationId: string): Promise<AttestationStatusView> {
   const slots = isUuid(attestationId)
     ? await tx.query<{ list_id: string; idx: number; status: CredentialStatus }>(
-        `select s.list_id, s.idx, s.status from status_slots s
-          where s.tenant_id = $1 and (s.list_id, s.idx) in (
-                  select status_list_id, status_index from attestations where tenant_id = $1 and id = $2 and status_list_id is not null
-                  union
-                  select status_list_id, status_index from credentials where tenant_id = $1 and attestation_id = $2 and status_list_id is not null)
+        `select s.list_id, s.idx, s.status
+           from status_slots s
+           join attestation_slots h on h.tenant_id = s.tenant_id and h.list_id = s.list_id and h.idx = s.idx
+          where s.tenant_id = $1 and h.attestation_id = $2
           order by s.list_id, s.idx`,
         [tenantId, attestationId],
       )
