@@ -90,3 +90,11 @@ export const CreateApiKeyBody = z
 export const bearerSecurity = [{ bearer: [] as string[] }];
 
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The query of a keyset-paged list of issuances: by subject and profile, newest first. */
+export const IssuancePageQuery = z.object({
+  subject: z.string().max(500).optional(),
+  profile: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});

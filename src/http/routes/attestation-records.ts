@@ -10,7 +10,7 @@ import { withTenant } from '../../store/tenant-scope.ts';
 import { republishAfterResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
-import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
+import { bearerSecurity, IssuancePageQuery, problem, TenantParam } from '../schemas.ts';
 import { historyWire, StatusChangeBody, StatusHistorySchema } from './status.ts';
 
 const denied = { 401: problem('No valid credential'), 403: problem('Not allowed'), 404: problem('Unknown tenant or attestation') };
@@ -100,12 +100,7 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
       middleware: [reader] as const,
       request: {
         params: TenantParam,
-        query: z.object({
-          subject: z.string().max(500).optional(),
-          profile: z.string().max(64).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
-          cursor: z.string().max(200).optional(),
-        }),
+        query: IssuancePageQuery,
       },
       responses: {
         200: {

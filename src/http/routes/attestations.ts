@@ -9,7 +9,7 @@ import { withTenant } from '../../store/tenant-scope.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
-import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
+import { bearerSecurity, IssuancePageQuery, problem, TenantParam } from '../schemas.ts';
 
 const denied = { 401: problem('No valid credential'), 403: problem('Not allowed'), 404: problem('Unknown tenant') };
 const anyJson = z.record(z.string(), z.unknown());
@@ -148,14 +148,10 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
       middleware: [reader] as const,
       request: {
         params: TenantParam,
-        query: z.object({
-          subject: z.string().max(500).optional(),
-          profile: z.string().max(64).optional(),
+        query: IssuancePageQuery.extend({
           format: z.enum(CREDENTIAL_FORMATS).optional(),
           issued_from: z.iso.datetime({ offset: true }).optional(),
           issued_before: z.iso.datetime({ offset: true }).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
-          cursor: z.string().max(200).optional(),
         }),
       },
       responses: {
