@@ -175,6 +175,16 @@ describe.each(engines())('share links on $engine', ({ open }) => {
     expect((await h.request('GET', `/s/${near}`)).status).toBe(404);
   });
 
+  it('keeps the token out of the access log when the page and the badge are opened: a share link is a bearer secret', async () => {
+    const { token } = await create();
+    for (const path of [`/s/${token}`, `/s/${token}/badge.svg`, `/s/${token}/badge.json`])
+      expect((await h.request('GET', path)).status).toBe(200);
+    const lines = h.logLines.filter((l) => l.includes('"msg":"request"') && l.includes('/s/'));
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(h.logLines.join('\n')).not.toContain(token);
+    expect(lines.some((l) => l.includes('"path":"/s/[redacted]/badge.svg"'))).toBe(true);
+  });
+
   it('counts views of the page and remembers the last, but not badge fetches', async () => {
     const share = await create();
     expect((await h.request('GET', `/s/${share.token}`)).status).toBe(200);

@@ -1,10 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../log/logger.ts';
 import type { AppEnv } from '../context.ts';
+import { redactPath } from '../redact-path.ts';
 
 /**
  * One line per request. The path is logged without its query string (a query may carry a
- * token or a code), and the caller is named by its principal id, never by its credential.
+ * token or a code) and without the secrets some paths carry, and the caller is named by its
+ * principal id, never by its credential.
  */
 export function accessLog(log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -13,7 +15,7 @@ export function accessLog(log: Logger): MiddlewareHandler<AppEnv> {
     log.info('request', {
       request_id: c.get('requestId'),
       method: c.req.method,
-      path: c.req.path,
+      path: redactPath(c.req.path),
       status: c.res.status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
       principal: c.get('principal')?.id,
