@@ -1,5 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { localIssuerKeys } from '../verify/local-keys.ts';
+import { findProfile } from '../attestations/profiles.ts';
+import type { Database } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { localIssuerKeys, localTenantOf } from '../verify/local-keys.ts';
+import type { ProfileSource } from '../verify/readiness.ts';
 import { localNotices } from '../sharing/notice.ts';
 import type { VerifyEnvironment } from '../verify/pipeline.ts';
 import { cachingStatusLists, localStatusLists, type StatusListCache } from '../verify/status-sources.ts';
@@ -9,6 +13,19 @@ import { remoteStatusLists } from '../verify/remote-status.ts';
 import { trustPolicy } from '../verify/trust.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
+
+/**
+ * This deployment's tenants' own profile versions, so a credential issued under one has its verdict
+ * recomputed as the tenant's trust bundle lets a browser or an auditor recompute it. Built-in
+ * profiles need no source.
+ */
+function localProfiles(db: Database, origin: URL): ProfileSource {
+  return async (issuer, id, version) => {
+    const tenant = localTenantOf(origin, issuer);
+    if (tenant === undefined) return undefined;
+    return (await withTenant(db, tenant, (tx) => findProfile(tx, tenant, id, version)))?.pinned.profile;
+  };
+}
 
 /** What every public verification route shares: one rate-limit budget per client and one status-list cache. */
 export interface PublicVerifier {
@@ -33,6 +50,7 @@ export function publicVerifier(deps: AppDeps): PublicVerifier {
       statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),
       isTrusted,
       notices: localNotices(c.env.db, origin),
+      profiles: localProfiles(c.env.db, origin),
       now: deps.clock(),
       skewSeconds: deps.config.verifyClockSkewSeconds,
     }),

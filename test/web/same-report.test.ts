@@ -135,6 +135,28 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
     expect((await serverPage(credential())).includes(`<div id="report" aria-live="polite">${fragment}</div>`)).toBe(true);
   });
 
+  it('a valid attestation under the tenant’s own profile: both recompute its verdict from that profile', async () => {
+    const own = tenantProfile('acme-review', '2.0.0');
+    expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
+    const assessment = {
+      profile: { id: own.id, version: own.version },
+      subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
+      results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
+      signOffs: [],
+    };
+    const res = await h.request('POST', '/v1/t/acme/attestations', {
+      token: h.adminToken,
+      body: { assessment, formats: ['vc+jwt', 'dc+sd-jwt'] },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { credentials } = (await res.json()) as { credentials: { credential: string }[] };
+    await h.background.settled();
+    for (const { credential } of credentials) {
+      const outcome = await expectSame(credential, { verified: true });
+      expect(outcome!.result.readiness).toMatchObject({ profile: { id: 'acme-review', version: '2.0.0' }, recomputed: true });
+    }
+  });
+
   it('a revoked attestation under the tenant’s own profile renders the same report in the browser as on the server', async () => {
     const own = tenantProfile('acme-launch', '1.0.0');
     expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
