@@ -194,6 +194,11 @@ describe.each(engines())('share links on $engine', ({ open }) => {
     h.clock.set(new Date(h.clock().getTime() + 3_600_000));
     expect((await h.request('GET', path(share.badge.svg))).status).toBe(200);
     expect((await h.request('GET', path(share.badge.json))).status).toBe(200);
+    // A HEAD (a link preview, a mail scanner checking the link) is not someone reading the page.
+    const head = await h.request('HEAD', `/s/${share.token}`);
+    expect(head.status).toBe(200);
+    // A share page is meant for the people it was sent to, not for search engines.
+    expect(head.headers.get('x-robots-tag')).toBe('noindex, nofollow');
 
     const listed = (await list()).find((s) => s.id === share.id)!;
     expect(listed).toMatchObject({ view_count: 2, last_viewed_at: lastView, state: 'active' });

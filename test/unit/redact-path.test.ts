@@ -5,6 +5,9 @@ describe('paths as logged', () => {
   it('drops the bearer secret of a share link, with or without what follows it', () => {
     expect(redactPath('/s/ZJUMFuoxdnVnGySgFRL0ceOrug6OA-GbX12fNa-ExsM')).toBe('/s/[redacted]');
     expect(redactPath('/s/ZJUMFuoxdnVnGySgFRL0ceOrug6OA-GbX12fNa-ExsM/badge.svg')).toBe('/s/[redacted]/badge.svg');
+    // A mistyped path finds no page, and its token is still real.
+    expect(redactPath('//s/ZJUMFuoxdnVnGySgFRL0ceOrug6OA-GbX12fNa-ExsM')).toBe('//s/[redacted]');
+    expect(redactPath('/S/ZJUMFuoxdnVnGySgFRL0ceOrug6OA-GbX12fNa-ExsM')).toBe('/S/[redacted]');
   });
   it('drops the reference of an OID4VCI offer, which fetches the offer', () => {
     expect(redactPath('/t/acme/offers/q3Vb8hKQ0mC2h0N5o7e6Qx')).toBe('/t/acme/offers/[redacted]');

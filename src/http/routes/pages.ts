@@ -25,7 +25,6 @@ const STATIC_PAGE_SECONDS = 300;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
 // Share tokens are base64url; anything else cannot be one, and is not looked up.
-const SHARE_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
 const ShareParam = z.object({ token: z.string().openapi({ param: { name: 'token', in: 'path' } }) });
@@ -160,7 +159,9 @@ export function registerPages(app: OpenAPIHono<AppEnv>, deps: AppDeps, verifier:
     }),
     async (c) => {
       const { token } = c.req.valid('param');
-      const shared = SHARE_TOKEN.test(token) ? await openShare(c.env.db, token, deps.clock(), { countView: true }) : undefined;
+      // A HEAD is a link preview or a scanner checking the link, not a reader: it counts no view.
+      const countView = c.req.method === 'GET';
+      const shared = await openShare(c.env.db, token, deps.clock(), { countView });
       if (!shared) return errorPageResponse('share_not_found', 404, c.get('requestId')) as never;
       if (shared.kind === 'gone') {
         const expired = shared.why === 'expired';
@@ -183,7 +184,10 @@ export function registerPages(app: OpenAPIHono<AppEnv>, deps: AppDeps, verifier:
         report,
         origin: deps.config.publicUrl.origin,
       });
-      return htmlResponse(page) as never;
+      const res = htmlResponse(page);
+      // Meant for the people the vendor sent it to: a link that leaks is not also indexed.
+      res.headers.set('x-robots-tag', 'noindex, nofollow');
+      return res as never;
     },
   );
 }
