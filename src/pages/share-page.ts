@@ -34,7 +34,7 @@ ${renderVerifyForm({
 })}
 <section class="badge" aria-labelledby="badge-title">
 <h2 id="badge-title">Embed the live badge</h2>
-<p>The badge shows this attestation’s current status and links to this page.</p>
+<p>The badge shows this attestation’s current status and links to this page, so whoever sees the badge can open this page and everything it discloses. Embed it only where this attestation is meant to be public, such as the vendor’s own trust page; to show it to one buyer, send this link instead.</p>
 <p class="badge-preview"><img src="${esc(`${path}/badge.svg`)}" alt="${esc(alt)}"></p>
 <h3>Markdown</h3>
 <pre><code>${esc(markdown, 4000)}</code></pre>

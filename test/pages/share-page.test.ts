@@ -51,6 +51,8 @@ describe('share pages', () => {
     expect(text).not.toContain('https://evidence.acme.example/security.rate_limiting');
     expect(text).toContain(`${path}/badge.svg`);
     expect(page).toContain(`<img src="${path}/badge.svg"`);
+    // The badge's URL holds the link's token: embedding it publishes the page, and the page says so.
+    expect(text).toContain('whoever sees the badge can open this page and everything it discloses');
   });
 
   it('answers an unknown token with a 404 page and a withdrawn or expired link with a plain 410 page that shows nothing of it', async () => {
