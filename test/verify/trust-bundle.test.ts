@@ -6,6 +6,7 @@ import { base64url, decodeJwt, exportJWK, FlattenedSign, generateKeyPair } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activeSigner } from '../../src/credentials/signer.ts';
 import { withTenant } from '../../src/store/tenant-scope.ts';
+import { createTenant } from '../../src/tenants/tenants.ts';
 import { bundleEnvironment } from '../../src/verify/bundle-environment.ts';
 import { verifyCredential } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
@@ -75,6 +76,14 @@ describe('trust bundles', () => {
     expect((await openTrustBundle(text)).kid).toBe(header.kid);
     // Public members only, however the key history is written out.
     expect(new TextDecoder().decode(base64url.decode(signed.payload))).not.toMatch(/"(d|p|q|dp|dq|qi|k)":/);
+  });
+
+  it('names the issuing organisation, and still opens, for any name the tenant records hold (200 characters outside the BMP)', async () => {
+    // The console creates tenants without the API's schema; the database counts characters, not UTF-16 units.
+    const name = '🚀'.repeat(200);
+    await createTenant({ db: t.db, kek: h.kek, now: h.clock(), actor: 'test' }, { id: 'rocket', name });
+    const bundle = await bundleOf('rocket');
+    expect(bundle.issuer.name).toBe(name);
   });
 
   it('answers an unknown tenant, and the platform, with tenant_not_found', async () => {
