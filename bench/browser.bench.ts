@@ -24,7 +24,7 @@ import { migrate } from '../src/store/migrations.ts';
 import { bootstrap } from '../src/tenants/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { BackgroundWork } from '../src/util/background.ts';
-import { credentialFromText } from '../src/web/credential-text.ts';
+import { credentialFromText } from '../src/verify/credential-text.ts';
 import { verifyOnline } from '../src/web/verify-online.ts';
 import { verifyCredential } from '../src/verify/pipeline.ts';
 import { readinessAssessment } from '../test/http/helpers.ts';

@@ -233,8 +233,11 @@ async function fromStored(tx: Queryable, tenantId: string, body: unknown): Promi
     credentials: IssuedAttestation['credentials'];
   };
   const first = legacy.credentials[0]?.id.replace(/^urn:uuid:/, '');
+  const attestationId = first === undefined ? undefined : await attestationOfCredential(tx, tenantId, first);
+  // Migration 5 gave every stored credential an attestation; a stored response without one is not ours.
+  if (attestationId === undefined) throw new TypeError('a stored issuance names no credential with an attestation');
   return {
-    attestationId: (first && (await attestationOfCredential(tx, tenantId, first))) ?? '',
+    attestationId,
     assessment: legacy.assessment,
     kid: legacy.kid,
     validFrom: legacy.valid_from,

@@ -4,7 +4,9 @@
  * who would rather have shields draw it. Pure and runtime-free: the route decides what it says.
  */
 
-export type BadgeStatus = 'valid' | 'suspended' | 'revoked' | 'superseded' | 'unknown' | 'expired';
+import type { BadgeStatus } from '../sharing/badge-state.ts';
+
+export type { BadgeStatus };
 
 export interface BadgeText {
   readonly label: string;

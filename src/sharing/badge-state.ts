@@ -1,8 +1,10 @@
-import type { BadgeStatus } from '../pages/badge.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import type { CredentialStatus } from '../status/values.ts';
+import { combinedStatus, type CredentialStatus } from '../status/values.ts';
 import { openShare } from './shares.ts';
+
+/** Where a shared attestation stands, as its badge shows it. */
+export type BadgeStatus = 'valid' | 'suspended' | 'revoked' | 'superseded' | 'unknown' | 'expired';
 
 /** What a shared attestation's badge says: the launch stage it attests and where it stands now. */
 export interface BadgeState {
@@ -40,10 +42,11 @@ export async function badgeStateOf(db: Database, token: string, now: Date): Prom
     );
     if (!row) return undefined;
     const statuses = row.statuses ?? [];
-    const status: BadgeStatus = statuses.includes('revoked')
-      ? 'revoked'
-      : statuses.includes('suspended')
-        ? 'suspended'
+    const listed = combinedStatus(statuses);
+    // What the lists say comes first; a valid attestation may still have run out or been replaced.
+    const status: BadgeStatus =
+      listed !== 'valid'
+        ? listed
         : row.valid_until.getTime() <= now.getTime()
           ? 'expired'
           : row.superseded

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import type { CredentialStatus } from '../status/values.ts';
+import { combinedStatus, type CredentialStatus } from '../status/values.ts';
 import { isUuid } from '../util/uuid.ts';
 import { localTenantOf } from '../verify/local-keys.ts';
 import type { AttestationNotice, NoticeSource } from '../verify/notices.ts';
@@ -37,8 +37,7 @@ export async function noticeOfCredential(tx: Queryable, tenantId: string, creden
     [tenantId, credentialId],
   );
   if (!row) return undefined;
-  const statuses = row.statuses ?? [];
-  const status: CredentialStatus = statuses.includes('revoked') ? 'revoked' : statuses.includes('suspended') ? 'suspended' : 'valid';
+  const status = combinedStatus(row.statuses ?? []);
   // The last change explains the status only when it is the change that set it.
   const explains = row.changed_at !== null && row.last_to === status;
   return {

@@ -2,7 +2,7 @@ import { recordEvent, type Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { isUuid } from '../util/uuid.ts';
-import { assertTransition, type CredentialStatus } from './values.ts';
+import { assertTransition, combinedStatus, type CredentialStatus } from './values.ts';
 
 /*
  * Status belongs to the attestation: its credentials (one per format) share one slot, so one
@@ -56,13 +56,6 @@ interface LockedSlot {
   list_id: string;
   idx: number;
   status: CredentialStatus;
-}
-
-/** One status for several slots: revoked wins, then suspended (a slot per credential can only disagree in old data). */
-function combined(statuses: readonly CredentialStatus[]): CredentialStatus {
-  if (statuses.includes('revoked')) return 'revoked';
-  if (statuses.includes('suspended')) return 'suspended';
-  return 'valid';
 }
 
 /**
@@ -121,7 +114,7 @@ async function apply(
       change.publicReason ?? null,
       ctx.now,
       ctx.actor,
-      attestations.map((a) => ({ id: crypto.randomUUID(), attestation_id: a, from_status: combined(before.get(a)!) })),
+      attestations.map((a) => ({ id: crypto.randomUUID(), attestation_id: a, from_status: combinedStatus(before.get(a)!) })),
     ],
   );
   const changed = await tx.query<{ id: string }>(
@@ -150,7 +143,7 @@ export async function changeAttestationStatus(
   if (slots.length === 0) {
     throw new AppError('credential_without_status', `attestation ${attestationId} was issued before status lists and has no slot`);
   }
-  assertTransition(attestationId, combined(slots.map((s) => s.status)), change.to);
+  assertTransition(attestationId, combinedStatus(slots.map((s) => s.status)), change.to);
   const outcome = await apply(tx, ctx, tenantId, slots, change);
   if (outcome.attestations.length === 0) return outcome;
   await recordEvent(tx, {
@@ -160,7 +153,7 @@ export async function changeAttestationStatus(
     action: `attestation.${change.to === 'valid' ? 'reinstated' : change.to}`,
     target: attestationId,
     detail: {
-      from: combined(slots.map((s) => s.status)),
+      from: combinedStatus(slots.map((s) => s.status)),
       reason: change.reason,
       ...(change.publicReason ? { public_reason: change.publicReason } : {}),
       credentials: outcome.changed,
@@ -269,7 +262,7 @@ export async function attestationStatus(tx: Queryable, tenantId: string, attesta
   );
   return {
     attestationId,
-    status: combined(slots.map((s) => s.status)),
+    status: combinedStatus(slots.map((s) => s.status)),
     slots: slots.map((s) => ({ listId: s.list_id, index: s.idx })),
     history: history.map((h) => ({
       from: h.from_status,

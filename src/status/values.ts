@@ -17,3 +17,13 @@ export function assertTransition(credentialId: string, from: CredentialStatus, t
     throw new AppError('status_final', `credential ${credentialId} is revoked, and a revocation cannot be undone`);
   }
 }
+
+/**
+ * One status for several slots (an attestation issued before its formats shared one has a slot
+ * each): revoked wins, then suspended. No slot at all reads as valid, as a slot never set does.
+ */
+export function combinedStatus(statuses: readonly CredentialStatus[]): CredentialStatus {
+  if (statuses.includes('revoked')) return 'revoked';
+  if (statuses.includes('suspended')) return 'suspended';
+  return 'valid';
+}

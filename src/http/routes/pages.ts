@@ -1,3 +1,4 @@
+import { credentialFromText } from '../../verify/credential-text.ts';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { findProfile } from '../../attestations/profiles.ts';
@@ -44,19 +45,9 @@ async function reportContext(c: Context<AppEnv>, deps: AppDeps, result: Verifica
   return { ...(issuerName ? { issuerName } : {}), ...(profile ? { profile } : {}) };
 }
 
-/** A pasted credential: compact text as it is, an envelope object as /v1/verify would take it. */
-function credentialInput(text: string): unknown {
-  if (!text.startsWith('{')) return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 async function serverReport(c: Context<AppEnv>, deps: AppDeps, verifier: PublicVerifier, credential: string, knownName?: string) {
   const env = verifier.environment(c);
-  const result = await verifyCredential(credentialInput(credential), env);
+  const result = await verifyCredential(credentialFromText(credential), env);
   const report = renderReport({ result, judgedAt: env.now, where: 'server', ...(await reportContext(c, deps, result, knownName)) });
   return { result, report };
 }

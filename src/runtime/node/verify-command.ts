@@ -1,3 +1,4 @@
+import { credentialFromText } from '../../verify/credential-text.ts';
 import { trustBundleDigest } from '../../verify/bundle-digest.ts';
 import { bundleEnvironment } from '../../verify/bundle-environment.ts';
 import { verifyCredential, type VerifyOptions } from '../../verify/pipeline.ts';
@@ -29,17 +30,6 @@ export interface VerifyArgs {
 
 /** A bundle that is sound but not the one the auditor pinned: like a bad bundle, it judges no credential. */
 class PinMismatch extends Error {}
-
-/** A compact credential as text, or a VC-API envelope as JSON; anything else goes to the pipeline, which says what it is not. */
-function credentialInput(text: string): unknown {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('{') && !trimmed.startsWith('"')) return trimmed;
-  try {
-    return JSON.parse(trimmed) as unknown;
-  } catch {
-    return trimmed;
-  }
-}
 
 function instant(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;
@@ -105,7 +95,7 @@ export async function verifyCommand(
   const options = keyBinding(args);
   checkPinnedKid(args.expectKid);
   try {
-    const input = credentialInput(await readBoundedText(args.file, 'credential file', MAX_CREDENTIAL_FILE_BYTES));
+    const input = credentialFromText(await readBoundedText(args.file, 'credential file', MAX_CREDENTIAL_FILE_BYTES));
     const bundleText = await readBoundedText(args.bundle, 'trust bundle', MAX_TRUST_BUNDLE_CHARS);
     const { bundle, kid } = await openTrustBundle(bundleText);
     checkPins(args, bundle, kid);

@@ -1,5 +1,5 @@
 import { renderReport } from '../../pages/report.ts';
-import { credentialFromText } from '../credential-text.ts';
+import { credentialFromText } from '../../verify/credential-text.ts';
 import { esc as escapeHtml } from '../../pages/html.ts';
 import { howVerifiedText, notJudgedHtml, SERVER_CHECK_ACTION, unusableEmbeddedBundleHtml } from '../messages.ts';
 import type { BrowserOutcome } from '../outcome.ts';
