@@ -20,8 +20,9 @@ create table attestations (
   valid_from       timestamptz not null,
   valid_until      timestamptz not null check (valid_until > valid_from),
   issued_by        text not null,
-  -- The older attestation this one replaces; each is replaced at most once, so lineage is a chain.
-  supersedes       uuid references attestations (id) on delete restrict,
+  -- The older attestation this one replaces, of the same tenant; each is replaced at most once,
+  -- so lineage is a chain.
+  supersedes       uuid,
   -- The slot every credential of the attestation points at. Null for attestations issued before
   -- this version, whose credentials keep a slot each and change together.
   status_list_id   text,
@@ -29,6 +30,9 @@ create table attestations (
   foreign key (tenant_id, status_list_id, status_index) references status_slots (tenant_id, list_id, idx),
   unique (tenant_id, status_list_id, status_index),
   unique (supersedes),
+  -- What the tables below point at: a reference that also names the tenant cannot cross tenants.
+  unique (tenant_id, id),
+  foreign key (tenant_id, supersedes) references attestations (tenant_id, id) on delete restrict,
   check ((status_list_id is null) = (status_index is null)),
   check (supersedes is distinct from id)
 );
@@ -51,11 +55,12 @@ insert into attestations (id, tenant_id, assessment_id, profile_id, profile_vers
          issued_at, valid_from, valid_until, issued_by
     from attestation_backfill;
 
-alter table credentials add column attestation_id uuid references attestations (id) on delete restrict;
+alter table credentials add column attestation_id uuid;
 update credentials c set attestation_id = b.id
   from attestation_backfill b
  where b.tenant_id = c.tenant_id and b.assessment_id = c.assessment_id and b.issued_at = c.issued_at and b.issued_by = c.issued_by;
 alter table credentials alter column attestation_id set not null;
+alter table credentials add foreign key (tenant_id, attestation_id) references attestations (tenant_id, id) on delete restrict;
 create index credentials_attestation on credentials (tenant_id, attestation_id);
 
 -- The formats of one attestation now share a slot.
@@ -64,9 +69,10 @@ alter table credentials drop constraint credentials_status_slot_once;
 -- History is kept per attestation. Rows written before this version name the credential they
 -- changed; rows written since name only the attestation, whose every format they changed.
 -- `public_reason` is what the tenant chose to tell relying parties; `reason` stays internal.
-alter table status_changes add column attestation_id uuid references attestations (id) on delete restrict;
+alter table status_changes add column attestation_id uuid;
 update status_changes s set attestation_id = c.attestation_id from credentials c where c.id = s.credential_id;
 alter table status_changes alter column attestation_id set not null;
+alter table status_changes add foreign key (tenant_id, attestation_id) references attestations (tenant_id, id) on delete restrict;
 alter table status_changes alter column credential_id drop not null;
 alter table status_changes add column public_reason text check (length(public_reason) between 1 and 500);
 create index status_changes_attestation on status_changes (tenant_id, attestation_id, seq);
@@ -86,7 +92,7 @@ create view attestation_slots with (security_invoker = true) as
 create table shares (
   id              uuid primary key,
   tenant_id       text not null references tenants (id) on delete restrict,
-  attestation_id  uuid not null references attestations (id) on delete restrict,
+  attestation_id  uuid not null,
   credential_id   uuid not null references credentials (id) on delete restrict,
   token_hash      text not null unique,
   label           text check (length(label) between 1 and 200),
@@ -98,7 +104,8 @@ create table shares (
   revoked_at      timestamptz,
   revoked_by      text,
   view_count      bigint not null default 0,
-  last_viewed_at  timestamptz
+  last_viewed_at  timestamptz,
+  foreign key (tenant_id, attestation_id) references attestations (tenant_id, id) on delete restrict
 );
 create index shares_attestation on shares (tenant_id, attestation_id, created_at);
 
