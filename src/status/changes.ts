@@ -1,6 +1,7 @@
 import { recordEvent, type Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
-import type { Queryable } from '../store/port.ts';
+import type { Database, Queryable } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
 import { isUuid } from '../util/uuid.ts';
 import { assertTransition, combinedStatus, type CredentialStatus } from './values.ts';
 
@@ -295,4 +296,35 @@ export async function statusOf(tx: Queryable, tenantId: string, credentialId: st
     throw new AppError('credential_without_status', `credential ${credentialId} was issued before status lists and has no slot`);
   }
   return { ...(await attestationStatus(tx, tenantId, row.attestation_id)), credentialId, listId: row.list_id, index: row.idx };
+}
+
+/**
+ * The use case behind the status routes: one change and the status it leaves, in one transaction,
+ * so the answer never shows another writer's change as this one's.
+ */
+export function setAttestationStatus(
+  db: Database,
+  ctx: StatusChangeContext,
+  tenantId: string,
+  attestationId: string,
+  change: StatusChangeRequest,
+): Promise<{ outcome: StatusChangeOutcome; status: AttestationStatusView }> {
+  return withTenant(db, tenantId, async (tx) => {
+    const outcome = await changeAttestationStatus(tx, ctx, tenantId, attestationId, change);
+    return { outcome, status: await attestationStatus(tx, tenantId, attestationId) };
+  });
+}
+
+/** The same, named by one of the attestation's credentials; the view is that credential's. */
+export function setCredentialStatus(
+  db: Database,
+  ctx: StatusChangeContext,
+  tenantId: string,
+  credentialId: string,
+  change: StatusChangeRequest,
+): Promise<{ outcome: StatusChangeOutcome; status: CredentialStatusView }> {
+  return withTenant(db, tenantId, async (tx) => {
+    const outcome = await changeStatus(tx, ctx, tenantId, credentialId, change);
+    return { outcome, status: await statusOf(tx, tenantId, credentialId) };
+  });
 }

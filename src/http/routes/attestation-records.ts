@@ -3,10 +3,9 @@ import { attestationDetail, attestationPage, type AttestationDetail } from '../.
 import { mediaTypeOf } from '../../attestations/issue.ts';
 import type { AttestationRecord } from '../../attestations/store.ts';
 import { CREDENTIAL_FORMATS } from '../../credentials/records.ts';
-import { changeAttestationStatus, attestationStatus, type AttestationStatusView } from '../../status/changes.ts';
+import { setAttestationStatus, type AttestationStatusView } from '../../status/changes.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES } from '../../status/values.ts';
-import { withTenant } from '../../store/tenant-scope.ts';
 import { republishAfterResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
@@ -176,13 +175,10 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
       const { tenant, attestation } = c.req.valid('param');
       const body = c.req.valid('json');
       const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
-      const { outcome, v } = await withTenant(c.env.db, tenant, async (tx) => {
-        const outcome = await changeAttestationStatus(tx, ctx, tenant, attestation, {
-          to: body.status,
-          reason: body.reason,
-          ...(body.public_reason ? { publicReason: body.public_reason } : {}),
-        });
-        return { outcome, v: await attestationStatus(tx, tenant, attestation) };
+      const { outcome, status: v } = await setAttestationStatus(c.env.db, ctx, tenant, attestation, {
+        to: body.status,
+        reason: body.reason,
+        ...(body.public_reason ? { publicReason: body.public_reason } : {}),
       });
       republishAfterResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');

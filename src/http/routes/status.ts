@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { VC_JWT_MEDIA_TYPE } from '../../credentials/formats/vc-jwt.ts';
-import { changeStatus, revokeAll, statusOf, type CredentialStatusView } from '../../status/changes.ts';
+import { revokeAll, setCredentialStatus, statusOf, type CredentialStatusView } from '../../status/changes.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE, STATUS_LIST_TTL_SECONDS } from '../../status/documents.ts';
 import { currentPublication, type Publication } from '../../status/publish.ts';
 import { statusListUrls } from '../../status/urls.ts';
@@ -190,13 +190,10 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       const body = c.req.valid('json');
       const id = bareId(credential);
       const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
-      const { outcome, v } = await withTenant(c.env.db, tenant, async (tx) => {
-        const outcome = await changeStatus(tx, ctx, tenant, id, {
-          to: body.status,
-          reason: body.reason,
-          ...(body.public_reason ? { publicReason: body.public_reason } : {}),
-        });
-        return { outcome, v: await statusOf(tx, tenant, id) };
+      const { outcome, status: v } = await setCredentialStatus(c.env.db, ctx, tenant, id, {
+        to: body.status,
+        reason: body.reason,
+        ...(body.public_reason ? { publicReason: body.public_reason } : {}),
       });
       republishAfterResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
