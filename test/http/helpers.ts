@@ -277,3 +277,27 @@ export function tenantProfile(id: string, version: string): Profile {
     signOffs: [],
   } as Profile;
 }
+
+/**
+ * Publishes a tenant's own profile (`tenantProfile`) and issues one attestation under it, its one
+ * control passing with evidence: what a credential under a profile only this deployment knows looks like.
+ */
+export async function issueUnderOwnProfile(
+  h: { request: (method: string, path: string, init?: { token?: string; body?: unknown }) => Promise<Response>; adminToken: string },
+  tenant: string,
+  profile: { id: string; version: string },
+  formats: string[],
+): Promise<{ attestation_id: string; credentials: { id: string; format: string; credential: string }[] }> {
+  const own = tenantProfile(profile.id, profile.version);
+  const published = await h.request('POST', `/v1/t/${tenant}/profiles`, { token: h.adminToken, body: own });
+  if (published.status !== 201) throw new TypeError(`profile not published: ${await published.text()}`);
+  const assessment = {
+    profile: { id: own.id, version: own.version },
+    subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
+    results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
+    signOffs: [],
+  };
+  const res = await h.request('POST', `/v1/t/${tenant}/attestations`, { token: h.adminToken, body: { assessment, formats } });
+  if (res.status !== 201) throw new TypeError(`not issued: ${await res.text()}`);
+  return (await res.json()) as { attestation_id: string; credentials: { id: string; format: string; credential: string }[] };
+}

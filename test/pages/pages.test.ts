@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBuiltinProfile } from '../../src/readiness/registry.ts';
-import { readinessAssessment, tenantProfile } from '../http/helpers.ts';
+import { issueUnderOwnProfile } from '../http/helpers.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import {
@@ -150,17 +150,7 @@ describe('the buyer’s pages, rendered on the server', () => {
   });
 
   it('titles a tenant’s own profile from this deployment’s records, and links only built-in profiles', async () => {
-    const own = tenantProfile('acme-launch', '1.0.0');
-    expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
-    const assessment = {
-      profile: { id: own.id, version: own.version },
-      subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
-      results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
-      signOffs: [],
-    };
-    const res = await h.request('POST', '/v1/t/acme/attestations', { token: h.adminToken, body: { assessment, formats: ['vc+jwt'] } });
-    expect(res.status, await res.clone().text()).toBe(201);
-    const { credentials } = (await res.json()) as IssuedAttestation;
+    const { credentials } = await issueUnderOwnProfile(h, 'acme', { id: 'acme-launch', version: '1.0.0' }, ['vc+jwt']);
     const page = await (await postForm(h, { credential: credentials[0]!.credential })).text();
     expect(reportHooks(page).verdict).toBe('verified');
     const text = visibleText(page);

@@ -11,7 +11,7 @@ import { verifyOnline } from '../../src/web/verify-online.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { appFetch, issueAll, type Issued } from './support.ts';
-import { readinessAssessment, tenantProfile } from '../http/helpers.ts';
+import { issueUnderOwnProfile } from '../http/helpers.ts';
 
 const FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
 
@@ -136,20 +136,7 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
   });
 
   it('a valid attestation under the tenant’s own profile: both recompute its verdict from that profile', async () => {
-    const own = tenantProfile('acme-review', '2.0.0');
-    expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
-    const assessment = {
-      profile: { id: own.id, version: own.version },
-      subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
-      results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
-      signOffs: [],
-    };
-    const res = await h.request('POST', '/v1/t/acme/attestations', {
-      token: h.adminToken,
-      body: { assessment, formats: ['vc+jwt', 'dc+sd-jwt'] },
-    });
-    expect(res.status, await res.clone().text()).toBe(201);
-    const { credentials } = (await res.json()) as { credentials: { credential: string }[] };
+    const { credentials } = await issueUnderOwnProfile(h, 'acme', { id: 'acme-review', version: '2.0.0' }, ['vc+jwt', 'dc+sd-jwt']);
     await h.background.settled();
     for (const { credential } of credentials) {
       const outcome = await expectSame(credential, { verified: true });
@@ -158,17 +145,7 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
   });
 
   it('a revoked attestation under the tenant’s own profile renders the same report in the browser as on the server', async () => {
-    const own = tenantProfile('acme-launch', '1.0.0');
-    expect((await h.request('POST', '/v1/t/acme/profiles', { token: h.adminToken, body: own })).status).toBe(201);
-    const assessment = {
-      profile: { id: own.id, version: own.version },
-      subject: { organisation: 'Acme Corp', product: 'Acme Edge', productionUrl: 'https://edge.acme.example' },
-      results: [{ control: 'core.only', status: 'pass', evidence: readinessAssessment().results[0]!.evidence }],
-      signOffs: [],
-    };
-    const res = await h.request('POST', '/v1/t/acme/attestations', { token: h.adminToken, body: { assessment, formats: ['vc+jwt'] } });
-    expect(res.status, await res.clone().text()).toBe(201);
-    const issued = (await res.json()) as { attestation_id: string; credentials: { credential: string }[] };
+    const issued = await issueUnderOwnProfile(h, 'acme', { id: 'acme-launch', version: '1.0.0' }, ['vc+jwt']);
     const patched = await h.request('PATCH', `/v1/t/acme/attestations/${issued.attestation_id}/status`, {
       token: h.adminToken,
       body: { status: 'revoked', reason: 'internal note' },
