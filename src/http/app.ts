@@ -5,6 +5,7 @@ import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { limitBody, requireJsonBody } from './middleware/json-body.ts';
+import { refuseDeepJson } from './middleware/json-depth.ts';
 import { refuseNulCharacters } from './middleware/refuse-nul.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));
+  app.use('*', refuseDeepJson());
   app.use('*', refuseNulCharacters());
   const publicCors = cors({
     origin: '*',

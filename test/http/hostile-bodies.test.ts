@@ -139,6 +139,24 @@ describe('hostile request bodies', () => {
     await expectProblem(await h.request('GET', '/v1/t/a/credentials/%00', { token: h.adminToken }), 404, 'not_found');
   });
 
+  it('refuses a body nested deeper than any request needs with 400 before parsing it, NUL or not, on public and operator routes alike', async () => {
+    // 100,000 levels fit in the body limit; walking them recursively overflows the stack.
+    const deep = (inner: string) => `${'['.repeat(100_000)}${inner}${']'.repeat(100_000)}`;
+    for (const inner of ['"\\u0000"', '1']) {
+      for (const [path, token] of [
+        ['/v1/verify', undefined],
+        ['/v1/tenants', h.adminToken],
+      ] as const) {
+        const res = await h.request('POST', path, { token, body: deep(inner) });
+        const problem = await expectProblem(res, 400, 'invalid_request');
+        expect(problem.errors).toEqual([{ pointer: '', detail: 'nests deeper than 64 levels' }]);
+      }
+    }
+    // Strings that hold brackets are text, not nesting.
+    const res = await h.request('POST', '/v1/verify', { body: { credential: '['.repeat(1000) } });
+    expect(res.status).toBe(200);
+  });
+
   it('answers every mutated body with 2xx or a 4xx problem, never a 5xx', async () => {
     expect(operations.length).toBeGreaterThanOrEqual(6);
     const failures: string[] = [];
