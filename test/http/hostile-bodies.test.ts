@@ -128,6 +128,24 @@ describe('hostile request bodies', () => {
     expect((await h.request('GET', '/v1/tenants/nul-tenant', { token: h.adminToken })).status).toBe(404);
   });
 
+  it('refuses a lone surrogate (text no database can store) anywhere in a body with 400 at its member, storing nothing', async () => {
+    const before = await tenantState(t.db, 'a');
+    const assessment = readinessAssessment();
+    // JSON.stringify writes a lone surrogate as its \u escape, exactly as a careless client sends it.
+    for (const [body, pointer] of [
+      [{ ...assessment, subject: { ...assessment.subject, organisation: 'Acme\ud800' } }, '/subject/organisation'],
+      [{ ...assessment, subject: { ...assessment.subject, product: 'Cloud \udfff end' } }, '/subject/product'],
+    ] as const) {
+      const res = await h.request('POST', '/v1/t/a/assessments', { token: h.adminToken, body });
+      const problem = await expectProblem(res, 400, 'invalid_request');
+      expect(problem.errors).toEqual([{ pointer, detail: 'must be well-formed Unicode text (a lone surrogate was sent)' }]);
+    }
+    expect(await tenantState(t.db, 'a')).toEqual(before);
+    // A pair is one character, not a lone surrogate.
+    const paired = { ...assessment, subject: { ...assessment.subject, organisation: 'Acme \ud83d\ude00' } };
+    expect((await h.request('POST', '/v1/t/a/assessments', { token: h.adminToken, body: paired })).status).toBe(201);
+  });
+
   it('refuses a NUL character in the query with 400 and in the path with 404, before any storage', async () => {
     const q = await expectProblem(
       await h.request('GET', '/v1/t/a/credentials?subject=a%00b', { token: h.adminToken }),
