@@ -1,6 +1,7 @@
+import { VCDM2_CONTEXT } from '../credentials/contexts.ts';
 import { VC_JWT_MEDIA_TYPE } from '../credentials/formats/vc-jwt.ts';
 
-export const VCDM2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+export { VCDM2_CONTEXT };
 
 /**
  * W3C VC-JOSE-COSE "enveloped" form of a vc+jwt: the VC-API returns credentials as JSON

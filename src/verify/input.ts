@@ -1,3 +1,4 @@
+import { VCDM2_CONTEXT } from '../credentials/contexts.ts';
 import { base64urlDecode } from '../util/base64url.ts';
 import { jsonDepth, MAX_CREDENTIAL_BYTES, MAX_JSON_DEPTH } from './json-limits.ts';
 import { VerificationFailure, type CredentialFormatName } from './result.ts';
@@ -17,6 +18,13 @@ export interface ParsedCredential {
 }
 
 const fail = (code: string, detail: string) => new VerificationFailure('format', code, detail);
+
+/** VCDM 2.0 §4.3: the first `@context` is the 2.0 base context (a single context may stand alone, unwrapped). */
+function checkBaseContext(context: unknown, what: string): void {
+  const first = Array.isArray(context) ? context[0] : context;
+  if (first !== VCDM2_CONTEXT)
+    throw fail('not_vcdm2', `${what} is not a VC Data Model 2.0 document: its first @context is not ${VCDM2_CONTEXT}`);
+}
 
 /** One base64url segment of a JWS as a JSON object, refused when too deep to walk. */
 export function jsonSegment(segment: string, what: string): Record<string, unknown> {
@@ -45,6 +53,8 @@ function unwrapEnvelope(input: Record<string, unknown>): string {
   if (!types.includes('EnvelopedVerifiableCredential') || typeof input.id !== 'string') {
     throw fail('not_a_credential', 'an object must be an EnvelopedVerifiableCredential with a data: URL id');
   }
+  // VCDM 2.0 §4.13.1: the envelope is itself a 2.0 document and says so.
+  checkBaseContext(input['@context'], 'the envelope');
   const m = /^data:application\/(vc\+jwt|dc\+sd-jwt|vc\+sd-jwt|jwt)(;[^,]*)?,(.*)$/s.exec(input.id);
   if (!m) throw fail('unsupported_format', 'the envelope id is not a data: URL of application/vc+jwt or application/dc+sd-jwt');
   if (m[2]?.includes('base64')) throw fail('unsupported_format', 'a base64 data: URL is not a compact serialisation');
@@ -88,6 +98,9 @@ export function parseCredential(input: unknown): ParsedCredential {
   if (typ === 'vc+jwt' || typ === 'application/vc+jwt') {
     const types = [payload.type].flat();
     if (!types.includes('VerifiableCredential')) throw fail('malformed', 'a vc+jwt payload must be a VerifiableCredential');
+    checkBaseContext(payload['@context'], 'the vc+jwt payload');
+    // VC-JOSE-COSE §3.1.3: the payload is the credential itself; `vc` and `vp` claims MUST NOT be present.
+    if ('vc' in payload || 'vp' in payload) throw fail('forbidden_claim', 'a vc+jwt payload must not carry a vc or vp claim');
     return { format: 'vc+jwt', jws: compact, header, payload, disclosures: [] };
   }
   if (typeof payload.vc === 'object' && payload.vc !== null && (typ === '' || typ === 'JWT')) {

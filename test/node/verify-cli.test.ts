@@ -100,7 +100,11 @@ describe('launchproof verify, offline', () => {
       writeFile(file('valid.jwt'), `${vc.credential}\n`),
       writeFile(
         file('envelope.json'),
-        JSON.stringify({ type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${vc.credential}` }),
+        JSON.stringify({
+          '@context': 'https://www.w3.org/ns/credentials/v2',
+          type: 'EnvelopedVerifiableCredential',
+          id: `data:application/vc+jwt,${vc.credential}`,
+        }),
       ),
       writeFile(file('revoked.sd-jwt'), sd.credential),
       writeFile(file('bundle.json'), bundle),

@@ -104,6 +104,8 @@ describe('the verifier under attack', () => {
     const deepText = (n: number) => '['.repeat(n) + ']'.repeat(n);
     const segment = (text: string) => base64url.encode(text);
     const deep = (n: number) => JSON.parse(deepText(n)) as unknown;
+    // A VC Data Model 2.0 payload, so each case below reaches the check it is aimed at.
+    const V2 = { '@context': ['https://www.w3.org/ns/credentials/v2'] };
     const hostile: [unknown, string][] = [
       [`${segment('{"alg":"ES256","typ":"vc+jwt"}')}.${segment(`{"a":${deepText(50_000)}}`)}.AAAA`, 'format:too_deep'],
       [jwt({ alg: 'ES256', typ: 'vc+jwt', x: deep(100) }, {}), 'format:too_deep'],
@@ -111,22 +113,41 @@ describe('the verifier under attack', () => {
       [jwt([], {}), 'format:malformed'],
       [jwt({ alg: 'ES256', typ: 'vc+jwt' }, 'a string'), 'format:malformed'],
       [
-        jwt({ alg: 'ES256', typ: 'vc+jwt' }, { type: ['VerifiableCredential'], issuer: { __proto__: { id: 'did:web:evil' } } }),
+        jwt({ alg: 'ES256', typ: 'vc+jwt' }, { ...V2, type: ['VerifiableCredential'], issuer: { __proto__: { id: 'did:web:evil' } } }),
         'format:no_issuer',
       ],
-      [jwt({ alg: 'ES256', typ: 'vc+jwt' }, { type: ['VerifiableCredential'], issuer: 42 }), 'format:no_issuer'],
-      [jwt({ alg: ['ES256'], typ: 'vc+jwt' }, { type: ['VerifiableCredential'], issuer: 'did:web:x' }), 'algorithm:algorithm_not_allowed'],
-      [jwt({ alg: 'RS256', typ: 'vc+jwt' }, { type: ['VerifiableCredential'], issuer: 'did:web:x' }), 'algorithm:algorithm_not_allowed'],
+      [jwt({ alg: 'ES256', typ: 'vc+jwt' }, { ...V2, type: ['VerifiableCredential'], issuer: 42 }), 'format:no_issuer'],
       [
-        jwt({ alg: 'ES256', typ: 'vc+jwt', crit: ['b64'], b64: false }, { type: ['VerifiableCredential'], issuer: 'did:web:x' }),
+        jwt({ alg: ['ES256'], typ: 'vc+jwt' }, { ...V2, type: ['VerifiableCredential'], issuer: 'did:web:x' }),
+        'algorithm:algorithm_not_allowed',
+      ],
+      [
+        jwt({ alg: 'RS256', typ: 'vc+jwt' }, { ...V2, type: ['VerifiableCredential'], issuer: 'did:web:x' }),
+        'algorithm:algorithm_not_allowed',
+      ],
+      [
+        jwt({ alg: 'ES256', typ: 'vc+jwt', crit: ['b64'], b64: false }, { ...V2, type: ['VerifiableCredential'], issuer: 'did:web:x' }),
         'algorithm:unsupported_critical_header',
       ],
       [
-        jwt({ alg: 'ES256', typ: 'vc+jwt', x5u: 'https://attacker.example/cert' }, { type: ['VerifiableCredential'], issuer: 'did:web:x' }),
+        jwt(
+          { alg: 'ES256', typ: 'vc+jwt', x5u: 'https://attacker.example/cert' },
+          { ...V2, type: ['VerifiableCredential'], issuer: 'did:web:x' },
+        ),
         'algorithm:key_in_header',
       ],
-      [{ type: 'EnvelopedVerifiableCredential', id: 'data:application/vc+jwt;base64,AAAA' }, 'format:unsupported_format'],
-      [{ type: 'EnvelopedVerifiableCredential', id: 'https://attacker.example/vc' }, 'format:unsupported_format'],
+      [
+        {
+          '@context': 'https://www.w3.org/ns/credentials/v2',
+          type: 'EnvelopedVerifiableCredential',
+          id: 'data:application/vc+jwt;base64,AAAA',
+        },
+        'format:unsupported_format',
+      ],
+      [
+        { '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: 'https://attacker.example/vc' },
+        'format:unsupported_format',
+      ],
       [{ type: 'VerifiableCredential', issuer: 'did:web:x' }, 'format:not_a_credential'],
     ];
     // A disclosure is only opened once the signature holds, so its depth is checked on its own.

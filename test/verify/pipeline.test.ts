@@ -61,6 +61,47 @@ describe('the verification pipeline', () => {
     expect((await verifyCredential(envelope, env())).verified).toBe(true);
   });
 
+  it('refuses a vc+jwt that is not a VC Data Model 2.0 credential secured as VC-JOSE-COSE says, and an envelope without its context', async () => {
+    const [c] = await issue('acme', ['vc+jwt']);
+    const genuine = decodeJwt(c!.credential) as Record<string, unknown>;
+    // Signed by an issuer of its own (did:jwk, trusted here), so only the payload's shape is judged.
+    const pair = await generateKeyPair('ES256');
+    const did = `did:jwk:${base64url.encode(JSON.stringify({ ...(await exportJWK(pair.publicKey)), alg: 'ES256' }))}`;
+    const env2: VerifyEnvironment = {
+      keys: localIssuerKeys(t.db, new URL(ORIGIN), remoteIssuerKeys({ fetchJson: () => Promise.reject(new Error('no network')) })),
+      statusLists: { fetch: () => Promise.reject(new Error('no status lists')) },
+      isTrusted: () => true,
+      now: h.clock(),
+      skewSeconds: 60,
+    };
+    const sign = (payload: Record<string, unknown>) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify({ ...payload, issuer: did, credentialStatus: undefined })))
+        .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: `${did}#0` })
+        .sign(pair.privateKey);
+    const failedOf = async (input: unknown) => failed(await verifyCredential(input, env2));
+    expect(await failedOf(await sign(genuine))).toEqual([]);
+    const { '@context': _context, ...withoutContext } = genuine;
+    for (const [payload, code] of [
+      [{ ...genuine, vc: { type: ['VerifiableCredential'] } }, 'format:forbidden_claim'],
+      [{ ...genuine, vp: {} }, 'format:forbidden_claim'],
+      [withoutContext, 'format:not_vcdm2'],
+      [{ ...genuine, '@context': ['https://www.w3.org/2018/credentials/v1'] }, 'format:not_vcdm2'],
+      [{ ...genuine, '@context': [] }, 'format:not_vcdm2'],
+    ] as const) {
+      expect(await failedOf(await sign(payload)), JSON.stringify(Object.keys(payload))).toEqual([code]);
+    }
+    const enveloped = (context: unknown) => ({
+      ...(context === undefined ? {} : { '@context': context }),
+      type: 'EnvelopedVerifiableCredential',
+      id: `data:application/vc+jwt,${c!.credential}`,
+    });
+    // The envelope of the genuine credential, judged against this deployment's own keys and lists.
+    const local = async (input: unknown) => failed(await verifyCredential(input, env()));
+    expect(await local(enveloped('https://www.w3.org/ns/credentials/v2'))).toEqual([]);
+    for (const context of [undefined, [], '', ['https://www.w3.org/2018/credentials/v1']])
+      expect(await local(enveloped(context)), JSON.stringify(context)).toEqual(['format:not_vcdm2']);
+  });
+
   it('reports a revoked or suspended credential as such, in every format of its attestation', async () => {
     const revoked = await issue('acme', ['dc+sd-jwt', 'vc+jwt']);
     const suspended = await issue('acme', ['jwt_vc_json', 'dc+sd-jwt']);

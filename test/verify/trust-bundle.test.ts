@@ -140,7 +140,11 @@ describe('trust bundles', () => {
     }
     // An envelope, too.
     const vc = credentials.find((c) => c.format === 'vc+jwt')!;
-    const envelope = { type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${vc.credential}` };
+    const envelope = {
+      '@context': 'https://www.w3.org/ns/credentials/v2',
+      type: 'EnvelopedVerifiableCredential',
+      id: `data:application/vc+jwt,${vc.credential}`,
+    };
     expect((await verifyCredential(envelope, bundleEnvironment(bundle, { at: h.clock(), skewSeconds: 60 }))).verified).toBe(true);
   });
 
