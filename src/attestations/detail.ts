@@ -1,12 +1,14 @@
 import { AppError } from '../errors/index.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import { attestationStatus, type AttestationStatusView } from '../status/changes.ts';
+import { attestationStatus, statusesOf, type AttestationStatusView } from '../status/changes.ts';
+import type { CredentialStatus } from '../status/values.ts';
 import {
   formatsOf,
   listAttestations,
   requireAttestation,
   successorOf,
+  successorsOf,
   type AttestationFilter,
   type AttestationFormat,
   type AttestationRecord,
@@ -48,22 +50,21 @@ export function attestationDetail(db: Database, tenantId: string, id: string, no
   });
 }
 
-/** A page of attestations, newest first, each with its status and lineage (no credential bodies). */
+/** A page of attestations, newest first, each with its status and lineage (no credential bodies): three statements a page. */
 export function attestationPage(
   db: Database,
   tenantId: string,
   filter: AttestationFilter,
 ): Promise<{
-  items: (AttestationRecord & { status: AttestationStatusView | null; supersededBy: { id: string; issuedAt: Date } | null })[];
+  items: (AttestationRecord & { status: CredentialStatus | null; supersededBy: { id: string; issuedAt: Date } | null })[];
   next: string | null;
 }> {
   return withTenant(db, tenantId, async (tx) => {
     const page = await listAttestations(tx, tenantId, filter);
-    const items = [];
-    // At most 100 a page, three indexed reads each (slots, history, successor): an operator's list, not a public path.
-    for (const r of page.items) {
-      items.push({ ...r, status: await statusOrNull(tx, tenantId, r.id), supersededBy: (await successorOf(tx, tenantId, r.id)) ?? null });
-    }
+    const ids = page.items.map((r) => r.id);
+    const statuses = await statusesOf(tx, tenantId, ids);
+    const successors = await successorsOf(tx, tenantId, ids);
+    const items = page.items.map((r) => ({ ...r, status: statuses.get(r.id) ?? null, supersededBy: successors.get(r.id) ?? null }));
     return { items, next: page.next };
   });
 }

@@ -127,6 +127,21 @@ export async function successorOf(tx: Queryable, tenantId: string, id: string): 
   return row && { id: row.id, issuedAt: row.issued_at };
 }
 
+/** The successor of each attestation given that has one, in one statement. */
+export async function successorsOf(
+  tx: Queryable,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, { id: string; issuedAt: Date }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.query<{ supersedes: string; id: string; issued_at: Date }>(
+    `select supersedes, id, issued_at from attestations
+      where tenant_id = $1 and supersedes in (select value::uuid from jsonb_array_elements_text($2::jsonb))`,
+    [tenantId, ids],
+  );
+  return new Map(rows.map((r) => [r.supersedes, { id: r.id, issuedAt: r.issued_at }]));
+}
+
 /** One credential of an attestation: a format it was issued in. */
 export interface AttestationFormat {
   readonly credentialId: string;

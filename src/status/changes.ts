@@ -277,6 +277,27 @@ export async function attestationStatus(tx: Queryable, tenantId: string, attesta
   };
 }
 
+/**
+ * The current status of each attestation given, in one statement (a page of an operator's list);
+ * an attestation issued before status lists is absent from the map.
+ */
+export async function statusesOf(
+  tx: Queryable,
+  tenantId: string,
+  attestationIds: readonly string[],
+): Promise<Map<string, CredentialStatus>> {
+  if (attestationIds.length === 0) return new Map();
+  const rows = await tx.query<{ attestation_id: string; statuses: CredentialStatus[] }>(
+    `select h.attestation_id, jsonb_agg(s.status) as statuses
+       from attestation_slots h
+       join status_slots s on s.tenant_id = h.tenant_id and s.list_id = h.list_id and s.idx = h.idx
+      where h.tenant_id = $1 and h.attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
+      group by h.attestation_id`,
+    [tenantId, attestationIds],
+  );
+  return new Map(rows.map((r) => [r.attestation_id, combinedStatus(r.statuses)]));
+}
+
 /** A credential's status view: its attestation's status, and the credential's own slot. */
 export interface CredentialStatusView extends AttestationStatusView {
   readonly credentialId: string;

@@ -3,9 +3,9 @@ import { attestationDetail, attestationPage, type AttestationDetail } from '../.
 import { mediaTypeOf } from '../../attestations/issue.ts';
 import type { AttestationRecord } from '../../attestations/store.ts';
 import { CREDENTIAL_FORMATS } from '../../credentials/records.ts';
-import { setAttestationStatus, type AttestationStatusView } from '../../status/changes.ts';
+import { setAttestationStatus } from '../../status/changes.ts';
 import { statusListUrls } from '../../status/urls.ts';
-import { CREDENTIAL_STATUSES } from '../../status/values.ts';
+import { CREDENTIAL_STATUSES, type CredentialStatus } from '../../status/values.ts';
 import { republishAfterResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
@@ -58,7 +58,7 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
   const origin = deps.config.publicUrl;
   const reader = guard(oidc, { roles: ['issuer', 'status', 'auditor'], tenantParam: true });
 
-  const summary = (r: AttestationRecord, status: AttestationStatusView | null, next: { id: string; issuedAt: Date } | null) => ({
+  const summary = (r: AttestationRecord, status: CredentialStatus | null, next: { id: string; issuedAt: Date } | null) => ({
     id: r.id,
     assessment_id: r.assessmentId,
     subject: { name: r.subjectName, id: r.subjectId },
@@ -68,12 +68,12 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
     valid_from: r.validFrom.toISOString(),
     valid_until: r.validUntil.toISOString(),
     issued_by: r.issuedBy,
-    status: status?.status ?? null,
+    status,
     supersedes: r.supersedes,
     superseded_by: next ? { id: next.id, issued_at: next.issuedAt.toISOString() } : null,
   });
   const view = (d: AttestationDetail): z.infer<typeof AttestationView> => ({
-    ...summary(d.record, d.status, d.supersededBy),
+    ...summary(d.record, d.status?.status ?? null, d.supersededBy),
     status_lists: (d.status?.slots ?? []).map((s) => ({
       id: s.listId,
       index: s.index,
