@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  ISSUER_NAME,
-  launchChromium,
   pasteAndSubmit,
   readReport,
+  serviceAndChromium,
   skipWithoutChromium,
-  startService,
   tamperPayload,
   withPage,
   type IssuedAttestation,
@@ -38,14 +36,12 @@ describe.skipIf(skipWithoutChromium)(
     let browser: Browser;
     let issued: IssuedAttestation;
 
-    beforeAll(async () => {
-      [service, browser] = await Promise.all([startService(), launchChromium()]);
-      await service.createTenant('acme', ISSUER_NAME);
-      issued = await service.issue('acme');
+    serviceAndChromium((s, b) => {
+      service = s;
+      browser = b;
     });
-    afterAll(async () => {
-      await browser?.close();
-      await service?.stop();
+    beforeAll(async () => {
+      issued = await service.issue('acme');
     });
 
     it('the home page', async () => {

@@ -1,15 +1,13 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readableInstant } from '../../src/pages/dates.ts';
 import {
   ALL_FORMATS,
   BROWSER_TEST_TIMEOUT,
-  ISSUER_NAME,
-  launchChromium,
   pasteAndSubmit,
   readReport,
+  serviceAndChromium,
   skipWithoutChromium,
-  startService,
   withPage,
   type IssuedAttestation,
   type ReportView,
@@ -23,13 +21,9 @@ describe.skipIf(skipWithoutChromium)(
     let service: RunningService;
     let browser: Browser;
 
-    beforeAll(async () => {
-      [service, browser] = await Promise.all([startService(), launchChromium()]);
-      await service.createTenant('acme', ISSUER_NAME);
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await service?.stop();
+    serviceAndChromium((s, b) => {
+      service = s;
+      browser = b;
     });
 
     /** Each format of the attestation as the browser reports it, in a fresh page each. */

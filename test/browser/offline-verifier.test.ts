@@ -9,12 +9,10 @@ import { trustBundleDigest } from '../../src/verify/bundle-digest.ts';
 import {
   ALL_FORMATS,
   BROWSER_TEST_TIMEOUT,
-  ISSUER_NAME,
-  launchChromium,
   pasteAndSubmit,
   readReport,
+  serviceAndChromium,
   skipWithoutChromium,
-  startService,
   tamperPayload,
   withPage,
   type IssuedAttestation,
@@ -48,9 +46,11 @@ describe.skipIf(skipWithoutChromium)(
     let bundleText: string;
     let did: string;
 
+    serviceAndChromium((s, b) => {
+      service = s;
+      browser = b;
+    });
     beforeAll(async () => {
-      [service, browser] = await Promise.all([startService(), launchChromium()]);
-      await service.createTenant('acme', ISSUER_NAME);
       issued = await service.issue('acme');
       const res = await service.api('GET', '/t/acme/verifier.html', undefined, { auth: false });
       expect(res.status).toBe(200);
@@ -68,7 +68,6 @@ describe.skipIf(skipWithoutChromium)(
       await service.stop();
     });
     afterAll(async () => {
-      await browser?.close();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 

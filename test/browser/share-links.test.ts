@@ -1,13 +1,12 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { disclosablePointers } from '../../src/verify/present.ts';
 import {
   BROWSER_TEST_TIMEOUT,
   ISSUER_NAME,
-  launchChromium,
   readReport,
+  serviceAndChromium,
   skipWithoutChromium,
-  startService,
   withPage,
   verifiedInBrowser,
   type RunningService,
@@ -21,13 +20,9 @@ describe.skipIf(skipWithoutChromium)('share links and the live badge in Chromium
   let service: RunningService;
   let browser: Browser;
 
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([startService(), launchChromium()]);
-    await service.createTenant('acme', ISSUER_NAME);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
+  serviceAndChromium((s, b) => {
+    service = s;
+    browser = b;
   });
 
   it('a share page verifies in the browser and reveals only the results the vendor chose', async () => {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
@@ -288,4 +288,24 @@ export function tamperDisclosure(sdJwt: string): string {
 /** Waits until the page says the browser verified it (the script replaces the server's sentence once it has). */
 export async function verifiedInBrowser(page: Page): Promise<void> {
   await page.locator('#how-verified', { hasText: /in your browser/i }).waitFor({ timeout: 15_000 });
+}
+
+/**
+ * For the describe it is called in: the service with the tenant `acme` (named ISSUER_NAME) and one
+ * Chromium, handed to `use` before the describe's own beforeAll runs (hooks run in the order they
+ * are registered); both stop after the describe. Stopping is idempotent, so a file that stops the
+ * service early on purpose loses nothing.
+ */
+export function serviceAndChromium(use: (service: RunningService, browser: Browser) => void): void {
+  let service: RunningService | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [service, browser] = await Promise.all([startService(), launchChromium()]);
+    use(service, browser);
+    await service.createTenant('acme', ISSUER_NAME);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
 }

@@ -1,14 +1,13 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_FORMATS,
   BROWSER_TEST_TIMEOUT,
   ISSUER_NAME,
-  launchChromium,
   pasteAndSubmit,
   readReport,
+  serviceAndChromium,
   skipWithoutChromium,
-  startService,
   tamperDisclosure,
   tamperPayload,
   withPage,
@@ -31,14 +30,12 @@ describe.skipIf(skipWithoutChromium)('a buyer checking an attestation on /verify
   let browser: Browser;
   let issued: IssuedAttestation;
 
-  beforeAll(async () => {
-    [service, browser] = await Promise.all([startService(), launchChromium()]);
-    await service.createTenant('acme', ISSUER_NAME);
-    issued = await service.issue('acme');
+  serviceAndChromium((s, b) => {
+    service = s;
+    browser = b;
   });
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
+  beforeAll(async () => {
+    issued = await service.issue('acme');
   });
 
   it.each(ALL_FORMATS)('a pasted %s is verified in the browser, and the report names issuer, subject and profile', async (format) => {
