@@ -81,6 +81,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}) {
   // Created with value 0 so a rate over them is 0, not absent, before the first event.
   signingFailures.labels('request').inc(0);
   signingFailures.labels('status_publication').inc(0);
+  for (const trigger of ['scheduled', 'requested', 'no_active_key']) rotations.labels(trigger).inc(0);
   rotationFailures.inc(0);
   publicationFailures.inc(0);
 
