@@ -9,7 +9,7 @@ import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { openPglite } from '../../src/runtime/pglite/database.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { inputSeries, parseExposition, type Scrape } from './exposition.ts';
-import { freePort, startService, type ServiceProcess } from './service-process.ts';
+import { freePort, startService, stopAllServices, type ServiceProcess } from './service-process.ts';
 
 /*
  * The shipped alert rules and dashboard, checked against what the real service emits. The service
@@ -187,6 +187,7 @@ describe('alert rules and dashboard against the metrics the service emits', () =
 
   afterAll(async () => {
     await service?.stop();
+    await stopAllServices();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -19,9 +19,27 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
+const started = new Set<ChildProcess>();
+
+/** Stops every process startService started and that still runs: a hook that timed out must not leave one behind. */
+export async function stopAllServices(): Promise<void> {
+  await Promise.all(
+    [...started].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  started.clear();
+}
+
 /** `launchproof serve` as an operator runs it, resolved once it prints the URL it serves. */
 export function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
