@@ -9,6 +9,7 @@ import { typeMetadata } from '../credentials/type-metadata.ts';
 import { AppError, underPointer } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { DAY_MS, keyPolicySchema } from '../keys/policy.ts';
+import type { Metrics } from '../metrics/port.ts';
 import { jcsDigestSri } from '../readiness/index.ts';
 import { once } from '../store/idempotency.ts';
 import type { Database, Queryable } from '../store/port.ts';
@@ -28,6 +29,7 @@ export interface IssueDeps {
   readonly origin: URL;
   readonly now: Date;
   readonly actor: Actor;
+  readonly metrics?: Metrics;
 }
 
 export const MEDIA_TYPES: Record<CredentialFormat, string> = {
@@ -259,7 +261,7 @@ export async function issueAttestations(
   idempotencyKey?: string,
 ): Promise<IssuedAttestation & { replayed: boolean }> {
   const fingerprint = idempotencyKey ? await jcsDigestSri(request) : undefined;
-  return retryingTransaction(() =>
+  const out = await retryingTransaction(() =>
     withTenant(deps.db, tenantId, async (tx) => {
       if (!idempotencyKey || !fingerprint) return { ...(await issueLocked(tx, deps, tenantId, request)), replayed: false };
       const out = await once(
@@ -273,6 +275,9 @@ export async function issueAttestations(
       return { ...(await fromStored(tx, tenantId, out.body)), replayed: out.replayed };
     }),
   );
+  // Counted once committed, outside the retried transaction: a retry or a replay issues nothing new.
+  if (!out.replayed) for (const c of out.credentials) deps.metrics?.record({ kind: 'issued', format: c.format, tenant: tenantId });
+  return out;
 }
 
 /** The media type each format is served and stored as. */

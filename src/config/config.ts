@@ -34,6 +34,16 @@ export interface Config {
   readonly verifyClockSkewSeconds: number;
   /** Verifications one client may ask for per minute (the endpoint is public). */
   readonly verifyRateLimitPerMinute: number;
+  readonly metrics: MetricsConfig;
+}
+
+/** Where /metrics is served (Node only; see docs/metrics.md). */
+export interface MetricsConfig {
+  /** Required as a bearer token wherever /metrics is served; on the public listener it is served only with one. */
+  readonly token: string | undefined;
+  /** A listener for /metrics alone; undefined: none. */
+  readonly port: number | undefined;
+  readonly bindAddress: string;
 }
 
 /** Thrown when the environment cannot become a Config. The message names every bad variable. */
@@ -74,6 +84,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     if (e.OIDC_ISSUER && new URL(e.OIDC_ISSUER).protocol !== 'https:') problems.push('OIDC_ISSUER: must be https in production');
     if (e.OIDC_JWKS_URL && new URL(e.OIDC_JWKS_URL).protocol !== 'https:') problems.push('OIDC_JWKS_URL: must be https in production');
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT: must differ from PORT');
+  // Metrics name tenants and reveal traffic: off the loopback interface they need the token.
+  if (e.METRICS_PORT !== undefined && !e.METRICS_TOKEN && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(e.METRICS_BIND_ADDRESS)) {
+    problems.push('METRICS_BIND_ADDRESS: a metrics listener off the loopback interface needs METRICS_TOKEN');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
@@ -107,6 +122,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     trustedIssuers: Object.freeze([...(e.TRUSTED_ISSUERS ?? [])]),
     verifyClockSkewSeconds: e.VERIFY_CLOCK_SKEW_SECONDS,
     verifyRateLimitPerMinute: e.VERIFY_RATE_LIMIT_PER_MINUTE,
+    metrics: Object.freeze({ token: e.METRICS_TOKEN, port: e.METRICS_PORT, bindAddress: e.METRICS_BIND_ADDRESS }),
   };
   return Object.freeze(config);
 }

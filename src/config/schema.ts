@@ -47,6 +47,13 @@ export const envSchema = z.object({
     .optional(),
   VERIFY_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   VERIFY_RATE_LIMIT_PER_MINUTE: positiveInt(60),
+  // /metrics (Node only): a bearer token for it on the public listener, and/or a listener of its own.
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, 'must be 32 to 256 printable characters without spaces')
+    .optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_BIND_ADDRESS: z.string().min(1).default('127.0.0.1'),
 });
 
 export type Env = z.input<typeof envSchema>;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Logger } from '../log/logger.ts';
+import { countPublicationFailure } from '../status/publication-failures.ts';
 import { publishList } from '../status/publish.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 
@@ -22,7 +23,12 @@ export function afterResponse(c: Context<AppEnv>, log: Logger, what: string, tas
 export function republishAfterResponse(c: Context<AppEnv>, deps: AppDeps, tenantId: string, listIds: readonly string[]): void {
   for (const listId of listIds) {
     afterResponse(c, deps.log, 'status list publication', () =>
-      publishList({ db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() }, tenantId, listId),
+      publishList({ db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() }, tenantId, listId).catch(
+        (e: unknown) => {
+          countPublicationFailure(deps.metrics, e);
+          throw e;
+        },
+      ),
     );
   }
 }

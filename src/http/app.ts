@@ -4,6 +4,8 @@ import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { requestMetrics } from './middleware/metrics.ts';
+import { noMetrics } from '../metrics/port.ts';
 import { limitBody, requireJsonBody } from './middleware/json-body.ts';
 import { refuseDeepJson } from './middleware/json-depth.ts';
 import { refuseNulCharacters } from './middleware/refuse-nul.ts';
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use('*', requestId());
   app.use('*', accessLog(deps.log));
+  app.use('*', requestMetrics(deps.metrics ?? noMetrics));
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));

@@ -5,6 +5,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
 import type { Database } from '../store/port.ts';
 import type { WebAssets } from '../web/assets.ts';
+import type { Metrics } from '../metrics/port.ts';
+import type { ErrorCode } from '../errors/index.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
 export interface AppDeps {
@@ -18,6 +20,8 @@ export interface AppDeps {
   readonly resolveHost?: (hostname: string) => Promise<string[]>;
   /** The browser build of the verification pipeline, made by the runtime at start; absent, the pages work without it. */
   readonly webAssets?: WebAssets;
+  /** Where request, issuance, verification and key events are counted (Node: prom-client); absent, nothing is. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -32,5 +36,11 @@ export interface AppEnv {
     /** The client's address as the entry point saw it (socket on Node, cf-connecting-ip on Workers): rate limits key on it. */
     clientAddress?: string;
   };
-  Variables: { requestId: string; principal?: Principal; tenantId?: string };
+  Variables: {
+    requestId: string;
+    principal?: Principal;
+    tenantId?: string;
+    /** The problem code a refusal was answered with, for the request metrics. */
+    problemCode?: ErrorCode;
+  };
 }

@@ -8,6 +8,7 @@ import { errorPageResponse, isPagePath } from '../pages/page-response.ts';
 import type { AppEnv } from './context.ts';
 
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
+  c.set('problemCode', err.code);
   // A person reads the pages: their errors are pages with the same status and code.
   if (isPagePath(c.req.path)) return errorPageResponse(err.code, err.status, c.get('requestId'));
   const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields);

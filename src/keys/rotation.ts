@@ -1,5 +1,6 @@
 import { AppError } from '../errors/index.ts';
 import { recordEvent, type Actor } from '../audit/events.ts';
+import type { Metrics } from '../metrics/port.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { generateSigningKey, sealPrivateJwk, type KeyEncryptionKey } from './key-crypto.ts';
@@ -13,6 +14,7 @@ export interface RotationContext {
   readonly kek: KeyEncryptionKey;
   readonly now: Date;
   readonly actor: Actor;
+  readonly metrics?: Metrics;
 }
 
 export interface RotationOutcome {
@@ -88,6 +90,9 @@ async function rotateLocked(tx: Queryable, ctx: RotationContext, tenantId: strin
     target: activeKid,
     detail: { retired: active?.kid ?? null, next: nextKid, reason: force ? 'requested' : active ? 'scheduled' : 'no active key' },
   });
+  // Counted in the transaction, like the audit event beside it: rotation is not retried, so only a
+  // failure after this point (rare) would count a rotation that did not happen.
+  ctx.metrics?.record({ kind: 'key_rotated', trigger: force ? 'requested' : active ? 'scheduled' : 'no_active_key' });
   return { rotated: true, activeKid, nextKid, ...(active ? { retiredKid: active.kid } : {}) };
 }
 

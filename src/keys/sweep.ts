@@ -1,5 +1,6 @@
 import { SYSTEM_ACTOR } from '../audit/events.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Metrics } from '../metrics/port.ts';
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
 import type { KeyEncryptionKey } from './key-crypto.ts';
@@ -15,13 +16,14 @@ export async function rotateDueKeys(deps: {
   kek: KeyEncryptionKey;
   now: Date;
   log: Logger;
+  metrics?: Metrics;
 }): Promise<{ rotated: string[]; failed: string[] }> {
   const tenants = await acrossTenants(deps.db, (tx) => tx.query<{ id: string }>('select id from tenants order by id'));
   const rotated: string[] = [];
   const failed: string[] = [];
   for (const { id } of tenants) {
     try {
-      const out = await rotateIfDue({ db: deps.db, kek: deps.kek, now: deps.now, actor: SYSTEM_ACTOR }, id);
+      const out = await rotateIfDue({ db: deps.db, kek: deps.kek, now: deps.now, actor: SYSTEM_ACTOR, metrics: deps.metrics }, id);
       if (out.rotated) {
         rotated.push(id);
         deps.log.info('key rotated', { tenant: id, active: out.activeKid, retired: out.retiredKid });
@@ -29,6 +31,7 @@ export async function rotateDueKeys(deps: {
     } catch (e) {
       // One tenant's failure must not stop the others from rotating.
       failed.push(id);
+      deps.metrics?.record({ kind: 'key_rotation_failed' });
       deps.log.error('key rotation failed', { tenant: id, error: e instanceof Error ? e.message : String(e) });
     }
   }

@@ -10,12 +10,14 @@ import { oid4vciUrls } from './endpoints.ts';
 import { consumeNonce } from './nonces.ts';
 import { OAuthError } from './oauth-error.ts';
 import { verifyJwtProof, type VerifiedProof } from './proof.ts';
+import type { Metrics } from '../metrics/port.ts';
 
 export interface CredentialDeps {
   readonly db: Database;
   readonly kek: KeyEncryptionKey;
   readonly origin: URL;
   readonly now: Date;
+  readonly metrics?: Metrics;
 }
 
 interface OfferRow {

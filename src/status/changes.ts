@@ -3,6 +3,7 @@ import { AppError } from '../errors/index.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { isUuid } from '../util/uuid.ts';
+import type { Metrics } from '../metrics/port.ts';
 import { assertTransition, combinedStatus, type CredentialStatus } from './values.ts';
 
 /*
@@ -14,6 +15,7 @@ import { assertTransition, combinedStatus, type CredentialStatus } from './value
 export interface StatusChangeContext {
   readonly now: Date;
   readonly actor: Actor;
+  readonly metrics?: Metrics;
 }
 
 /** What a change says: the new status, the tenant's internal reason, and what it tells relying parties. */
@@ -122,6 +124,9 @@ async function apply(
     `select id from credentials where tenant_id = $1 and attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb)) order by id`,
     [tenantId, attestations],
   );
+  // Counted as written, inside the caller's transaction (the callers are many, the write is here):
+  // a transaction that fails after this point over-counts by its changes, which is rare and harmless.
+  for (let i = 0; i < attestations.length; i++) ctx.metrics?.record({ kind: 'status_changed', to: change.to });
   return { attestations, changed: changed.map((c) => c.id), lists };
 }
 

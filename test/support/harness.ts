@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
+import type { Metrics } from '../../src/metrics/port.ts';
 import type { FetchLike } from '../../src/auth/oidc.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
@@ -53,7 +54,7 @@ export interface Harness {
  */
 export async function harness(
   db: Database,
-  options: { env?: Record<string, string>; fetch?: FetchLike; clock?: ReturnType<typeof fixedClock> } = {},
+  options: { env?: Record<string, string>; fetch?: FetchLike; clock?: ReturnType<typeof fixedClock>; metrics?: Metrics } = {},
 ): Promise<Harness> {
   const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: ORIGIN, ...options.env });
   const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
@@ -63,7 +64,15 @@ export async function harness(
   const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: false });
   if (!outcome.adminToken) throw new TypeError('harness expects a database without API keys');
   const fetchImpl: FetchLike = options.fetch ?? (() => Promise.reject(new Error('no network in tests')));
-  const app = createApp({ config, kek, clock, log, fetch: fetchImpl, webAssets: testWebAssets() });
+  const app = createApp({
+    config,
+    kek,
+    clock,
+    log,
+    fetch: fetchImpl,
+    webAssets: testWebAssets(),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
   const background = new BackgroundWork();
   const bindings = { db, defer: (work: Promise<unknown>) => background.track(work) };
   return {

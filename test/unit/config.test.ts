@@ -50,6 +50,18 @@ describe('configuration', () => {
     expect(problemsOf({ ...production, OIDC_ISSUER: 'http://idp', OIDC_AUDIENCE: 'x' })).toMatch(/^OIDC_ISSUER: must be https/m);
   });
 
+  it('serves no /metrics unless asked, and never off the loopback interface without a token', () => {
+    expect(parseConfig({}).metrics).toEqual({ token: undefined, port: undefined, bindAddress: '127.0.0.1' });
+    const token = 'm'.repeat(32);
+    expect(parseConfig({ METRICS_PORT: '9464', METRICS_TOKEN: token }).metrics).toEqual({ token, port: 9464, bindAddress: '127.0.0.1' });
+    expect(problemsOf({ METRICS_TOKEN: 'short' })).toMatch(/^METRICS_TOKEN: must be 32 to 256/m);
+    expect(problemsOf({ METRICS_PORT: '8080' })).toMatch(/^METRICS_PORT: must differ from PORT/m);
+    expect(problemsOf({ METRICS_PORT: '9464', METRICS_BIND_ADDRESS: '0.0.0.0' })).toMatch(/^METRICS_BIND_ADDRESS: .* needs METRICS_TOKEN/m);
+    expect(parseConfig({ METRICS_PORT: '9464', METRICS_BIND_ADDRESS: '0.0.0.0', METRICS_TOKEN: token }).metrics.bindAddress).toBe(
+      '0.0.0.0',
+    );
+  });
+
   it('reports every problem at once, not the first one only', () => {
     const { KEY_ENCRYPTION_KEY: _k, PUBLIC_URL: _u, ...bare } = production;
     expect(problemsOf(bare).split('\n')).toHaveLength(2);

@@ -174,7 +174,7 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
     async (c) => {
       const { tenant, attestation } = c.req.valid('param');
       const body = c.req.valid('json');
-      const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
+      const ctx = { now: deps.clock(), actor: c.get('principal')!.id, metrics: deps.metrics };
       const { outcome, status: v } = await setAttestationStatus(c.env.db, ctx, tenant, attestation, {
         to: body.status,
         reason: body.reason,

@@ -111,7 +111,14 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
       const { tenant } = c.req.valid('param');
       const key = c.req.valid('header')['idempotency-key'];
       const out = await issueAttestations(
-        { db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock(), actor: c.get('principal')!.id },
+        {
+          db: c.env.db,
+          kek: deps.kek,
+          origin: deps.config.publicUrl,
+          now: deps.clock(),
+          actor: c.get('principal')!.id,
+          metrics: deps.metrics,
+        },
         tenant,
         c.req.valid('json'),
         key,

@@ -21,7 +21,13 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
     did_url: `${issuerIdentity(deps.config.publicUrl, k.tenantId).did}#${k.kid}`,
     public_jwk: { ...k.publicJwk },
   });
-  const ctx = (c: Context<AppEnv>): RotationContext => ({ db: c.env.db, kek: deps.kek, now: deps.clock(), actor: c.get('principal')!.id });
+  const ctx = (c: Context<AppEnv>): RotationContext => ({
+    db: c.env.db,
+    kek: deps.kek,
+    now: deps.clock(),
+    actor: c.get('principal')!.id,
+    metrics: deps.metrics,
+  });
   const keyList = z.object({ keys: z.array(SigningKeySchema) });
 
   app.openapi(

@@ -52,7 +52,7 @@ export function registerOid4vciCredential(app: OpenAPIHono<AppEnv>, deps: AppDep
       // Looked up again: the middleware's answer could be a moment stale.
       const offerId = await offerOfAccessToken(c.env.db, tenant, bearer(c.req.header('authorization'))!, now);
       const credential = await issueForOffer(
-        { db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now },
+        { db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now, metrics: deps.metrics },
         tenant,
         offerId,
         c.req.valid('json'),

@@ -9,7 +9,6 @@ import { findBuiltinProfile } from '../../readiness/registry.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { findTenant } from '../../tenants/tenants.ts';
 import { localTenantOf } from '../../verify/local-keys.ts';
-import { verifyCredential } from '../../verify/pipeline.ts';
 import type { VerificationResult } from '../../verify/result.ts';
 import { renderErrorPage } from '../../pages/error-page.ts';
 import { renderHomePage } from '../../pages/home-page.ts';
@@ -47,7 +46,7 @@ async function reportContext(c: Context<AppEnv>, deps: AppDeps, result: Verifica
 
 async function serverReport(c: Context<AppEnv>, deps: AppDeps, verifier: PublicVerifier, credential: string, knownName?: string) {
   const env = verifier.environment(c);
-  const result = await verifyCredential(credentialFromText(credential), env);
+  const result = await verifier.verify(c, credentialFromText(credential), {}, env);
   const report = renderReport({ result, judgedAt: env.now, where: 'server', ...(await reportContext(c, deps, result, knownName)) });
   return { result, report };
 }

@@ -189,7 +189,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       const { tenant, credential } = c.req.valid('param');
       const body = c.req.valid('json');
       const id = bareId(credential);
-      const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
+      const ctx = { now: deps.clock(), actor: c.get('principal')!.id, metrics: deps.metrics };
       const { outcome, status: v } = await setCredentialStatus(c.env.db, ctx, tenant, id, {
         to: body.status,
         reason: body.reason,
@@ -226,7 +226,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
     async (c) => {
       const { tenant } = c.req.valid('param');
       const body = c.req.valid('json');
-      const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
+      const ctx = { now: deps.clock(), actor: c.get('principal')!.id, metrics: deps.metrics };
       const scope = 'kid' in body ? { kid: body.kid } : { subject: body.subject };
       const outcome = await withTenant(c.env.db, tenant, (tx) => revokeAll(tx, ctx, tenant, scope, body.reason));
       republishAfterResponse(c, deps, tenant, outcome.lists);

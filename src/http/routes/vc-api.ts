@@ -9,7 +9,6 @@ import { envelopeVcJwt } from '../../vc-api/envelope.ts';
 import { issuanceOf, issueCredentialRequestSchema, vcApiPointer } from '../../vc-api/issue-credential.ts';
 import { statusChangeOf, updateCredentialStatusSchema } from '../../vc-api/status-update.ts';
 import { vcApiVerification } from '../../vc-api/verification-result.ts';
-import { verifyCredential } from '../../verify/pipeline.ts';
 import { republishAfterResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
@@ -98,7 +97,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
       let out;
       try {
         out = await issueAttestations(
-          { db: c.env.db, kek: deps.kek, origin, now: deps.clock(), actor: c.get('principal')!.id },
+          { db: c.env.db, kek: deps.kek, origin, now: deps.clock(), actor: c.get('principal')!.id, metrics: deps.metrics },
           tenant,
           request,
           body.options?.credentialId,
@@ -133,7 +132,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
       },
     }),
     async (c) => {
-      const result = await verifyCredential(c.req.valid('json').verifiableCredential, verifier.environment(c));
+      const result = await verifier.verify(c, c.req.valid('json').verifiableCredential);
       c.header('cache-control', 'no-store');
       return c.json({ ...vcApiVerification(result), launchproof: wire(result) }, 200);
     },
@@ -165,7 +164,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
       const { tenant } = c.req.valid('param');
       const body = c.req.valid('json');
       const id = body.credentialId.replace(/^urn:uuid:/, '');
-      const ctx = { now: deps.clock(), actor: c.get('principal')!.id };
+      const ctx = { now: deps.clock(), actor: c.get('principal')!.id, metrics: deps.metrics };
       const { slot, outcome, current } = await withTenant(c.env.db, tenant, async (tx) => {
         const before = await statusOf(tx, tenant, id);
         const slot = { index: before.index, urls: statusListUrls(origin, tenant, before.listId) };

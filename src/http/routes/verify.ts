@@ -1,5 +1,4 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { verifyCredential } from '../../verify/pipeline.ts';
 import type { VerificationResult } from '../../verify/result.ts';
 import { verificationResultToJson } from '../../verify/wire.ts';
 import type { AppEnv } from '../context.ts';
@@ -85,9 +84,9 @@ export function registerVerify(app: OpenAPIHono<AppEnv>, verifier: PublicVerifie
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const result = await verifyCredential(
+      const result = await verifier.verify(
+        c,
         body.credential,
-        verifier.environment(c),
         body.key_binding
           ? {
               keyBinding: {

@@ -14,6 +14,10 @@ import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { resolveHostNode } from './public-address.ts';
 import { buildWebAssets } from './web-assets.ts';
+import { readOperationalGauges } from '../../metrics/store.ts';
+import { createPromMetrics } from './metrics/prom-metrics.ts';
+import { withPoolUsage } from './metrics/pool-usage.ts';
+import { DEFAULT_POOL_MAX } from '../postgres/database.ts';
 
 export interface Service {
   readonly config: Config;
@@ -26,6 +30,8 @@ export interface Service {
   readonly background: BackgroundWork;
   /** Runs the scheduled work once (the timer calls this): key rotation, then stale status lists. */
   sweep(): Promise<void>;
+  /** The Prometheus exposition, with the store-derived gauges read now (one query). */
+  scrapeMetrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
 }
 
@@ -38,7 +44,11 @@ export async function openService(
   const log = options.log ?? createJsonLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
   const kek = await resolveKek(config, log);
-  const db = await openDatabase(config);
+  // Process metrics (CPU, memory, event loop) only for the server: a console command has no scraper.
+  const prom = createPromMetrics({ processMetrics: options.pages !== false });
+  const metrics = prom.port;
+  const pool = withPoolUsage(await openDatabase(config), config.databaseUrl ? DEFAULT_POOL_MAX : 1);
+  const db = pool.db;
   try {
     const report = await migrate(db, await loadMigrations());
     if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied, engine: db.engine });
@@ -59,6 +69,7 @@ export async function openService(
       kek,
       clock,
       log,
+      metrics,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
       ...(webAssets ? { webAssets } : {}),
@@ -73,9 +84,19 @@ export async function openService(
       bootstrap: outcome,
       background,
       sweep: async () => {
-        await rotateDueKeys({ db, kek, now: clock(), log });
+        await rotateDueKeys({ db, kek, now: clock(), log, metrics });
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
-        await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log });
+        await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log, metrics });
+      },
+      scrapeMetrics: async () => {
+        // A store that cannot be read is itself the finding: the scrape still answers, with store_up 0.
+        const gauges = await readOperationalGauges(db, [kek.id], clock()).catch((e: unknown) => {
+          log.warn('metrics could not read the store', { error: e instanceof Error ? e.message : String(e) });
+          return undefined;
+        });
+        prom.setOperational(gauges);
+        prom.setPool(pool.usage());
+        return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
         await background.settled();

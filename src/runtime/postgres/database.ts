@@ -15,6 +15,9 @@ function queryable(sql: Sql): Queryable {
   };
 }
 
+/** Connections a pool opens at most unless told otherwise (the metrics report use against it). */
+export const DEFAULT_POOL_MAX = 10;
+
 export interface PostgresOptions {
   /** Pool size. Workers want a small one per request; Node a larger shared one. */
   readonly max?: number;
@@ -26,7 +29,7 @@ export interface PostgresOptions {
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
   const sql = postgres(url, {
-    max: options.max ?? 10,
+    max: options.max ?? DEFAULT_POOL_MAX,
     onnotice: () => {},
     // The schema has no custom types; skipping the type lookup saves a round trip per connection.
     fetch_types: false,

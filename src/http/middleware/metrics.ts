@@ -1,0 +1,40 @@
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { Metrics } from '../../metrics/port.ts';
+import type { AppEnv } from '../context.ts';
+
+/** Nginx's "client closed request": the client went away, so no status reached it and it is not our failure. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The route a request matched, as its template. The last matched entry is the route handler even
+ * when a middleware answered first (a rate limit, a body limit); when only `*` middleware matched,
+ * no route did, and every unknown path shares one label instead of minting one each.
+ */
+function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const path = routePath(c, -1);
+  return path.endsWith('*') ? 'unmatched' : path;
+}
+
+/**
+ * Counts and times every request by method, route template and status, and counts refusals by
+ * their problem code (set by problemResponse). Rate-limit refusals and signing failures are read
+ * from the code, whichever middleware or route produced them, so a new limiter is counted
+ * without knowing about this file.
+ */
+export function requestMetrics(metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routeOf(c);
+    // A request whose client disconnected is counted as 499 whatever status the handler chose
+    // (an aborted upload surfaces as a body-read error): it must not page anyone as a 5xx.
+    const status = c.req.raw.signal.aborted ? CLIENT_CLOSED_REQUEST : c.res.status;
+    metrics.record({ kind: 'http_request', method: c.req.method, route, status, seconds: (performance.now() - started) / 1000 });
+    const code = c.get('problemCode');
+    if (code === undefined || status === CLIENT_CLOSED_REQUEST) return;
+    metrics.record({ kind: 'http_problem', code, route });
+    if (code === 'rate_limited') metrics.record({ kind: 'rate_limited', route });
+    if (code === 'signing_unavailable') metrics.record({ kind: 'signing_failed', operation: 'request' });
+  };
+}
