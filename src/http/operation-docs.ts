@@ -197,7 +197,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     operationId: 'issueAttestation',
     description:
       'Evaluates the assessment (inline, or a stored one by assessment_id) and signs its verdict in each format asked for, all sharing one status-list slot. With Idempotency-Key, a retry returns the first answer.',
-    example: { assessment_id: ID, formats: ['vc+jwt', 'dc+sd-jwt'], holder: { jwk: HOLDER_JWK }, valid_until: '2027-06-30T00:00:00Z' },
+    example: { assessment_id: ID, formats: ['vc+jwt', 'dc+sd-jwt'], holder: { jwk: HOLDER_JWK } },
   },
   'GET /v1/t/{tenant}/credentials': {
     operationId: 'listCredentials',
@@ -332,7 +332,7 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     example: {
       credential: SD_JWT,
       reveal: ['/results/security.ssrf'],
-      key_binding: { audience: 'https://buyer.example', nonce: 'contract-2026-11' },
+      key_binding: { audience: 'https://buyer.example', nonce: 'contract-2026-11', alg: 'ES256' },
     },
   },
   'GET /t/{tenant}/trust-bundle.json': {

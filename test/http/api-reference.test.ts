@@ -9,7 +9,7 @@ import { operationsOf, type ApiDocument } from '../../src/http/openapi-document.
 import { OPERATION_DOCS } from '../../src/http/operation-docs.ts';
 import { requestExample } from '../../src/pages/api-reference.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
-import { harness, type Harness } from '../support/harness.ts';
+import { fixedClock, harness, type Harness } from '../support/harness.ts';
 
 const ROLE_SENTENCE =
   /\n*\n*(?:Requires (?:a platform|a bearer) credential holding [^\n]+|Requires an OID4VCI access token[^\n]+|Public: no credential, no role\.)$/;
@@ -77,5 +77,37 @@ describe('the API reference', () => {
     expect(html).not.toMatch(/<script/i);
     // Nothing from elsewhere: every src and href is this origin's (or a fragment, or the inline empty icon).
     for (const [, url] of html.matchAll(/(?:src|href)="([^"]*)"/g)) expect(url).toMatch(/^(?:\/(?!\/)|#|data:,$)/);
+  });
+});
+
+describe('the request examples of the API reference', () => {
+  let t: TestDatabase;
+  let h: Harness;
+  let doc: ApiDocument;
+
+  beforeAll(async () => {
+    t = await freshPglite();
+    // A fixed instant a few months before the examples' dates (a share link's expiry), so they stay in range whenever this runs.
+    h = await harness(t.db, { clock: fixedClock(new Date('2026-11-01T00:00:00Z')) });
+    expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'a', name: 'A' } })).status).toBe(201);
+    doc = (await (await h.request('GET', '/openapi.json')).json()) as ApiDocument;
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('each passes its route’s request validation: what it names may not exist, but its shape is never refused', async () => {
+    const refused: string[] = [];
+    for (const { method, path, op } of operationsOf(doc)) {
+      const example = requestExample(op);
+      // The OAuth endpoints take forms and their own error bodies: test/oid4vci drives them.
+      if (!example || example.mediaType !== 'application/json' || op.tags?.includes('oauth')) continue;
+      const filled = path.replace(/\{([^}]+)\}/g, (_m, name: string) =>
+        name === 'tenant' ? 'a' : name === 'kid' ? 'A'.repeat(43) : '5f0c6a4e-3b1d-4c2a-9e8f-7a6b5c4d3e2f',
+      );
+      const res = await h.request(method.toUpperCase(), filled, { token: h.adminToken, body: JSON.parse(example.text) });
+      if (res.status === 400) refused.push(`${method.toUpperCase()} ${path}: ${await res.text()}`);
+    }
+    expect(refused).toEqual([]);
   });
 });
