@@ -110,6 +110,11 @@ describe('the README', () => {
   let workersDb: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
+    // The README says it needs these; a machine without them fails here, by name, not in the middle of a block.
+    for (const tool of ['bash', 'curl', 'jq']) {
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+        throw new Error(`the README's commands need ${tool}, which is not installed`);
+    }
     blocks = readmeBlocks(await readFile(join(REPO, 'README.md'), 'utf8'));
     dir = await mkdtemp(join(tmpdir(), 'launchproof-readme-'));
     await checkoutCopy(dir);
