@@ -29,6 +29,7 @@ import { publicVerifier } from './verifier.ts';
 import { registerPresent } from './routes/present.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerTrustBundle } from './routes/trust-bundle.ts';
+import { registerApiDocs } from './routes/api-docs.ts';
 import { registerAssets } from './routes/assets.ts';
 import { registerVerifierHtml } from './routes/verifier-html.ts';
 import { registerWellKnown } from './routes/well-known.ts';
@@ -123,11 +124,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'An access token from a tenant’s OID4VCI token endpoint (/t/{tenant}/token).',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'launchproof', version: '0.1.0', description: 'Verifiable-credential issuer for launch-readiness attestations.' },
-    servers: [{ url: deps.config.publicUrl.origin }],
-  });
+  // Last: /openapi.json and /docs document every route registered above.
+  registerApiDocs(app, deps);
 
   app.notFound((c) => problemResponse(c, new AppError('not_found', 'no route')));
   app.onError(errorHandler(deps.log));

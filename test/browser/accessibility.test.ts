@@ -52,6 +52,14 @@ describe.skipIf(skipWithoutChromium)(
       });
     });
 
+    it('the API reference at /docs', async () => {
+      await withPage(browser, async ({ page, problems }) => {
+        expect((await page.goto(`${service.origin}/docs`))?.status()).toBe(200);
+        expect(await seriousViolations(page)).toEqual([]);
+        expect(problems).toEqual([]);
+      });
+    });
+
     it('/verify before anything is pasted', async () => {
       await withPage(browser, async ({ page, problems }) => {
         expect((await page.goto(`${service.origin}/verify`))?.status()).toBe(200);

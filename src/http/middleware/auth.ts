@@ -23,8 +23,16 @@ export interface GuardOptions {
  * tenant's existence last means a key of tenant A learns nothing about tenant B, not even
  * whether it exists.
  */
+/** What each guard admits, so the API reference documents the roles the code enforces, not a copy of them. */
+const REQUIREMENTS = new WeakMap<object, GuardOptions>();
+
+/** The requirement a middleware enforces, when it is a guard. */
+export function guardRequirement(middleware: unknown): GuardOptions | undefined {
+  return typeof middleware === 'function' ? REQUIREMENTS.get(middleware) : undefined;
+}
+
 export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     // RFC 9110 §11.1: the scheme name is case-insensitive and 1*SP separates it from the token.
     const m = /^Bearer +([\x21-\x7e]{1,4096})$/i.exec(header);
@@ -60,4 +68,6 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
     }
     await next();
   };
+  REQUIREMENTS.set(middleware, options);
+  return middleware;
 }

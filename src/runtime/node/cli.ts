@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { isRole, ROLES, type Role } from '../../auth/principal.ts';
@@ -18,6 +19,9 @@ import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { presentCommand } from './present-command.ts';
 import { announceBootstrapToken, runServer } from './serve.ts';
+import { assessmentTemplateCommand } from './assessment-template-command.ts';
+import { evidenceDigestCommand } from './evidence-digest-command.ts';
+import { holderKeyNewCommand } from './holder-key-command.ts';
 import { openService } from './service.ts';
 import { UsageError } from './usage-error.ts';
 import { verifyCommand } from './verify-command.ts';
@@ -64,8 +68,27 @@ const USAGE = `usage: launchproof <command> [options]
                                           by the holder's private JWK (EC P-256/P-384, OKP Ed25519).
                                           Exit: 0 done, 2 usage or unusable input. Reads no
                                           configuration, no network.
+  assessment template --profile ID@VERSION [-o FILE]
+                                          a fill-in skeleton of an assessment against a built-in
+                                          profile: every control, status "fail", no evidence, the
+                                          control's text as the note; what to sign and accept on
+                                          stderr. Reads no configuration, no network.
+  evidence digest FILE... --collected-by NAME [--collected-at TIME] [--media-type TYPE]
+         [--base-url https://HOST/PATH/]
+                                          the evidence entries of FILEs as a result's "evidence"
+                                          takes them: SHA-256 in SRI form, media type from the file
+                                          name, uri under --base-url (else urn:sha256:HEX).
+  holder-key new FILE [--algorithm ES256|ES384|EdDSA]
+                                          a holder key pair: the private JWK to FILE (owner-only,
+                                          never overwritten), the public JWK (send it as
+                                          holder.jwk) to stdout.
 
 Configuration comes from the environment (see README). Exit: 0 done, 1 failed, 2 usage.`;
+
+/** An output file the command creates, never one it would overwrite. */
+async function writeNew(path: string, text: string): Promise<void> {
+  await writeFile(path, text, { flag: 'wx' });
+}
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
@@ -95,6 +118,11 @@ async function main(argv: string[]): Promise<number> {
       aud: { type: 'string' },
       nonce: { type: 'string' },
       output: { type: 'string', short: 'o' },
+      profile: { type: 'string' },
+      'collected-by': { type: 'string' },
+      'collected-at': { type: 'string' },
+      'media-type': { type: 'string' },
+      'base-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -144,6 +172,32 @@ async function main(argv: string[]): Promise<number> {
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
       (text) => process.stderr.write(text),
     );
+  }
+  const write = (text: string) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+  const warn = (text: string) => process.stderr.write(text);
+  // Writing an assessment and making a holder key are offline too: no database, no configuration.
+  if (command === 'assessment') {
+    if (sub !== 'template' || rest.length > 0) throw new UsageError('usage: assessment template --profile ID@VERSION [-o FILE]');
+    const toFile = values.output;
+    return assessmentTemplateCommand(values.profile, toFile === undefined ? write : (text) => writeNew(toFile, text), warn);
+  }
+  if (command === 'evidence') {
+    if (sub !== 'digest') throw new UsageError('usage: evidence digest FILE... --collected-by NAME');
+    return evidenceDigestCommand(
+      {
+        files: rest,
+        collectedBy: values['collected-by'],
+        collectedAt: values['collected-at'],
+        mediaType: values['media-type'],
+        baseUrl: values['base-url'],
+      },
+      write,
+      warn,
+    );
+  }
+  if (command === 'holder-key') {
+    if (sub !== 'new' || rest.length > 1) throw new UsageError('usage: holder-key new FILE [--algorithm ES256|ES384|EdDSA]');
+    return holderKeyNewCommand({ file: rest[0], algorithm: values.algorithm }, write, warn);
   }
   const config = parseConfig(process.env);
 
