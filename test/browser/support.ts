@@ -29,6 +29,7 @@ export const ISSUER_NAME = 'Acme Assurance Ltd';
  * .ci/run, which installs Debian's chromium) they run anyway, so a missing browser is a failure.
  */
 export const skipWithoutChromium = !chromiumInstalled() && process.env.CI !== 'true';
+export const NO_CHROMIUM = 'no Chromium at /usr/bin/chromium (apt-get install chromium; CI installs it)';
 
 export interface IssuedAttestation {
   readonly attestationId: string;

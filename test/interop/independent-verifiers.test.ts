@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { fixedClock, harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { readinessAssessment } from '../http/helpers.ts';
+import { skipBecause } from '../support/skip.ts';
 
 /**
  * Every credential format launchproof issues, checked by verifiers that share no code with the
@@ -435,7 +436,12 @@ const pythonProbe = spawnSync(PYTHON, ['-c', 'import jwcrypto, jwt'], { encoding
 const pythonReady = pythonProbe.status === 0;
 const pythonRequired = process.env.CI === 'true' || process.env.REQUIRE_PYTHON_VERIFIERS === '1';
 
-describe.skipIf(!pythonReady && !pythonRequired)('every format verifies with independent implementations, from published keys only', () => {
+describe.skipIf(
+  skipBecause(
+    !pythonReady && !pythonRequired,
+    'Debian python3-jwcrypto and python3-jwt are missing for /usr/bin/python3 (apt-get install python3-jwcrypto python3-jwt; CI installs them)',
+  ),
+)('every format verifies with independent implementations, from published keys only', () => {
   let db: TestDatabase;
   let h: Harness;
 

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { readinessAssessment } from '../http/helpers.ts';
+import { skipBecause } from '../support/skip.ts';
 
 /**
  * The published status lists read by readers that share no code with src/status/: the
@@ -123,7 +124,12 @@ const pythonProbe = spawnSync(PYTHON, ['-c', 'import jwcrypto.jwk, jwcrypto.jws'
 const pythonReady = pythonProbe.status === 0;
 const pythonRequired = process.env.CI === 'true' || process.env.REQUIRE_PYTHON_VERIFIERS === '1';
 
-describe.skipIf(!pythonReady && !pythonRequired)('status lists read alike by independent readers, from published documents only', () => {
+describe.skipIf(
+  skipBecause(
+    !pythonReady && !pythonRequired,
+    'Debian python3-jwcrypto and python3-jwt are missing for /usr/bin/python3 (apt-get install python3-jwcrypto python3-jwt; CI installs them)',
+  ),
+)('status lists read alike by independent readers, from published documents only', () => {
   let db: TestDatabase;
   let h: Harness;
 

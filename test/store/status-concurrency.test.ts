@@ -23,6 +23,7 @@ import { createPostgresDatabase, postgresAvailable } from '../support/databases.
 import { fixedClock, ORIGIN } from '../support/harness.ts';
 import { prng } from '../support/prng.ts';
 import { readinessAssessment } from '../http/helpers.ts';
+import { skipBecause } from '../support/skip.ts';
 
 const ISSUANCES = 1_000;
 const REVOKE = 100;
@@ -71,7 +72,12 @@ interface Issued {
   idx: number;
 }
 
-describe.skipIf(!postgresAvailable())('status lists across two instances on real PostgreSQL', () => {
+describe.skipIf(
+  skipBecause(
+    !postgresAvailable(),
+    'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
+  ),
+)('status lists across two instances on real PostgreSQL', () => {
   let drop: () => Promise<void>;
   let instances: Instance[];
   let observer: Database;
