@@ -112,7 +112,7 @@ function pythonVerify(jws: string, keys: unknown, require: string[] = []): Pytho
   const input = JSON.stringify({ jws, keys, require });
   const known = pythonRuns.get(input);
   if (known) return known;
-  const run = spawnSync(PYTHON, [VERIFY_JWS_PY], { input, encoding: 'utf8', timeout: 20_000 });
+  const run = spawnSync(PYTHON, [VERIFY_JWS_PY], { input, encoding: 'utf8', timeout: 120_000 });
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`verify_jws.py exited ${run.status}: ${run.stderr}`);
   const out = JSON.parse(run.stdout) as PythonResult;

@@ -101,7 +101,7 @@ describe.each(engines())('status slot allocation on $engine', ({ engine, open })
     ]);
     // List ids are random, so they reveal nothing about how many lists (credentials) a tenant has.
     expect(next.listId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  }, 60_000);
+  });
 
   // Two sessions at once need a real server: PGlite runs one transaction at a time.
   it.skipIf(

@@ -213,7 +213,7 @@ describe.skipIf(
 
   it(
     `${ISSUANCES} concurrent issuances and ${CHANGES} concurrent status changes over two instances: distinct slots, every change published, none lost`,
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const tenantId = 'conc';
       await tenant(tenantId);
@@ -360,7 +360,7 @@ describe.skipIf(
 
   it(
     'two instances re-signing one list while it changes: the stored copy never goes backwards and always covers its version',
-    { timeout: 60_000 },
+    { timeout: 300_000 },
     async () => {
       const tenantId = 'resign';
       await tenant(tenantId);
