@@ -11,12 +11,14 @@ import {
   readReport,
   serviceAndChromium,
   skipWithoutChromium,
+  NO_CHROMIUM,
   tamperPayload,
   withPage,
   type IssuedAttestation,
   verifiedInBrowser,
   type RunningService,
 } from './support.ts';
+import { skipBecause } from '../support/skip.ts';
 
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -28,7 +30,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-describe.skipIf(skipWithoutChromium)(
+describe.skipIf(skipBecause(skipWithoutChromium, NO_CHROMIUM))(
   'every buyer-facing page: no serious or critical axe-core violation (WCAG 2.2 AA rules), no CSP violation, no script error',
   { timeout: BROWSER_TEST_TIMEOUT },
   () => {

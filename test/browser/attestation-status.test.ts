@@ -8,13 +8,15 @@ import {
   readReport,
   serviceAndChromium,
   skipWithoutChromium,
+  NO_CHROMIUM,
   withPage,
   type IssuedAttestation,
   type ReportView,
   type RunningService,
 } from './support.ts';
+import { skipBecause } from '../support/skip.ts';
 
-describe.skipIf(skipWithoutChromium)(
+describe.skipIf(skipBecause(skipWithoutChromium, NO_CHROMIUM))(
   'a suspended, revoked or superseded attestation on /verify in Chromium',
   { timeout: BROWSER_TEST_TIMEOUT },
   () => {

@@ -13,11 +13,13 @@ import {
   readReport,
   serviceAndChromium,
   skipWithoutChromium,
+  NO_CHROMIUM,
   tamperPayload,
   withPage,
   type IssuedAttestation,
   type RunningService,
 } from './support.ts';
+import { skipBecause } from '../support/skip.ts';
 
 /**
  * Every request the context makes is aborted and counted, except loading the saved file itself:
@@ -34,7 +36,7 @@ async function cutOffNetwork(context: BrowserContext, file: string): Promise<str
   return attempts;
 }
 
-describe.skipIf(skipWithoutChromium)(
+describe.skipIf(skipBecause(skipWithoutChromium, NO_CHROMIUM))(
   'the offline verifier, one HTML file opened from disk with no network',
   { timeout: BROWSER_TEST_TIMEOUT },
   () => {

@@ -38,7 +38,7 @@ function cli(...args: string[]): Promise<Run> {
     DATABASE_URL: 'postgres://launchproof@db.invalid/launchproof',
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ status, stdout, stderr });
     });

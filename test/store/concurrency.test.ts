@@ -11,12 +11,18 @@ import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
+import { skipBecause } from '../support/skip.ts';
 
 /**
  * Several service instances against one real PostgreSQL: separate pools, as separate
  * processes would have. PGlite is single-process, so these races only exist here.
  */
-describe.skipIf(!postgresAvailable())('instances racing on real PostgreSQL', () => {
+describe.skipIf(
+  skipBecause(
+    !postgresAvailable(),
+    'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
+  ),
+)('instances racing on real PostgreSQL', () => {
   let url: string;
   let drop: () => Promise<void>;
   let instances: Database[];

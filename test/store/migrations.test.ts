@@ -6,6 +6,7 @@ import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { migrate, MigrationHistoryError, migrationsFromFiles, sha256Hex, type MigrationFile } from '../../src/store/migrations.ts';
 import type { Database } from '../../src/store/port.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
+import { skipBecause } from '../support/skip.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -107,7 +108,12 @@ describe.each(emptyEngines)('migrations on $engine', ({ open }) => {
   });
 });
 
-describe.skipIf(!postgresAvailable())('migrations from two instances at once (real PostgreSQL)', () => {
+describe.skipIf(
+  skipBecause(
+    !postgresAvailable(),
+    'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
+  ),
+)('migrations from two instances at once (real PostgreSQL)', () => {
   it('serialise on the advisory lock: each migration is applied exactly once', async () => {
     const { db, second } = await emptyEngines.find((e) => e.engine === 'postgres')!.open();
     const files = await loadMigrations();

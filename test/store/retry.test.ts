@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryingTransaction } from '../../src/store/retry.ts';
 import { freshPostgres, postgresAvailable, type TestDatabase } from '../support/databases.ts';
+import { skipBecause } from '../support/skip.ts';
 
 describe('retryingTransaction', () => {
   it('runs a transaction again after a deadlock or serialization failure, at most three times in all', async () => {
@@ -38,7 +39,12 @@ describe('retryingTransaction', () => {
   });
 });
 
-describe.skipIf(!postgresAvailable())('retryingTransaction on real PostgreSQL', () => {
+describe.skipIf(
+  skipBecause(
+    !postgresAvailable(),
+    'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
+  ),
+)('retryingTransaction on real PostgreSQL', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await freshPostgres({ migrated: false, max: 4 });

@@ -23,6 +23,7 @@ import { createPostgresDatabase, postgresAvailable } from '../support/databases.
 import { fixedClock, ORIGIN } from '../support/harness.ts';
 import { prng } from '../support/prng.ts';
 import { readinessAssessment } from '../http/helpers.ts';
+import { skipBecause } from '../support/skip.ts';
 
 const ISSUANCES = 1_000;
 const REVOKE = 100;
@@ -71,7 +72,12 @@ interface Issued {
   idx: number;
 }
 
-describe.skipIf(!postgresAvailable())('status lists across two instances on real PostgreSQL', () => {
+describe.skipIf(
+  skipBecause(
+    !postgresAvailable(),
+    'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
+  ),
+)('status lists across two instances on real PostgreSQL', () => {
   let drop: () => Promise<void>;
   let instances: Instance[];
   let observer: Database;
@@ -207,7 +213,7 @@ describe.skipIf(!postgresAvailable())('status lists across two instances on real
 
   it(
     `${ISSUANCES} concurrent issuances and ${CHANGES} concurrent status changes over two instances: distinct slots, every change published, none lost`,
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const tenantId = 'conc';
       await tenant(tenantId);
@@ -354,7 +360,7 @@ describe.skipIf(!postgresAvailable())('status lists across two instances on real
 
   it(
     'two instances re-signing one list while it changes: the stored copy never goes backwards and always covers its version',
-    { timeout: 60_000 },
+    { timeout: 300_000 },
     async () => {
       const tenantId = 'resign';
       await tenant(tenantId);

@@ -95,7 +95,7 @@ describe('the verifier under attack', () => {
       }
     }
     expect(unchanged).toBeLessThan(300);
-  }, 120_000);
+  });
 
   it('refuses structurally hostile JSON: deep nesting, huge input, wrong types, prototype keys', async () => {
     const jwt = (header: unknown, payload: unknown) =>

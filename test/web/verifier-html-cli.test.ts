@@ -26,7 +26,7 @@ function cli(...args: string[]): Promise<{ status: number | null; stdout: string
     DATABASE_URL: 'postgres://launchproof@db.invalid/x',
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });

@@ -25,6 +25,7 @@ import { openTrustBundle, TRUST_BUNDLE_MEDIA_TYPE } from '../../src/verify/trust
 import { readinessAssessment } from '../http/helpers.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { bundleWorker, deployedCompatibility } from './bundle-worker.ts';
+import { skipBecause } from '../support/skip.ts';
 
 const ORIGIN = 'https://issuer.workers.test';
 const CRON = '17 * * * *';
@@ -72,7 +73,12 @@ interface StoredCopy {
   suspension: string;
 }
 
-describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over PostgreSQL through Hyperdrive', () => {
+describe.skipIf(
+  skipBecause(
+    !postgresAvailable(),
+    'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
+  ),
+)('the Worker bundle in workerd, over PostgreSQL through Hyperdrive', () => {
   let mf: Miniflare | undefined;
   let db: Database | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { migrationsFromFiles, type MigrationFile } from '../../store/migrations.ts';
+import { packageRoot } from './package-root.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = join(packageRoot(), 'migrations');
 
 /** Reads migrations/*.sql, in order, as the runtime-free runner wants them. */
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
