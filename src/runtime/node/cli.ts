@@ -17,7 +17,9 @@ import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { presentCommand } from './present-command.ts';
-import { announceBootstrapToken, runServer } from './serve.ts';
+import { announceBootstrapToken, bootstrapKeyPath } from './bootstrap-key.ts';
+import { originCommand } from './origin-command.ts';
+import { runServer } from './serve.ts';
 import { openService } from './service.ts';
 import { UsageError } from './usage-error.ts';
 import { verifyCommand } from './verify-command.ts';
@@ -32,6 +34,12 @@ const USAGE = `usage: launchproof <command> [options]
   tenant create <id> --name NAME [--algorithm ES256|EdDSA]
   tenant list
   api-key create --tenant ID --roles r1,r2 [--label TEXT]   roles: ${ROLES.join(', ')}
+  api-key create --platform --roles r1,r2 [--label TEXT]
+                                          a platform (operator) key: how to replace a lost
+                                          bootstrap admin key; the token is printed once
+  origin show                             the deployment's recorded origin
+  origin set URL                          move the deployment to another origin, on purpose:
+                                          every did:web identifier changes with it
   keys list <tenant>
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
@@ -83,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       tenant: { type: 'string' },
       roles: { type: 'string' },
       label: { type: 'string' },
+      platform: { type: 'boolean' },
       reason: { type: 'string' },
       bundle: { type: 'string' },
       at: { type: 'string' },
@@ -162,14 +171,18 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (command === 'origin') return originCommand(config, sub, rest);
+
   const known = new Set(['init', 'tenant', 'api-key', 'keys']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
-  const service = await openService(config, { log: createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`)), pages: false });
+  const log = createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`));
+  // Only init may record the deployment's origin; every other command must match it.
+  const service = await openService(config, { log, pages: false, origin: command === 'init' ? 'record' : 'check' });
   const actor = 'cli';
   const now = new Date();
   const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
   try {
-    await announceBootstrapToken(config, service.bootstrap.adminToken);
+    await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log);
     const keyCtx = { db: service.db, kek: service.kek, now, actor };
     if (command === 'init') {
       const platform = issuerIdentity(config.publicUrl, PLATFORM_TENANT_ID);
@@ -198,9 +211,11 @@ async function main(argv: string[]): Promise<number> {
           .map((r) => r.trim());
         const bad = roles.filter((r) => !isRole(r));
         if (bad.length) throw new UsageError(`unknown role(s) ${bad.join(', ')}`);
+        if (values.platform && values.tenant !== undefined) throw new UsageError('give --tenant or --platform, not both');
+        const tenantId = values.platform ? PLATFORM_TENANT_ID : need(values.tenant, '--tenant (or --platform)');
         const { key, token } = await createApiKey(
           { db: service.db, now, actor },
-          { tenantId: need(values.tenant, '--tenant'), roles: roles as Role[], label: values.label ?? '' },
+          { tenantId, roles: roles as Role[], label: values.label ?? '' },
         );
         out({ id: key.id, tenant: key.tenantId, roles: key.roles, token });
         return 0;
