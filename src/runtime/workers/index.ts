@@ -5,6 +5,7 @@ import { importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-cr
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import { ensureOrigin } from '../../deployment/origin.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
 import type { Env } from './env.ts';
@@ -54,6 +55,20 @@ function load(env: Env): Promise<Isolate> {
   return isolate;
 }
 
+// A plain flag, not a shared promise: a promise settled by one request's I/O must not be awaited
+// by another request, and a check that failed (the origin was fixed meanwhile) is retried.
+let originConfirmed = false;
+
+/**
+ * Refuses to serve or sign when PUBLIC_URL is not the deployment's recorded origin (recording
+ * it if none is yet: a serving process's origin is the deployment's). One query per isolate.
+ */
+async function confirmOrigin(started: Isolate, db: Database): Promise<void> {
+  if (originConfirmed) return;
+  await ensureOrigin(db, started.origin, 'record', new Date());
+  originConfirmed = true;
+}
+
 function reportStartFailure(e: unknown): void {
   // The detail names the bad variables (never their values): it belongs in the log, not on the wire.
   if (e instanceof ConfigError) stderr.error('configuration refused', { detail: e.message });
@@ -83,6 +98,13 @@ export default {
       return startFailureResponse();
     }
     const db = openDatabase(env);
+    try {
+      await confirmOrigin(started, db);
+    } catch (e) {
+      reportStartFailure(e);
+      ctx.waitUntil(db.close());
+      return startFailureResponse();
+    }
     // Work a request leaves running (re-signing a status list) uses this connection: it is
     // closed only once that work is done, and waitUntil keeps the invocation alive until then.
     const deferred: Promise<unknown>[] = [];
@@ -109,6 +131,7 @@ export default {
     }
     const db = openDatabase(env);
     try {
+      await confirmOrigin(started, db);
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
