@@ -7,6 +7,7 @@ import { AppError } from '../../errors/index.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState } from '../../keys/lifecycle.ts';
 import { DEFAULT_KEY_POLICY, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../keys/policy.ts';
+import { rotateKek } from '../../keys/kek-rotation.ts';
 import { revokeKey, rotateNow } from '../../keys/rotation.ts';
 import { createJsonLogger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
@@ -37,6 +38,10 @@ const USAGE = `usage: launchproof <command> [options]
   api-key create --platform --roles r1,r2 [--label TEXT]
                                           a platform (operator) key: how to replace a lost
                                           bootstrap admin key; the token is printed once
+  kek rotate                              re-seal every private key under KEY_ENCRYPTION_KEY (the new
+                                          key-encryption key), opening those still sealed under
+                                          KEY_ENCRYPTION_KEY_PREVIOUS; resumable: run it again after
+                                          a crash. Exit 1 while any key is under neither KEK
   origin show                             the deployment's recorded origin
   origin set URL                          move the deployment to another origin, on purpose:
                                           every did:web identifier changes with it
@@ -173,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'origin') return originCommand(config, sub, rest);
 
-  const known = new Set(['init', 'tenant', 'api-key', 'keys']);
+  const known = new Set(['init', 'tenant', 'api-key', 'keys', 'kek']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
   const log = createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`));
   // Only init may record the deployment's origin; every other command must match it.
@@ -253,6 +258,21 @@ async function main(argv: string[]): Promise<number> {
         }
         out({ kid: key.kid, revoked_at: key.revokedAt, credentials_revoked: credentials.changed.length });
         return 0;
+      }
+      case 'kek rotate': {
+        if (!service.kek.previous)
+          throw new UsageError(
+            'kek rotate needs KEY_ENCRYPTION_KEY set to the new key-encryption key and KEY_ENCRYPTION_KEY_PREVIOUS to the one it replaces',
+          );
+        const outcome = await rotateKek({ db: service.db, kek: service.kek, now: () => new Date(), actor });
+        // KEK ids only (a digest prefix): never key material.
+        out({
+          from_kek_id: outcome.fromKekId,
+          to_kek_id: outcome.toKekId,
+          resealed: outcome.resealed,
+          unopenable: outcome.unopenable.map((k) => ({ kek_id: k.kekId, keys: k.keys })),
+        });
+        return outcome.unopenable.length === 0 ? 0 : 1;
       }
       case 'keys sweep':
         await service.sweep();

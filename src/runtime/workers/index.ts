@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig } from '../../config/index.ts';
 import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
 import { createApp } from '../../http/app.ts';
-import { importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
+import { importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
@@ -37,7 +37,11 @@ async function build(env: Env): Promise<Isolate> {
   // Node may generate a KEK into its data directory; a Worker has no disk to keep one on.
   if (!config.keyEncryptionKey)
     throw new ConfigError(['KEY_ENCRYPTION_KEY: required on Workers (set it with `wrangler secret put KEY_ENCRYPTION_KEY`)']);
-  const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
+  const current = await importKeyEncryptionKey(config.keyEncryptionKey);
+  // During a KEK rotation the Worker opens keys under either KEK while `kek rotate` re-seals them.
+  const kek = config.previousKeyEncryptionKey
+    ? withPreviousKek(current, await importKeyEncryptionKey(config.previousKeyEncryptionKey))
+    : current;
   const log = createJsonLogger(config.logLevel);
   const app = createApp({
     config,
