@@ -146,3 +146,14 @@ export async function keysPerKek(tx: Queryable): Promise<{ kekId: string; keys: 
   );
   return rows.map((r) => ({ kekId: r.kek_id, keys: r.n }));
 }
+
+/** Every sealed key with what decides whether it may still sign: for the doctor's "the KEK opens every key". */
+export async function allSealedKeys(
+  tx: Queryable,
+): Promise<{ tenantId: string; kid: string; kekId: string; sealed: string; mayStillSign: boolean }[]> {
+  const rows = await tx.query<{ tenant_id: string; kid: string; kek_id: string; private_jwk_enc: string; may_sign: boolean }>(
+    `select tenant_id, kid, kek_id, private_jwk_enc, (retired_at is null and revoked_at is null) as may_sign
+       from signing_keys order by tenant_id, kid`,
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id, sealed: r.private_jwk_enc, mayStillSign: r.may_sign }));
+}

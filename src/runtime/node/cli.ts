@@ -19,6 +19,7 @@ import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { presentCommand } from './present-command.ts';
 import { announceBootstrapToken, bootstrapKeyPath } from './bootstrap-key.ts';
+import { doctorCommand } from './doctor-command.ts';
 import { originCommand } from './origin-command.ts';
 import { runServer } from './serve.ts';
 import { openService } from './service.ts';
@@ -30,6 +31,11 @@ const USAGE = `usage: launchproof <command> [options]
 
   serve                                   run the service (the default)
   migrate                                 apply pending database migrations and exit
+  doctor [--json]                         check the deployment before it serves (read-only): migrations
+                                          current, origin recorded and matching, the KEK opens every
+                                          key, database role not a superuser, row-level security
+                                          forced, clock agrees with the database's, TRUSTED_ISSUERS
+                                          resolve. Exit: 0 all passed, 1 any failed
   init                                    migrate, create the platform identity and, on a new
                                           database, print the first admin API key (once)
   tenant create <id> --name NAME [--algorithm ES256|EdDSA]
@@ -177,6 +183,14 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'origin') return originCommand(config, sub, rest);
+  if (command === 'doctor') {
+    if (sub !== undefined) throw new UsageError('doctor takes no arguments besides --json');
+    return doctorCommand(
+      config,
+      { json: values.json ?? false },
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+    );
+  }
 
   const known = new Set(['init', 'tenant', 'api-key', 'keys', 'kek']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
