@@ -1,14 +1,16 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { baseEnv, freePort, runCli, startServer, stopServer } from './processes.ts';
+import { baseEnv, freePort, runCli, startServer, stopAllServers, stopServer } from './processes.ts';
 
 const TOKEN = /lp_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/g;
 
 describe.skipIf(!postgresAvailable())('the bootstrap admin key is never lost (issue 11, defect 2)', { timeout: 180_000 }, () => {
+  afterAll(() => stopAllServers());
+
   it('a checkout that ran on PGlite, started with DATABASE_URL, prints and saves the new database key beside the old one', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'launchproof-bootstrap-'));
     const { url, drop } = await createPostgresDatabase({ migrated: false });

@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { baseEnv, freePort, runCli, startServer, stopServer } from './processes.ts';
+import { baseEnv, freePort, runCli, startServer, stopAllServers, stopServer } from './processes.ts';
 
 const TOKEN = /lp_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/;
 
@@ -47,6 +47,7 @@ describe.skipIf(!postgresAvailable())('the deployment origin is tied to the data
     sql = postgres(url, { max: 1, onnotice: () => {} });
   });
   afterAll(async () => {
+    await stopAllServers();
     await sql?.end();
     await rm(dataDir, { recursive: true, force: true });
     await drop?.();

@@ -20,9 +20,18 @@ export interface Started {
   readonly stderr: string[];
 }
 
+const running = new Set<ChildProcess>();
+
+/** Stops every server this file started that is still running: a test that timed out must not leave one behind. */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((child) => stopServer(child)));
+}
+
 /** Starts `launchproof serve`, resolving once it prints the URL it serves; rejects with its stderr if it exits first. */
 export function startServer(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
