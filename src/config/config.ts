@@ -23,6 +23,8 @@ export interface Config {
   readonly dataDir: string;
   /** base64url AES-256 key-encryption key; undefined only where the runtime may generate one. */
   readonly keyEncryptionKey: string | undefined;
+  /** The KEK being rotated out: opens keys not yet re-sealed, never seals. */
+  readonly previousKeyEncryptionKey: string | undefined;
   readonly oidc: OidcConfig | undefined;
   readonly bodyLimitBytes: number;
   readonly publicCacheSeconds: number;
@@ -74,6 +76,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if ((e.OIDC_ISSUER === undefined) !== (e.OIDC_AUDIENCE === undefined)) {
     problems.push('OIDC_ISSUER and OIDC_AUDIENCE: set both to accept identity-provider tokens, or neither');
   }
+  if (e.KEY_ENCRYPTION_KEY_PREVIOUS !== undefined) {
+    if (e.KEY_ENCRYPTION_KEY === undefined)
+      problems.push('KEY_ENCRYPTION_KEY_PREVIOUS: set it only beside KEY_ENCRYPTION_KEY (the new key), while rotating');
+    else if (e.KEY_ENCRYPTION_KEY_PREVIOUS === e.KEY_ENCRYPTION_KEY)
+      problems.push('KEY_ENCRYPTION_KEY_PREVIOUS: must differ from KEY_ENCRYPTION_KEY');
+  }
   if (production) {
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the origin DIDs and issuer URLs are built from)');
     else if (new URL(e.PUBLIC_URL).protocol !== 'https:')
@@ -104,6 +112,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    previousKeyEncryptionKey: e.KEY_ENCRYPTION_KEY_PREVIOUS,
     oidc:
       e.OIDC_ISSUER && e.OIDC_AUDIENCE
         ? Object.freeze({

@@ -24,6 +24,8 @@ export const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   KEY_ENCRYPTION_KEY: kek.optional(),
+  // The KEK being replaced, accepted for opening keys (never for sealing) while `kek rotate` runs.
+  KEY_ENCRYPTION_KEY_PREVIOUS: kek.optional(),
   OIDC_ISSUER: httpUrl.optional(),
   OIDC_AUDIENCE: z.string().min(1).optional(),
   OIDC_JWKS_URL: httpUrl.optional(),

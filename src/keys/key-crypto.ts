@@ -48,6 +48,24 @@ export async function generateSigningKey(alg: SigningAlgorithm): Promise<Generat
 export interface KeyEncryptionKey {
   readonly key: CryptoKey;
   readonly id: string;
+  /**
+   * The KEK being rotated out (KEY_ENCRYPTION_KEY_PREVIOUS): keys still sealed under it open
+   * with it until `kek rotate` has re-sealed them. New keys are always sealed under `key`.
+   */
+  readonly previous?: KeyEncryptionKey;
+}
+
+/** The current KEK paired with the one it replaces, for the overlap of a KEK rotation. */
+export function withPreviousKek(current: KeyEncryptionKey, previous: KeyEncryptionKey): KeyEncryptionKey {
+  if (previous.id === current.id) throw new TypeError('the previous key-encryption key is the current one');
+  return { key: current.key, id: current.id, previous: { key: previous.key, id: previous.id } };
+}
+
+/** The KEK that opens a key recorded as sealed under `kekId`, if this process holds it. */
+export function kekFor(kek: KeyEncryptionKey, kekId: string): KeyEncryptionKey | undefined {
+  if (kekId === kek.id) return kek;
+  if (kek.previous && kekId === kek.previous.id) return kek.previous;
+  return undefined;
 }
 
 export async function importKeyEncryptionKey(encoded: string): Promise<KeyEncryptionKey> {

@@ -100,3 +100,60 @@ export async function sealedPrivateKey(
   );
   return rows[0] && { sealed: rows[0].private_jwk_enc, kekId: rows[0].kek_id };
 }
+
+/** The next keys, in (tenant, kid) order after `after`, still sealed under `kekId`: one batch of a KEK rotation. */
+export async function keysSealedUnder(
+  tx: Queryable,
+  kekId: string,
+  after: { tenantId: string; kid: string } | undefined,
+  limit: number,
+): Promise<{ tenantId: string; kid: string }[]> {
+  const rows = await tx.query<{ tenant_id: string; kid: string }>(
+    `select tenant_id, kid from signing_keys
+      where kek_id = $1 and (tenant_id, kid) > ($2, $3)
+      order by tenant_id, kid limit $4`,
+    [kekId, after?.tenantId ?? '', after?.kid ?? '', limit],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid }));
+}
+
+/** The sealed key with its row locked, so two re-sealing runs cannot both rewrite it. */
+export async function lockSealedPrivateKey(
+  tx: Queryable,
+  tenantId: string,
+  kid: string,
+): Promise<{ sealed: string; kekId: string } | undefined> {
+  const rows = await tx.query<{ private_jwk_enc: string; kek_id: string }>(
+    'select private_jwk_enc, kek_id from signing_keys where tenant_id = $1 and kid = $2 for update',
+    [tenantId, kid],
+  );
+  return rows[0] && { sealed: rows[0].private_jwk_enc, kekId: rows[0].kek_id };
+}
+
+export async function replaceSealedPrivateKey(tx: Queryable, tenantId: string, kid: string, sealed: string, kekId: string): Promise<void> {
+  await tx.query('update signing_keys set private_jwk_enc = $3, kek_id = $4 where tenant_id = $1 and kid = $2', [
+    tenantId,
+    kid,
+    sealed,
+    kekId,
+  ]);
+}
+
+/** How many keys each KEK id seals, across every key ever made (retired and revoked ones too). */
+export async function keysPerKek(tx: Queryable): Promise<{ kekId: string; keys: number }[]> {
+  const rows = await tx.query<{ kek_id: string; n: number }>(
+    'select kek_id, count(*)::int as n from signing_keys group by kek_id order by kek_id',
+  );
+  return rows.map((r) => ({ kekId: r.kek_id, keys: r.n }));
+}
+
+/** Every sealed key with what decides whether it may still sign: for the doctor's "the KEK opens every key". */
+export async function allSealedKeys(
+  tx: Queryable,
+): Promise<{ tenantId: string; kid: string; kekId: string; sealed: string; mayStillSign: boolean }[]> {
+  const rows = await tx.query<{ tenant_id: string; kid: string; kek_id: string; private_jwk_enc: string; may_sign: boolean }>(
+    `select tenant_id, kid, kek_id, private_jwk_enc, (retired_at is null and revoked_at is null) as may_sign
+       from signing_keys order by tenant_id, kid`,
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id, sealed: r.private_jwk_enc, mayStillSign: r.may_sign }));
+}

@@ -18,6 +18,7 @@ import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
+import { ensureOrigin } from '../../src/deployment/origin.ts';
 import { bundleEnvironment } from '../../src/verify/bundle-environment.ts';
 import { verifyCredential } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
@@ -167,6 +168,8 @@ describe.skipIf(
     // What an operator does before deploying: the Worker itself never migrates or bootstraps.
     await bootstrap({ db, kek, now: new Date() }, { demoTenant: false });
     await createTenant({ db, kek, now: new Date(), actor: 'test' }, { id: 'acme', name: 'Acme' });
+    // `launchproof init` records the deployment's origin; a Worker with another one must refuse.
+    await ensureOrigin(db, new URL(ORIGIN), 'record', new Date());
 
     outdir = await mkdtemp(join(tmpdir(), 'launchproof-worker-'));
     const scriptPath = await bundleWorker(outdir);
@@ -191,6 +194,12 @@ describe.skipIf(
         // Production config refuses that by itself; outside production the Worker entry must.
         { ...worker, name: 'production-without-kek', bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: ORIGIN } },
         { ...worker, name: 'development-without-kek', bindings: { LAUNCHPROOF_ENV: 'development', PUBLIC_URL: ORIGIN } },
+        // The same deployment with another PUBLIC_URL: it would sign status lists under URLs no credential names.
+        {
+          ...worker,
+          name: 'other-origin',
+          bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: 'https://other.workers.test', KEY_ENCRYPTION_KEY: kekEncoded },
+        },
       ],
     });
     // workerd explains a failed start only on its own output, which this test captures.
@@ -588,5 +597,22 @@ describe.skipIf(
     expect(JSON.parse(body)).toMatchObject({ status: 500, code: 'internal_error' });
     expect(body).not.toContain('KEY_ENCRYPTION_KEY');
     await expect.poll(logs).toContain(logged);
+  });
+
+  it('a Worker whose PUBLIC_URL is not the recorded origin refuses to serve and its Cron Trigger signs nothing (issue 11, defect 3)', async () => {
+    const before = await withTenant(db!, 'acme', (tx) =>
+      tx.query('select list_id, version, token from status_publications order by list_id'),
+    );
+    const keysBefore = await keysOf('acme');
+    const worker = await mf!.getWorker('other-origin');
+    const res = await worker.fetch('https://other.workers.test/t/acme/did.json');
+    expect(res.status).toBe(500);
+    expect(JSON.parse(await res.text())).toMatchObject({ status: 500, code: 'internal_error' });
+    await expect.poll(logs).toContain(`recorded origin ${ORIGIN}`);
+    expect((await worker.scheduled({ cron: CRON })).outcome).toBe('exception');
+    expect(
+      await withTenant(db!, 'acme', (tx) => tx.query('select list_id, version, token from status_publications order by list_id')),
+    ).toEqual(before);
+    expect(await keysOf('acme')).toEqual(keysBefore);
   });
 });

@@ -8,6 +8,7 @@ import { AppError } from '../../errors/index.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState } from '../../keys/lifecycle.ts';
 import { DEFAULT_KEY_POLICY, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../keys/policy.ts';
+import { rotateKek } from '../../keys/kek-rotation.ts';
 import { revokeKey, rotateNow } from '../../keys/rotation.ts';
 import { createJsonLogger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
@@ -18,7 +19,10 @@ import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { presentCommand } from './present-command.ts';
-import { announceBootstrapToken, runServer } from './serve.ts';
+import { announceBootstrapToken, bootstrapKeyPath } from './bootstrap-key.ts';
+import { doctorCommand } from './doctor-command.ts';
+import { originCommand } from './origin-command.ts';
+import { runServer } from './serve.ts';
 import { assessmentTemplateCommand } from './assessment-template-command.ts';
 import { evidenceDigestCommand } from './evidence-digest-command.ts';
 import { holderKeyNewCommand } from './holder-key-command.ts';
@@ -31,11 +35,26 @@ const USAGE = `usage: launchproof <command> [options]
 
   serve                                   run the service (the default)
   migrate                                 apply pending database migrations and exit
+  doctor [--json]                         check the deployment before it serves (read-only): migrations
+                                          current, origin recorded and matching, the KEK opens every
+                                          key, database role not a superuser, row-level security
+                                          forced, clock agrees with the database's, TRUSTED_ISSUERS
+                                          resolve. Exit: 0 all passed, 1 any failed
   init                                    migrate, create the platform identity and, on a new
                                           database, print the first admin API key (once)
   tenant create <id> --name NAME [--algorithm ES256|EdDSA]
   tenant list
   api-key create --tenant ID --roles r1,r2 [--label TEXT]   roles: ${ROLES.join(', ')}
+  api-key create --platform --roles r1,r2 [--label TEXT]
+                                          a platform (operator) key: how to replace a lost
+                                          bootstrap admin key; the token is printed once
+  kek rotate                              re-seal every private key under KEY_ENCRYPTION_KEY (the new
+                                          key-encryption key), opening those still sealed under
+                                          KEY_ENCRYPTION_KEY_PREVIOUS; resumable: run it again after
+                                          a crash. Exit 1 while any key is under neither KEK
+  origin show                             the deployment's recorded origin
+  origin set URL                          move the deployment to another origin, on purpose:
+                                          every did:web identifier changes with it
   keys list <tenant>
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
@@ -106,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
       tenant: { type: 'string' },
       roles: { type: 'string' },
       label: { type: 'string' },
+      platform: { type: 'boolean' },
       reason: { type: 'string' },
       bundle: { type: 'string' },
       at: { type: 'string' },
@@ -216,14 +236,26 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const known = new Set(['init', 'tenant', 'api-key', 'keys']);
+  if (command === 'origin') return originCommand(config, sub, rest);
+  if (command === 'doctor') {
+    if (sub !== undefined) throw new UsageError('doctor takes no arguments besides --json');
+    return doctorCommand(
+      config,
+      { json: values.json ?? false },
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+    );
+  }
+
+  const known = new Set(['init', 'tenant', 'api-key', 'keys', 'kek']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
-  const service = await openService(config, { log: createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`)), pages: false });
+  const log = createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`));
+  // Only init may record the deployment's origin; every other command must match it.
+  const service = await openService(config, { log, pages: false, origin: command === 'init' ? 'record' : 'check' });
   const actor = 'cli';
   const now = new Date();
   const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
   try {
-    await announceBootstrapToken(config, service.bootstrap.adminToken);
+    await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log);
     const keyCtx = { db: service.db, kek: service.kek, now, actor };
     if (command === 'init') {
       const platform = issuerIdentity(config.publicUrl, PLATFORM_TENANT_ID);
@@ -252,9 +284,11 @@ async function main(argv: string[]): Promise<number> {
           .map((r) => r.trim());
         const bad = roles.filter((r) => !isRole(r));
         if (bad.length) throw new UsageError(`unknown role(s) ${bad.join(', ')}`);
+        if (values.platform && values.tenant !== undefined) throw new UsageError('give --tenant or --platform, not both');
+        const tenantId = values.platform ? PLATFORM_TENANT_ID : need(values.tenant, '--tenant (or --platform)');
         const { key, token } = await createApiKey(
           { db: service.db, now, actor },
-          { tenantId: need(values.tenant, '--tenant'), roles: roles as Role[], label: values.label ?? '' },
+          { tenantId, roles: roles as Role[], label: values.label ?? '' },
         );
         out({ id: key.id, tenant: key.tenantId, roles: key.roles, token });
         return 0;
@@ -292,6 +326,21 @@ async function main(argv: string[]): Promise<number> {
         }
         out({ kid: key.kid, revoked_at: key.revokedAt, credentials_revoked: credentials.changed.length });
         return 0;
+      }
+      case 'kek rotate': {
+        if (!service.kek.previous)
+          throw new UsageError(
+            'kek rotate needs KEY_ENCRYPTION_KEY set to the new key-encryption key and KEY_ENCRYPTION_KEY_PREVIOUS to the one it replaces',
+          );
+        const outcome = await rotateKek({ db: service.db, kek: service.kek, now: () => new Date(), actor });
+        // KEK ids only (a digest prefix): never key material.
+        out({
+          from_kek_id: outcome.fromKekId,
+          to_kek_id: outcome.toKekId,
+          resealed: outcome.resealed,
+          unopenable: outcome.unopenable.map((k) => ({ kek_id: k.kekId, keys: k.keys })),
+        });
+        return outcome.unopenable.length === 0 ? 0 : 1;
       }
       case 'keys sweep':
         await service.sweep();

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.ts';
-import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
+import { generateKeyEncryptionKey, importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import type { Logger } from '../../log/logger.ts';
 import { dataPath } from './open-database.ts';
 import { readIfExists, writeOwnerOnly } from './secret-files.ts';
@@ -10,7 +10,11 @@ import { readIfExists, writeOwnerOnly } from './secret-files.ts';
  * data it protects, with a warning, because a KEK stored next to its ciphertext protects little.
  */
 export async function resolveKek(config: Config, log: Logger): Promise<KeyEncryptionKey> {
-  if (config.keyEncryptionKey) return importKeyEncryptionKey(config.keyEncryptionKey);
+  if (config.keyEncryptionKey) {
+    const current = await importKeyEncryptionKey(config.keyEncryptionKey);
+    if (!config.previousKeyEncryptionKey) return current;
+    return withPreviousKek(current, await importKeyEncryptionKey(config.previousKeyEncryptionKey));
+  }
   const path = dataPath(config, 'kek');
   let encoded = await readIfExists(path);
   if (!encoded) {

@@ -1,20 +1,8 @@
 import { serve } from '@hono/node-server';
 import type { Config } from '../../config/index.ts';
-import { dataPath } from './open-database.ts';
-import { writeOwnerOnly } from './secret-files.ts';
+import { announceBootstrapToken, bootstrapKeyPath } from './bootstrap-key.ts';
 import { openService } from './service.ts';
 import { METRICS_PATH, metricsEndpoint } from './metrics/endpoint.ts';
-
-/**
- * The bootstrap admin token is the one secret ever written to the terminal: it exists nowhere
- * else in clear, and the operator needs it to do anything at all. It goes to stderr, not the log.
- */
-export async function announceBootstrapToken(config: Config, token: string | undefined): Promise<void> {
-  if (!token) return;
-  const path = dataPath(config, 'bootstrap-admin-key');
-  await writeOwnerOnly(path, `${token}\n`);
-  process.stderr.write(`\nBootstrap platform admin API key (shown once; also saved, owner-readable only, to ${path}):\n\n  ${token}\n\n`);
-}
 
 /**
  * `npm start`: migrate, bootstrap, listen, rotate on a timer, and stop cleanly on a signal.
@@ -23,7 +11,7 @@ export async function runServer(config: Config): Promise<void> {
   const service = await openService(config);
   const { log } = service;
 
-  await announceBootstrapToken(config, service.bootstrap.adminToken);
+  await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log);
 
   const metrics = metricsEndpoint(() => service.scrapeMetrics(), config.metrics.token);
   // On the public listener /metrics exists only behind a token; without one it is an unknown path.

@@ -5,6 +5,7 @@ import { keysSealedUnderOtherKek } from '../../keys/kek-check.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { BackgroundWork } from '../../util/background.ts';
+import { ensureOrigin, type Deployment } from '../../deployment/origin.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
 import type { Database } from '../../store/port.ts';
@@ -26,6 +27,8 @@ export interface Service {
   readonly log: Logger;
   readonly app: ReturnType<typeof createApp>;
   readonly bootstrap: BootstrapOutcome;
+  /** This database's identity and recorded origin (equal to config.publicUrl's, or the service refused to open). */
+  readonly deployment: Deployment;
   /** Work requests leave running (status-list re-signing); `close` waits for it. */
   readonly background: BackgroundWork;
   /** Runs the scheduled work once (the timer calls this): key rotation, then stale status lists. */
@@ -39,7 +42,8 @@ export interface Service {
 export async function openService(
   config: Config,
   // `pages: false` for console commands: they serve no page, and esbuild costs them a noticeable pause.
-  options: { clock?: () => Date; log?: Logger; pages?: boolean } = {},
+  // `origin: 'check'` for console commands: only init and the server may record the deployment's origin.
+  options: { clock?: () => Date; log?: Logger; pages?: boolean; origin?: 'record' | 'check' } = {},
 ): Promise<Service> {
   const log = options.log ?? createJsonLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
@@ -52,6 +56,8 @@ export async function openService(
   try {
     const report = await migrate(db, await loadMigrations());
     if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied, engine: db.engine });
+    // Before anything that creates keys or signs: a process with the wrong origin changes nothing.
+    const deployment = await ensureOrigin(db, config.publicUrl, options.origin ?? 'record', clock());
     const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: config.bootstrapDemoTenant });
     const foreign = await keysSealedUnderOtherKek(db, kek);
     if (foreign.length > 0) {
@@ -82,6 +88,7 @@ export async function openService(
       log,
       app,
       bootstrap: outcome,
+      deployment,
       background,
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log, metrics });

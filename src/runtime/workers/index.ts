@@ -1,10 +1,11 @@
 import { ConfigError, parseConfig } from '../../config/index.ts';
 import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
 import { createApp } from '../../http/app.ts';
-import { importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
+import { importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import { ensureOrigin } from '../../deployment/origin.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
 import type { Env } from './env.ts';
@@ -36,7 +37,11 @@ async function build(env: Env): Promise<Isolate> {
   // Node may generate a KEK into its data directory; a Worker has no disk to keep one on.
   if (!config.keyEncryptionKey)
     throw new ConfigError(['KEY_ENCRYPTION_KEY: required on Workers (set it with `wrangler secret put KEY_ENCRYPTION_KEY`)']);
-  const kek = await importKeyEncryptionKey(config.keyEncryptionKey);
+  const current = await importKeyEncryptionKey(config.keyEncryptionKey);
+  // During a KEK rotation the Worker opens keys under either KEK while `kek rotate` re-seals them.
+  const kek = config.previousKeyEncryptionKey
+    ? withPreviousKek(current, await importKeyEncryptionKey(config.previousKeyEncryptionKey))
+    : current;
   const log = createJsonLogger(config.logLevel);
   const app = createApp({
     config,
@@ -52,6 +57,20 @@ async function build(env: Env): Promise<Isolate> {
 function load(env: Env): Promise<Isolate> {
   isolate ??= build(env);
   return isolate;
+}
+
+// A plain flag, not a shared promise: a promise settled by one request's I/O must not be awaited
+// by another request, and a check that failed (the origin was fixed meanwhile) is retried.
+let originConfirmed = false;
+
+/**
+ * Refuses to serve or sign when PUBLIC_URL is not the deployment's recorded origin (recording
+ * it if none is yet: a serving process's origin is the deployment's). One query per isolate.
+ */
+async function confirmOrigin(started: Isolate, db: Database): Promise<void> {
+  if (originConfirmed) return;
+  await ensureOrigin(db, started.origin, 'record', new Date());
+  originConfirmed = true;
 }
 
 function reportStartFailure(e: unknown): void {
@@ -83,6 +102,13 @@ export default {
       return startFailureResponse();
     }
     const db = openDatabase(env);
+    try {
+      await confirmOrigin(started, db);
+    } catch (e) {
+      reportStartFailure(e);
+      ctx.waitUntil(db.close());
+      return startFailureResponse();
+    }
     // Work a request leaves running (re-signing a status list) uses this connection: it is
     // closed only once that work is done, and waitUntil keeps the invocation alive until then.
     const deferred: Promise<unknown>[] = [];
@@ -109,6 +135,7 @@ export default {
     }
     const db = openDatabase(env);
     try {
+      await confirmOrigin(started, db);
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.

@@ -1,0 +1,35 @@
+import type { Queryable } from '../store/port.ts';
+
+/** The doctor's read-only questions to the database's catalog. Nothing here writes. */
+
+export async function currentRole(q: Queryable): Promise<{ name: string; superuser: boolean; bypassRls: boolean }> {
+  const [row] = await q.query<{ name: string; rolsuper: boolean; rolbypassrls: boolean }>(
+    'select rolname as name, rolsuper, rolbypassrls from pg_roles where rolname = current_user',
+  );
+  if (!row) throw new TypeError('the current role is not in pg_roles');
+  return { name: row.name, superuser: row.rolsuper, bypassRls: row.rolbypassrls };
+}
+
+/** Tenant-owned tables (those with a tenant_id column, and tenants itself) and their row-level security flags. */
+export async function tenantTableSecurity(q: Queryable): Promise<{ table: string; enabled: boolean; forced: boolean }[]> {
+  const rows = await q.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+    `select c.relname, c.relrowsecurity, c.relforcerowsecurity
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind = 'r'
+        and (c.relname = 'tenants' or exists (
+              select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped))
+      order by c.relname`,
+  );
+  return rows.map((r) => ({ table: r.relname, enabled: r.relrowsecurity, forced: r.relforcerowsecurity }));
+}
+
+/** The database server's wall clock at the moment the statement runs (not the transaction's start). */
+export async function databaseClock(q: Queryable): Promise<Date> {
+  const [row] = await q.query<{ at: Date | string }>('select clock_timestamp() as at');
+  return new Date(row!.at);
+}
+
+export async function tableExists(q: Queryable, name: string): Promise<boolean> {
+  const [row] = await q.query<{ t: string | null }>('select to_regclass($1)::text as t', [name]);
+  return Boolean(row?.t);
+}
