@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,9 +22,10 @@ export interface PrivatePostgres {
   readonly port: number;
   /** Runs a binary of /usr/lib/postgresql/15/bin as the cluster's owner; throws on a non-zero exit. */
   run(binary: string, args: string[]): string;
-  start(): void;
+  /** Starts the stopped cluster; resolves once it accepts connections. Asynchronous, so clients keep running meanwhile. */
+  start(): Promise<void>;
   /** `pg_ctl stop -m immediate`: every server process killed at once, no checkpoint, as in a crash. */
-  crash(): void;
+  crash(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -35,6 +36,19 @@ function run(binary: string, args: string[]): string {
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${binary} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
+}
+
+function runAsync(binary: string, args: string[]): Promise<void> {
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, binary), ...args]] : [join(BIN, binary), args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: string[] = [];
+    child.stderr.on('data', (d: Buffer) => err.push(d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${binary} ${args.join(' ')} exited ${code}: ${err.join('')}`)),
+    );
+  });
 }
 
 export async function startPrivatePostgres(port: number): Promise<PrivatePostgres> {
@@ -48,7 +62,7 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   const start = () =>
-    void run('pg_ctl', [
+    runAsync('pg_ctl', [
       '-D',
       data,
       '-l',
@@ -60,7 +74,7 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
       'start',
     ]);
-  start();
+  await start();
   run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-qAt', '-c', 'create database launchproof']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/launchproof`,
@@ -68,7 +82,7 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
     port,
     run,
     start,
-    crash: () => void run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    crash: () => runAsync('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
     destroy: async () => {
       spawnSync(
         asRoot ? 'runuser' : join(BIN, 'pg_ctl'),
