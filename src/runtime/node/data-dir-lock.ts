@@ -1,33 +1,60 @@
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { realpath, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
 
 /**
  * PGlite is a single-process database: two processes opening one data directory corrupt it.
- * A pid file guards it; a lock left by a process that no longer exists is taken over.
+ *
+ * The lock is a listening Unix domain socket, because the kernel closes a dead process's sockets
+ * whatever killed it; a pid file (the lock before this one) outlives a crash and, once its pid is
+ * reused by an unrelated process, blocks every start forever. Node has no flock().
+ *
+ * On Linux the socket lives in the abstract namespace under a name derived from the directory's
+ * real path: no file to go stale, and the name is free the instant its holder dies. Elsewhere it
+ * is a socket file beside the directory; a file nobody accepts on is a dead holder's, taken over.
+ * The holder answers each connection with its pid, so a refusal can name it.
  */
-export async function lockDataDir(path: string): Promise<() => Promise<void>> {
+export async function lockDataDir(dir: string, options: { abstract?: boolean } = {}): Promise<() => Promise<void>> {
+  const abstract = options.abstract ?? process.platform === 'linux';
+  const real = await realpath(dir);
+  const address = abstract ? `\0launchproof-data-dir:${createHash('sha256').update(real).digest('hex')}` : `${real}.lock.sock`;
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
-      return async () => {
-        await unlink(path).catch(() => {});
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (holder > 0 && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`the embedded database is in use by process ${holder}; stop it, or use the HTTP API while it runs`, { cause: e });
-      }
-      await unlink(path).catch(() => {});
+    const server = createServer((socket) => socket.end(String(process.pid)));
+    const listening = await listen(server, address);
+    if (listening === true) {
+      // The lock must never be what keeps a finished command alive.
+      server.unref();
+      return () => new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    if (listening !== 'EADDRINUSE') throw new Error(`could not lock the embedded database at ${real}: ${listening}`);
+    const holder = await askHolder(address);
+    if (holder !== 'gone') {
+      throw new Error(
+        `the embedded database is in use by ${holder ? `process ${holder}` : 'another process'}; stop it, or use the HTTP API while it runs`,
+      );
+    }
+    // Only a socket file can be left behind by a dead holder; an abstract name cannot.
+    if (abstract) break;
+    await unlink(address).catch(() => {});
   }
-  throw new Error(`could not lock ${path}`);
+  throw new Error(`could not lock the embedded database at ${real}`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function listen(server: Server, address: string): Promise<true | string> {
+  return new Promise((resolve) => {
+    server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    server.listen(address, () => resolve(true));
+  });
+}
+
+/** The holder's pid ('' when it accepts but says nothing), or 'gone' when nothing accepts. */
+function askHolder(address: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(address);
+    let said = '';
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.on('data', (d: Buffer) => (said += d.toString()));
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'gone' : ''));
+    socket.once('close', () => resolve(/^\d+$/.test(said) ? said : ''));
+  });
 }

@@ -16,7 +16,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   }
   const dir = resolve(config.dataDir, 'pglite');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const unlock = await lockDataDir(`${dir}.lock`);
+  const unlock = await lockDataDir(dir);
   try {
     const db = await openPglite(dir);
     return { ...db, close: () => db.close().finally(unlock) };
