@@ -131,7 +131,8 @@ describe.skipIf(!privatePostgresAvailable())('PostgreSQL crashing and restarting
         () => outcomes.filter((o) => o.sentAt > crashedAt && o.status !== 201 && o.status !== 200).length >= 8,
         30_000,
       );
-      await sleep(1_000);
+      // Long enough for the driver's default backoff (3^n / 100 s a try, up to 20 s) to have grown past 5 s.
+      await sleep(5_000);
       const downFor = Date.now() - crashedAt;
       await pg.start();
       // From the moment PostgreSQL accepts connections again to the first issuance acknowledged after it.
