@@ -16,7 +16,9 @@
  * silently; this one is applied at every start, and refuses to start (`guardConnectionSource`
  * throws) when the driver's text no longer matches, so an upgrade forces a review of the guard
  * instead of quietly dropping it. Why not another driver: postgres.js is what the store, the
- * tests and the Workers build (through Hyperdrive) all speak; three lines fix the defect.
+ * tests and the Workers build (through Hyperdrive) all speak; four edited lines fix the defect.
+ * The Workers build (postgres/cf/src) is not guarded: a load hook is Node's; there each request
+ * has its own client behind Hyperdrive, which keeps the origin connections itself.
  *
  * The replacements keep every line where it was, so the driver's stack traces stay true.
  */
