@@ -91,3 +91,12 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',
 };
+
+/**
+ * Seconds a client should wait before trying again (the Retry-After header), for the codes that
+ * mean "not now" rather than "not this": storage comes back within a second or two of the
+ * database accepting connections again (src/runtime/postgres/database.ts caps the reconnect backoff).
+ */
+export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
+  storage_unavailable: 2,
+};

@@ -1,3 +1,3 @@
-export { ERROR_STATUS, ERROR_TITLE, type ErrorCode } from './codes.ts';
+export { ERROR_STATUS, ERROR_TITLE, RETRY_AFTER_SECONDS, type ErrorCode } from './codes.ts';
 export { AppError, isAppError, underPointer, type FieldProblem } from './app-error.ts';
 export { PROBLEM_MEDIA_TYPE, problemDocument, problemType, type ProblemDocument } from './problem.ts';

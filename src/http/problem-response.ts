@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, PROBLEM_MEDIA_TYPE, problemDocument, type ErrorCode } from '../errors/index.ts';
+import { AppError, PROBLEM_MEDIA_TYPE, problemDocument, RETRY_AFTER_SECONDS, type ErrorCode } from '../errors/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { OAuthError } from '../oid4vci/oauth-error.ts';
 import { oauthErrorResponse } from './oauth-response.ts';
@@ -9,10 +9,12 @@ import type { AppEnv } from './context.ts';
 
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   c.set('problemCode', err.code);
+  const retryAfter = RETRY_AFTER_SECONDS[err.code];
+  const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
   // A person reads the pages: their errors are pages with the same status and code.
-  if (isPagePath(c.req.path)) return errorPageResponse(err.code, err.status, c.get('requestId'));
+  if (isPagePath(c.req.path)) return errorPageResponse(err.code, err.status, c.get('requestId'), extra);
   const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields);
-  const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' };
+  const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store', ...extra };
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="launchproof"';
   return new Response(JSON.stringify(body), { status: err.status, headers });
 }

@@ -17,6 +17,7 @@ import { withTenant } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import { loadMigrations } from './migration-files.ts';
+import { backupEmbedded, restoreEmbedded } from './embedded-backup.ts';
 import { openDatabase } from './open-database.ts';
 import { presentCommand } from './present-command.ts';
 import { announceBootstrapToken, bootstrapKeyPath } from './bootstrap-key.ts';
@@ -59,6 +60,10 @@ const USAGE = `usage: launchproof <command> [options]
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
   keys sweep                              rotate due keys, re-sign stale status lists
+  backup FILE                             copy the embedded database to FILE (never replaces a file);
+                                          refused while a server runs on it. PostgreSQL: pg_dump (README)
+  restore FILE [--force]                  load FILE into an empty embedded data directory; --force sets
+                                          a database already there aside (it deletes nothing)
   verify FILE --bundle BUNDLE [--expect-did DID] [--expect-kid KID] [--aud AUDIENCE --nonce NONCE]
          [--at TIME] [--json]
                                           verify a credential (compact, or a VC-API envelope)
@@ -143,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
       'collected-at': { type: 'string' },
       'media-type': { type: 'string' },
       'base-url': { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -244,6 +250,23 @@ async function main(argv: string[]): Promise<number> {
       { json: values.json ?? false },
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
     );
+  }
+
+  if (command === 'backup' || command === 'restore') {
+    if (rest.length > 0) throw new UsageError(`${command} takes one FILE`);
+    const file = need(sub, 'FILE');
+    if (command === 'backup') {
+      const b = await backupEmbedded(config, file);
+      process.stdout.write(
+        `backup: ${b.file} (${b.bytes} bytes): schema ${b.schemaVersion}, ${b.tenants} tenants, ${b.signingKeys} signing keys, ${b.credentials} credentials; the KEK is not in it\n`,
+      );
+    } else {
+      const r = await restoreEmbedded(config, file, { force: values.force ?? false, now: new Date() });
+      process.stdout.write(
+        `restore: ${r.dir}: schema ${r.schemaVersion}, ${r.tenants} tenants, ${r.signingKeys} signing keys, ${r.credentials} credentials${r.setAside ? `; the previous database is at ${r.setAside}` : ''}\n`,
+      );
+    }
+    return 0;
   }
 
   const known = new Set(['init', 'tenant', 'api-key', 'keys', 'kek']);

@@ -50,7 +50,11 @@ export async function runServer(config: Config): Promise<void> {
   );
 
   await service.sweep();
-  const timer = setInterval(() => void service.sweep(), config.rotationCheckSeconds * 1000);
+  // A sweep that fails (the database restarting) is tried again at the next tick; unhandled, its
+  // rejection would end the process.
+  const sweep = () =>
+    service.sweep().catch((e: unknown) => log.error('scheduled sweep failed', { error: e instanceof Error ? e.message : String(e) }));
+  const timer = setInterval(() => void sweep(), config.rotationCheckSeconds * 1000);
 
   const stop = (signal: string) => {
     log.info('stopping', { signal });

@@ -1,16 +1,26 @@
 import postgres from 'postgres';
 import type { Database, Queryable } from '../../store/port.ts';
+import { asStorageError } from './unavailable.ts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 function queryable(sql: Sql): Queryable {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
-      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
-      return rows as unknown as Row[];
+      try {
+        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+        return rows as unknown as Row[];
+      } catch (e) {
+        throw asStorageError(e);
+      }
     },
     async exec(text: string) {
-      await sql.unsafe(text).simple();
+      await sql
+        .unsafe(text)
+        .simple()
+        .catch((e: unknown) => {
+          throw asStorageError(e);
+        });
     },
   };
 }
@@ -33,6 +43,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     onnotice: () => {},
     // The schema has no custom types; skipping the type lookup saves a round trip per connection.
     fetch_types: false,
+    // While PostgreSQL is down each refused connection attempt raises the pool's shared retry
+    // count, and the driver's own backoff grows to 20 s a try: requests would hang that long and
+    // the pool would come back that late. Capped at one second, a request fails fast (503) and
+    // the pool reconnects within a second of the server accepting again.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    // A host that vanished (failover to a new address) must not hold a request for the default 30 s.
+    connect_timeout: 10,
     connection: { application_name: 'launchproof' },
   });
   const base = queryable(sql);
@@ -40,7 +57,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     engine: 'postgres',
     query: base.query,
     exec: base.exec,
-    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => sql.begin((tx) => fn(queryable(tx))) as Promise<T>,
+    // The rejection of a transaction whose connection died comes from the driver, not from a query.
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      (sql.begin((tx) => fn(queryable(tx))) as Promise<T>).catch((e: unknown) => {
+        throw asStorageError(e);
+      }),
     close: () => sql.end({ timeout: 5 }),
   };
 }
