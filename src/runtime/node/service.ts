@@ -6,6 +6,8 @@ import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { BackgroundWork } from '../../util/background.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import { guardConnectingRole } from '../../store/connecting-role.ts';
+import { migrationRecords } from '../../store/migration-state.ts';
 import { migrate } from '../../store/migrations.ts';
 import type { Database } from '../../store/port.ts';
 import { bootstrap, type BootstrapOutcome } from '../../tenants/bootstrap.ts';
@@ -40,7 +42,10 @@ export async function openService(
   const kek = await resolveKek(config, log);
   const db = await openDatabase(config);
   try {
-    const report = await migrate(db, await loadMigrations());
+    // Before migrating: a refused deployment changes nothing.
+    await guardConnectingRole(db, config.environment, log);
+    const files = await loadMigrations();
+    const report = await migrate(db, files);
     if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied, engine: db.engine });
     const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: config.bootstrapDemoTenant });
     const foreign = await keysSealedUnderOtherKek(db, kek);
@@ -61,6 +66,7 @@ export async function openService(
       log,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
+      migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });
     const background = new BackgroundWork();
