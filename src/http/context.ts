@@ -3,6 +3,7 @@ import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
+import type { MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
 import type { WebAssets } from '../web/assets.ts';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly resolveHost?: (hostname: string) => Promise<string[]>;
   /** The browser build of the verification pipeline, made by the runtime at start; absent, the pages work without it. */
   readonly webAssets?: WebAssets;
+  /** The migrations this build expects applied, for the readiness probe (Node reads the files, Workers a manifest built with it). */
+  readonly migrations?: readonly MigrationRecord[];
 }
 
 /**

@@ -5,6 +5,8 @@ import { createApp } from '../../src/http/app.ts';
 import type { FetchLike } from '../../src/auth/oidc.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
+import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
+import { migrationRecords } from '../../src/store/migration-state.ts';
 import type { Database } from '../../src/store/port.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
@@ -63,7 +65,8 @@ export async function harness(
   const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: false });
   if (!outcome.adminToken) throw new TypeError('harness expects a database without API keys');
   const fetchImpl: FetchLike = options.fetch ?? (() => Promise.reject(new Error('no network in tests')));
-  const app = createApp({ config, kek, clock, log, fetch: fetchImpl, webAssets: testWebAssets() });
+  const migrations = await migrationRecords(await loadMigrations());
+  const app = createApp({ config, kek, clock, log, fetch: fetchImpl, webAssets: testWebAssets(), migrations });
   const background = new BackgroundWork();
   const bindings = { db, defer: (work: Promise<unknown>) => background.track(work) };
   return {

@@ -1,14 +1,16 @@
-import { ConfigError, parseConfig } from '../../config/index.ts';
+import { ConfigError, parseConfig, type Config } from '../../config/index.ts';
 import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
 import { createApp } from '../../http/app.ts';
 import { importKeyEncryptionKey, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import { guardConnectingRole } from '../../store/connecting-role.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
 import type { Env } from './env.ts';
 import verifyScript from '../../../dist/web/verify-script.js';
+import migrations from '../../../dist/migrations/manifest.js';
 
 /*
  * The Cloudflare Workers entry. It never migrates or bootstraps: an isolate may start on any
@@ -19,6 +21,7 @@ import verifyScript from '../../../dist/web/verify-script.js';
  */
 
 interface Isolate {
+  readonly config: Config;
   readonly app: ReturnType<typeof createApp>;
   readonly kek: KeyEncryptionKey;
   readonly log: Logger;
@@ -45,13 +48,27 @@ async function build(env: Env): Promise<Isolate> {
     log,
     fetch: (input, init) => fetch(input, init),
     webAssets: { verifyScript },
+    migrations,
   });
-  return { app, kek, log, origin: config.publicUrl };
+  return { config, app, kek, log, origin: config.publicUrl };
 }
 
 function load(env: Env): Promise<Isolate> {
   isolate ??= build(env);
   return isolate;
+}
+
+// The connecting role is checked once per isolate, on its first database connection (an isolate
+// has none before a request). Only the verdict is kept: a check the database did not answer is
+// tried again by the next request.
+let roleGuard: Promise<void> | undefined;
+
+function guardRole(started: Isolate, db: Database): Promise<void> {
+  roleGuard ??= guardConnectingRole(db, started.config.environment, started.log).catch((e: unknown) => {
+    if (e instanceof ConfigError) throw e;
+    roleGuard = undefined;
+  });
+  return roleGuard;
 }
 
 function reportStartFailure(e: unknown): void {
@@ -83,6 +100,13 @@ export default {
       return startFailureResponse();
     }
     const db = openDatabase(env);
+    try {
+      await guardRole(started, db);
+    } catch (e) {
+      reportStartFailure(e);
+      ctx.waitUntil(db.close());
+      return startFailureResponse();
+    }
     // Work a request leaves running (re-signing a status list) uses this connection: it is
     // closed only once that work is done, and waitUntil keeps the invocation alive until then.
     const deferred: Promise<unknown>[] = [];
