@@ -282,6 +282,9 @@ describe.skipIf(!postgresAvailable())('the Worker bundle in workerd, over Postgr
     expect(res.status).toBe(500);
     await res.text();
     expect(logs()).toMatch(/configuration refused.*connects as postgres, which has SUPERUSER/);
+    // Nor does its Cron Trigger rotate anything.
+    const cron = await (await mf!.getWorker('production-as-superuser')).scheduled({ cron: CRON });
+    expect(cron.outcome).not.toBe('ok');
   });
 
   it('answers an unknown tenant with a problem document', async () => {

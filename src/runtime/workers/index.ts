@@ -133,6 +133,10 @@ export default {
     }
     const db = openDatabase(env);
     try {
+      await guardRole(started, db).catch((e: unknown) => {
+        reportStartFailure(e);
+        throw e;
+      });
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
