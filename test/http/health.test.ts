@@ -10,13 +10,14 @@ import { KEK_CHECK_REUSE_MS } from '../../src/health/readiness.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
+import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { migrationRecords, type MigrationRecord } from '../../src/store/migration-state.ts';
 import type { Database } from '../../src/store/port.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, testWebAssets, type Harness } from '../support/harness.ts';
 import { expectProblem } from './helpers.ts';
 
-describe.each(engines())('health probes on $engine', ({ open }) => {
+describe.each(engines())('health probes on $engine', ({ engine, open }) => {
   let t: TestDatabase;
   let h: Harness;
   let records: MigrationRecord[];
@@ -109,5 +110,19 @@ describe.each(engines())('health probes on $engine', ({ open }) => {
     expect(text).not.toMatch(/ECONNREFUSED|closed|terminat|postgres:\/\//i);
     expect((await gone.get('/healthz', own.db)).status).toBe(200);
     expect(gone.lines.some((l) => l.includes('"database: '))).toBe(true);
+  });
+
+  it.runIf(engine === 'postgres')('names `database` when no PostgreSQL listens where the service connects', async () => {
+    // A port of this branch's private range on which nothing runs: the server is stopped.
+    const stopped = openPostgres('postgres://postgres@127.0.0.1:55479/launchproof', { max: 1 });
+    try {
+      const probe = await variant({});
+      const { checks, text } = await notReady(await probe.get('/readyz', stopped));
+      expect(checks).toEqual({ database: 'failed', migrations: 'skipped', kek: 'skipped' });
+      expect(text).not.toMatch(/ECONNREFUSED|55479/);
+      expect((await probe.get('/healthz', stopped)).status).toBe(200);
+    } finally {
+      await stopped.close();
+    }
   });
 });
