@@ -4,6 +4,7 @@
  * ordinary role that owns the schema) migrates, makes or joins the tenant role, and confines a
  * query that forgot its tenant filter.
  */
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/index.ts';
@@ -11,7 +12,9 @@ import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { openService } from '../../src/runtime/node/service.ts';
+import { wrapPglite } from '../../src/runtime/pglite/database.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
+import type { Database } from '../../src/store/port.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { TENANT_ROLE, withTenant, acrossTenants } from '../../src/store/tenant-scope.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
@@ -135,5 +138,48 @@ describe.skipIf(!postgresAvailable())('the role the service connects to PostgreS
   beforeAll(() => {
     // The tenant role belongs to the whole cluster and other databases use it: never dropped here.
     expect(TENANT_ROLE).toBe('launchproof_tenant');
+  });
+});
+
+/**
+ * A PGlite instance is a cluster of its own, so here the tenant role can be missing, and the
+ * migration's paths for a fresh cluster run: an owner with CREATEROLE makes the role and may
+ * SET ROLE to it (PostgreSQL 16 and later split that right from membership; PGlite is 18), and
+ * an owner without it is told what a superuser must run.
+ */
+describe('the tenant role in a cluster that has none yet (PGlite)', () => {
+  async function asOwner(attributes: string): Promise<{ db: Database; close(): Promise<void> }> {
+    const db = wrapPglite(await PGlite.create());
+    await db.exec(`create role lp_owner nologin ${attributes}; grant create on schema public to lp_owner; set role lp_owner;`);
+    return { db, close: () => db.close() };
+  }
+
+  it('an owner with CREATEROLE creates the role, can switch to it, and tenant transactions are confined', async () => {
+    const { db, close } = await asOwner('createrole');
+    try {
+      await migrate(db, await loadMigrations());
+      const [who] = await db.query<{ role: string }>('select current_user as role');
+      expect(who!.role).toBe('lp_owner');
+      const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
+      for (const id of ['acme', 'globex']) await createTenant({ db, kek, now: new Date(), actor: 'test' }, { id, name: id });
+      const rows = await withTenant(db, 'acme', (tx) => tx.query<{ tenant_id: string }>('select tenant_id from signing_keys'));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set(['acme']));
+    } finally {
+      await close();
+    }
+  });
+
+  it('an owner without CREATEROLE is told the statements a superuser must run, and nothing is applied', async () => {
+    const { db, close } = await asOwner('');
+    try {
+      await expect(migrate(db, await loadMigrations())).rejects.toThrow(
+        /role launchproof_tenant does not exist and lp_owner may not create it\. Have a superuser run: CREATE ROLE launchproof_tenant NOLOGIN; GRANT launchproof_tenant TO lp_owner;/,
+      );
+      const [migrated] = await db.query<{ t: string | null }>(`select to_regclass('tenants')::text as t`);
+      expect(migrated!.t).toBeNull();
+    } finally {
+      await close();
+    }
   });
 });
