@@ -14,3 +14,11 @@ const { buildWebAssets } = await import('../src/runtime/node/web-assets.ts');
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web', 'verify-script.js');
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, `export default ${JSON.stringify((await buildWebAssets()).verifyScript)};\n`);
+
+// The migrations this build expects applied, for the Worker's readiness probe: it has no files
+// to read, and it never migrates (operators do, before deploying).
+const { loadMigrations } = await import('../src/runtime/node/migration-files.ts');
+const { migrationRecords } = await import('../src/store/migration-state.ts');
+const manifest = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'migrations', 'manifest.js');
+await mkdir(dirname(manifest), { recursive: true });
+await writeFile(manifest, `export default ${JSON.stringify(await migrationRecords(await loadMigrations()))};\n`);

@@ -46,6 +46,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   storage_unavailable: 503,
   signing_unavailable: 503,
+  not_ready: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -90,6 +91,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',
+  not_ready: 'The service is not ready to serve requests.',
 };
 
 /**

@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/schemas/*', publicCors);
   app.use('/contexts/*', publicCors);
 
-  registerHealth(app);
+  registerHealth(app, deps);
   registerWellKnown(app, deps);
   registerTenants(app, deps, oidc);
   registerKeys(app, deps, oidc);

@@ -3,6 +3,7 @@ import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
+import type { MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
 import type { WebAssets } from '../web/assets.ts';
 import type { Metrics } from '../metrics/port.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   readonly webAssets?: WebAssets;
   /** Where request, issuance, verification and key events are counted (Node: prom-client); absent, nothing is. */
   readonly metrics?: Metrics;
+  /** The migrations this build expects applied, for the readiness probe (Node reads the files, Workers a manifest built with it). */
+  readonly migrations?: readonly MigrationRecord[];
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
-import type { KeyEncryptionKey } from './key-crypto.ts';
+import { openPrivateJwk, type KeyEncryptionKey } from './key-crypto.ts';
 
 /**
  * Keys that may still have to sign (waiting or signing, not revoked) but were sealed under a
@@ -20,4 +20,27 @@ export async function keysSealedUnderOtherKek(
     ),
   );
   return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id }));
+}
+
+/**
+ * Keys that may still have to sign (waiting or signing, not revoked) which this KEK does not
+ * open: each is decrypted, so a damaged ciphertext counts as well as a foreign KEK. A platform
+ * operation across tenants; the private keys it opens are dropped at once.
+ */
+export async function keysTheKekCannotOpen(db: Database, kek: KeyEncryptionKey): Promise<{ tenantId: string; kid: string }[]> {
+  const rows = await acrossTenants(db, (tx) =>
+    tx.query<{ tenant_id: string; kid: string; private_jwk_enc: string }>(
+      `select tenant_id, kid, private_jwk_enc from signing_keys
+       where retired_at is null and revoked_at is null order by tenant_id, kid`,
+    ),
+  );
+  const failed: { tenantId: string; kid: string }[] = [];
+  for (const r of rows) {
+    try {
+      await openPrivateJwk(kek, r.tenant_id, r.kid, r.private_jwk_enc);
+    } catch {
+      failed.push({ tenantId: r.tenant_id, kid: r.kid });
+    }
+  }
+  return failed;
 }

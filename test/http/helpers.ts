@@ -15,7 +15,8 @@ export interface Problem {
 }
 
 /** Members a problem body may carry; anything else (a stack, a detail, a SQL message) is a leak. */
-const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'code', 'request_id', 'errors']);
+// `checks`: /readyz names the failing part(s) of a 503 not_ready (src/http/routes/health.ts).
+const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'code', 'request_id', 'errors', 'checks']);
 
 /**
  * Reads a response that must be a problem with the given status and code, and checks the

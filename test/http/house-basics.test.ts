@@ -68,7 +68,7 @@ describe('house basics', () => {
       ['404 route', await app.request('GET', '/nowhere')],
       ['404 tenant', await app.request('GET', '/t/nobody/did.json')],
       ['415', await app.request('POST', '/v1/tenants', { token: app.adminToken, body: 'id=x', headers: { 'content-type': 'text/plain' } })],
-      ['503 storage down', await broken('/healthz')],
+      ['503 storage down', await broken('/readyz')],
       ['500 storage down mid-request', await broken('/t/a/did.json')],
     ];
   }
@@ -129,10 +129,10 @@ describe('house basics', () => {
   });
 
   describe('outages', () => {
-    it('answer a failing health check with 503 storage_unavailable and keep the cause out of the body', async () => {
-      const res = await h.app.fetch(new Request(`${ORIGIN}/healthz`), { db: unreachable(t.db) });
+    it('answer a failing readiness check with 503 not_ready and keep the cause out of the body', async () => {
+      const res = await h.app.fetch(new Request(`${ORIGIN}/readyz`), { db: unreachable(t.db) });
       const text = await res.clone().text();
-      await expectProblem(res, 503, 'storage_unavailable');
+      await expectProblem(res, 503, 'not_ready');
       expect(text).not.toMatch(/hunter2|ECONNREFUSED|10\.0\.0\.7/);
     });
 

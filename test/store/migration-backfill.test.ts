@@ -129,6 +129,9 @@ describe.each(emptyEngines)('migration 5 over issuances made before it, on $engi
     files = await loadMigrations();
     expect(files.map((f) => f.version)).toContain(5);
     await migrate(db, files.slice(0, 4));
+    // Today's code runs tenant transactions as the tenant role of migration 8, so the version 4
+    // schema gets that role here; migration 8 runs again in its turn below (it is idempotent).
+    await db.exec(files.find((f) => f.name === 'tenant_role')!.sql);
     // The service as it ran at version 4 made the tenants and their keys; issuances are written
     // below as version 4's issuance wrote them, since today's code can no longer.
     h = await harness(db);
@@ -282,7 +285,7 @@ describe.each(emptyEngines)('migration 5 over issuances made before it, on $engi
     );
 
     const report = await migrate(db, files);
-    expect(report.applied).toEqual([5]);
+    expect(report.applied).toEqual(files.slice(4).map((f) => f.version));
     const rows = await allTenants(db, (tx) =>
       tx.query<{ id: string; attestation_id: string }>('select id, attestation_id from credentials'),
     );

@@ -50,6 +50,16 @@ export async function createPostgresDatabase(options: { migrated?: boolean } = {
   };
 }
 
+/** Runs statements on the test server as its administrator (cluster-wide things: roles). */
+export async function asAdmin(...statements: string[]): Promise<void> {
+  const admin = postgres(inject('postgresAdminUrl'), { max: 1, onnotice: () => {} });
+  try {
+    for (const s of statements) await admin.unsafe(s);
+  } finally {
+    await admin.end();
+  }
+}
+
 export async function freshPostgres(options: { migrated?: boolean; max?: number } = {}): Promise<TestDatabase> {
   const { url, drop } = await createPostgresDatabase(options);
   const db = openPostgres(url, { max: options.max ?? 10 });

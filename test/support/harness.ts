@@ -6,6 +6,8 @@ import type { Metrics } from '../../src/metrics/port.ts';
 import type { FetchLike } from '../../src/auth/oidc.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
+import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
+import { migrationRecords } from '../../src/store/migration-state.ts';
 import type { Database } from '../../src/store/port.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
@@ -64,6 +66,7 @@ export async function harness(
   const outcome = await bootstrap({ db, kek, now: clock() }, { demoTenant: false });
   if (!outcome.adminToken) throw new TypeError('harness expects a database without API keys');
   const fetchImpl: FetchLike = options.fetch ?? (() => Promise.reject(new Error('no network in tests')));
+  const migrations = await migrationRecords(await loadMigrations());
   const app = createApp({
     config,
     kek,
@@ -71,6 +74,7 @@ export async function harness(
     log,
     fetch: fetchImpl,
     webAssets: testWebAssets(),
+    migrations,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const background = new BackgroundWork();

@@ -14,7 +14,7 @@ import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { decodeBitstringStatusList, decodeTokenStatusList } from '../../src/status/codec.ts';
 import { STATUS_LIST_REFRESH_SECONDS, STATUS_LIST_TOKEN_MEDIA_TYPE } from '../../src/status/documents.ts';
 import type { Database } from '../../src/store/port.ts';
-import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
+import { acrossTenants, TENANT_ROLE, withTenant } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
@@ -24,7 +24,7 @@ import { verifyCredential } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
 import { openTrustBundle, TRUST_BUNDLE_MEDIA_TYPE } from '../../src/verify/trust-bundle.ts';
 import { readinessAssessment } from '../http/helpers.ts';
-import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
+import { asAdmin, createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { bundleWorker, deployedCompatibility } from './bundle-worker.ts';
 import { skipBecause } from '../support/skip.ts';
 
@@ -83,6 +83,7 @@ describe.skipIf(
   let mf: Miniflare | undefined;
   let db: Database | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
+  let workerRole: string | undefined;
   let outdir: string | undefined;
   const runtimeOutput: string[] = [];
   const logs = () => runtimeOutput.join('\n');
@@ -171,6 +172,16 @@ describe.skipIf(
     // `launchproof init` records the deployment's origin; a Worker with another one must refuse.
     await ensureOrigin(db, new URL(ORIGIN), 'record', new Date());
 
+    // The Worker connects as an ordinary role, as production demands (a superuser is refused):
+    // rows of every table, and membership of the tenant role its tenant transactions switch to.
+    workerRole = `lp_worker_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    await db.exec(`create role ${workerRole} login;
+      grant ${TENANT_ROLE} to ${workerRole};
+      grant select, insert, update, delete on all tables in schema public to ${workerRole};
+      grant usage, select on all sequences in schema public to ${workerRole};`);
+    const asWorker = new URL(database.url);
+    asWorker.username = workerRole;
+
     outdir = await mkdtemp(join(tmpdir(), 'launchproof-worker-'));
     const scriptPath = await bundleWorker(outdir);
     const runtime = await deployedCompatibility();
@@ -180,7 +191,7 @@ describe.skipIf(
       // Module names are paths relative to this root; workerd refuses names that climb out of it.
       modulesRoot: outdir,
       ...runtime,
-      hyperdrives: { HYPERDRIVE: hyperdriveUrl(database.url) },
+      hyperdrives: { HYPERDRIVE: hyperdriveUrl(asWorker.toString()) },
     };
     mf = new Miniflare({
       host: '127.0.0.1',
@@ -200,6 +211,13 @@ describe.skipIf(
           name: 'other-origin',
           bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: 'https://other.workers.test', KEY_ENCRYPTION_KEY: kekEncoded },
         },
+        // The same bundle connected as a superuser, which row-level security does not bind.
+        {
+          ...worker,
+          name: 'production-as-superuser',
+          hyperdrives: { HYPERDRIVE: hyperdriveUrl(database.url) },
+          bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: ORIGIN, KEY_ENCRYPTION_KEY: kekEncoded },
+        },
       ],
     });
     // workerd explains a failed start only on its own output, which this test captures.
@@ -214,6 +232,7 @@ describe.skipIf(
       () => mf?.dispose(),
       () => db?.close(),
       () => dropDatabase?.(),
+      () => (workerRole ? asAdmin(`drop role if exists ${workerRole}`) : undefined),
       () => (outdir ? rm(outdir, { recursive: true, force: true }) : undefined),
     ];
     for (const step of steps) await Promise.resolve(step()).catch(() => {});
@@ -264,6 +283,23 @@ describe.skipIf(
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
     expect(await again.text()).toBe('');
+  });
+
+  it('answers /healthz without the database and /readyz after checking it, its migrations and its KEK', async () => {
+    expect((await get('/healthz')).status, logs()).toBe(200);
+    const ready = await get('/readyz');
+    expect(ready.status, logs()).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', migrations: 'ok', kek: 'ok' } });
+  });
+
+  it('refuses to serve in production when connected as a superuser, and says why in its log', async () => {
+    const res = await (await mf!.getWorker('production-as-superuser')).fetch(`${ORIGIN}/t/acme/did.json`);
+    expect(res.status).toBe(500);
+    await res.text();
+    expect(logs()).toMatch(/configuration refused.*connects as postgres, which has SUPERUSER/);
+    // Nor does its Cron Trigger rotate anything.
+    const cron = await (await mf!.getWorker('production-as-superuser')).scheduled({ cron: CRON });
+    expect(cron.outcome).not.toBe('ok');
   });
 
   it('answers an unknown tenant with a problem document', async () => {

@@ -7,6 +7,8 @@ import { republishStaleLists } from '../../status/sweep.ts';
 import { BackgroundWork } from '../../util/background.ts';
 import { ensureOrigin, type Deployment } from '../../deployment/origin.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
+import { guardConnectingRole } from '../../store/connecting-role.ts';
+import { migrationRecords } from '../../store/migration-state.ts';
 import { migrate } from '../../store/migrations.ts';
 import type { Database } from '../../store/port.ts';
 import { bootstrap, type BootstrapOutcome } from '../../tenants/bootstrap.ts';
@@ -54,7 +56,10 @@ export async function openService(
   const pool = withPoolUsage(await openDatabase(config), config.databaseUrl ? DEFAULT_POOL_MAX : 1);
   const db = pool.db;
   try {
-    const report = await migrate(db, await loadMigrations());
+    // Before migrating: a refused deployment changes nothing.
+    await guardConnectingRole(db, config.environment, log);
+    const files = await loadMigrations();
+    const report = await migrate(db, files);
     if (report.applied.length > 0) log.info('migrations applied', { applied: report.applied, engine: db.engine });
     // Before anything that creates keys or signs: a process with the wrong origin changes nothing.
     const deployment = await ensureOrigin(db, config.publicUrl, options.origin ?? 'record', clock());
@@ -78,6 +83,7 @@ export async function openService(
       metrics,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
+      migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });
     const background = new BackgroundWork();

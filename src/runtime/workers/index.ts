@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../config/index.ts';
+import { ConfigError, parseConfig, type Config } from '../../config/index.ts';
 import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
 import { createApp } from '../../http/app.ts';
 import { importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
@@ -6,10 +6,12 @@ import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import { ensureOrigin } from '../../deployment/origin.ts';
+import { guardConnectingRole } from '../../store/connecting-role.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
 import type { Env } from './env.ts';
 import verifyScript from '../../../dist/web/verify-script.js';
+import migrations from '../../../dist/migrations/manifest.js';
 
 /*
  * The Cloudflare Workers entry. It never migrates or bootstraps: an isolate may start on any
@@ -20,6 +22,7 @@ import verifyScript from '../../../dist/web/verify-script.js';
  */
 
 interface Isolate {
+  readonly config: Config;
   readonly app: ReturnType<typeof createApp>;
   readonly kek: KeyEncryptionKey;
   readonly log: Logger;
@@ -50,8 +53,9 @@ async function build(env: Env): Promise<Isolate> {
     log,
     fetch: (input, init) => fetch(input, init),
     webAssets: { verifyScript },
+    migrations,
   });
-  return { app, kek, log, origin: config.publicUrl };
+  return { config, app, kek, log, origin: config.publicUrl };
 }
 
 function load(env: Env): Promise<Isolate> {
@@ -71,6 +75,22 @@ async function confirmOrigin(started: Isolate, db: Database): Promise<void> {
   if (originConfirmed) return;
   await ensureOrigin(db, started.origin, 'record', new Date());
   originConfirmed = true;
+}
+
+// The connecting role is checked on an isolate's first database connection (an isolate has none
+// before a request), with a plain flag for the same reason as the origin. A refusal is thrown on
+// every request until the deployment is fixed; a check the database did not answer is tried
+// again by the next request, which meets the same database error on its own.
+let roleConfirmed = false;
+
+async function guardRole(started: Isolate, db: Database): Promise<void> {
+  if (roleConfirmed) return;
+  try {
+    await guardConnectingRole(db, started.config.environment, started.log);
+    roleConfirmed = true;
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+  }
 }
 
 function reportStartFailure(e: unknown): void {
@@ -103,6 +123,7 @@ export default {
     }
     const db = openDatabase(env);
     try {
+      await guardRole(started, db);
       await confirmOrigin(started, db);
     } catch (e) {
       reportStartFailure(e);
@@ -135,6 +156,10 @@ export default {
     }
     const db = openDatabase(env);
     try {
+      await guardRole(started, db).catch((e: unknown) => {
+        reportStartFailure(e);
+        throw e;
+      });
       await confirmOrigin(started, db);
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });

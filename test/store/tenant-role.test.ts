@@ -1,0 +1,93 @@
+/**
+ * Defect 12: row-level security is the second wall between tenants, and a superuser walks
+ * through it. PGlite runs every query as its superuser and the test servers connect as one, so
+ * these tests connect exactly as a careless deployment would: the wall must still hold, because
+ * every tenant transaction drops to the unprivileged tenant role.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/port.ts';
+import { acrossTenants, TENANT_ROLE, withTenant } from '../../src/store/tenant-scope.ts';
+import { engines, type TestDatabase } from '../support/databases.ts';
+import { harness } from '../support/harness.ts';
+import { readinessAssessment } from '../http/helpers.ts';
+
+describe.each(engines())('tenant transactions run as the unprivileged tenant role on $engine', ({ open }) => {
+  let t: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    t = await open();
+    db = t.db;
+    const h = await harness(db);
+    for (const id of ['acme', 'globex']) {
+      expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id, name: id } })).status).toBe(201);
+      const res = await h.request('POST', `/v1/t/${id}/attestations`, {
+        token: h.adminToken,
+        body: { assessment: readinessAssessment(), formats: ['vc+jwt', 'dc+sd-jwt'] },
+      });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(() => t.dispose());
+
+  it('a query that forgets its tenant filter sees only its own tenant’s credentials, though the connection is a superuser', async () => {
+    const [me] = await db.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = current_user');
+    expect(me!.rolsuper).toBe(true);
+    // Deliberately no `where tenant_id = ...`: only row-level security stands between acme and globex.
+    const rows = await withTenant(db, 'acme', (tx) => tx.query<{ tenant_id: string }>('select tenant_id from credentials'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set(['acme']));
+    // Both tenants' rows exist: the filter above is the policy's doing, not an empty table.
+    const all = await acrossTenants(db, (tx) => tx.query<{ tenant_id: string }>('select distinct tenant_id from credentials'));
+    expect(new Set(all.map((r) => r.tenant_id))).toEqual(new Set(['acme', 'globex']));
+  });
+
+  it('a tenant transaction cannot write another tenant’s row, nor read the view over two tables', async () => {
+    await expect(
+      withTenant(db, 'acme', (tx) =>
+        tx.query(`insert into audit_events (tenant_id, at, actor, action) values ('globex', now(), 'attacker', 'forged')`),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    const slots = await withTenant(db, 'acme', (tx) => tx.query<{ tenant_id: string }>('select tenant_id from attestation_slots'));
+    expect(slots.length).toBeGreaterThan(0);
+    expect(new Set(slots.map((r) => r.tenant_id))).toEqual(new Set(['acme']));
+  });
+
+  it('runs as a role that is no superuser, bypasses no policy and owns nothing', async () => {
+    const [inside] = await withTenant(db, 'acme', (tx) =>
+      tx.query<{ role: string; rolsuper: boolean; rolbypassrls: boolean; owned: number }>(
+        `select current_user as role, r.rolsuper, r.rolbypassrls,
+                (select count(*)::int from pg_class c where c.relowner = r.oid) as owned
+           from pg_roles r where r.rolname = current_user`,
+      ),
+    );
+    expect(inside).toEqual({ role: TENANT_ROLE, rolsuper: false, rolbypassrls: false, owned: 0 });
+  });
+
+  it('may not read or change the migration history', async () => {
+    await expect(withTenant(db, 'acme', (tx) => tx.query('select version from schema_migrations'))).rejects.toThrow(/permission denied/);
+  });
+
+  it('holds the role for exactly one transaction: the connection is itself again afterwards', async () => {
+    await withTenant(db, 'acme', (tx) => tx.query('select 1'));
+    const [after] = await db.query<{ role: string }>('select current_user as role');
+    expect(after!.role).not.toBe(TENANT_ROLE);
+  });
+
+  it('leaves operations across tenants on the connecting role, which sees every tenant only when it asks', async () => {
+    const [role] = await acrossTenants(db, (tx) => tx.query<{ role: string }>('select current_user as role'));
+    expect(role!.role).not.toBe(TENANT_ROLE);
+  });
+
+  it('grants the tenant role every table a tenant transaction may touch, so a new table cannot be forgotten', async () => {
+    const missing = await db.query<{ t: string }>(
+      `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind in ('r', 'v') and c.relname <> 'schema_migrations'
+          and not (has_table_privilege($1, c.oid, 'select') and (c.relkind = 'v' or (
+                   has_table_privilege($1, c.oid, 'insert') and has_table_privilege($1, c.oid, 'update')
+                   and has_table_privilege($1, c.oid, 'delete'))))`,
+      [TENANT_ROLE],
+    );
+    expect(missing).toEqual([]);
+  });
+});
