@@ -9,7 +9,7 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# 1. build: every dependency (the build needs esbuild and tsx), then dist/cli.js with the
+# 1. build: every dependency (the build needs esbuild and tsx), then dist/launchproof.js (guard + dist/cli.js) with the
 #    browser verifier compiled in (scripts/build.mjs).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -53,4 +53,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "--enable-source-maps", "dist/cli.js", "serve"]
+CMD ["node", "--enable-source-maps", "dist/launchproof.js", "serve"]

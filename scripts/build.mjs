@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run build`: the Node service as plain JavaScript in dist/, for a production install that
-// has no TypeScript loader and no bundler (the container image runs `node dist/cli.js`).
+// has no TypeScript loader and no bundler (the container image runs `node dist/launchproof.js`).
 //
 // - Our sources are bundled into one ESM file; every package stays an import, resolved from the
 //   production node_modules at run time (`packages: 'external'`), so the lockfile still decides
@@ -9,7 +9,10 @@
 //   and its text is compiled into the bundle in place of that builder: production never loads
 //   esbuild, and a page is the same bytes on every replica.
 // - migrations/ stays a directory beside dist/: the runner reads and checksums the files.
-import { rm } from 'node:fs/promises';
+// - postgres.js is guarded as it loads (src/runtime/node/postgres-guard.ts) by a Node module hook,
+//   which must be registered before the bundle's static imports load the driver: dist/launchproof.js
+//   registers dist/postgres-guard.js, then imports dist/cli.js, as bin/launchproof.mjs does for tsx.
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -37,10 +40,16 @@ export async function buildWebAssets() { return assets; }`,
   },
 };
 
-await rm(join(outdir, 'cli.js'), { force: true });
+// Only what this build writes: dist/ also holds the Workers build's output (scripts/build-web.mjs).
+for (const name of ['launchproof.js', 'cli.js', 'cli.js.map', 'postgres-guard.js', 'postgres-guard.js.map']) {
+  await rm(join(outdir, name), { force: true });
+}
 const result = await build({
-  entryPoints: [join(root, 'src/runtime/node/cli.ts')],
-  outfile: join(outdir, 'cli.js'),
+  entryPoints: {
+    cli: join(root, 'src/runtime/node/cli.ts'),
+    'postgres-guard': join(root, 'src/runtime/node/postgres-guard.ts'),
+  },
+  outdir,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -57,5 +66,14 @@ const result = await build({
 const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
 const devOnly = imports.filter((p) => /^(esbuild|tsx|typescript|vite|vitest)(\/|$)/.test(p));
 if (devOnly.length > 0) throw new Error(`dist/cli.js imports build tools: ${devOnly.join(', ')}`);
+await writeFile(
+  join(outdir, 'launchproof.js'),
+  `// The production entry: guards postgres.js before anything imports it, then runs the command line.
+import { register } from 'node:module';
+
+register('./postgres-guard.js', import.meta.url);
+await import('./cli.js');
+`,
+);
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`built dist/cli.js (${Math.round(bytes / 1024)} KiB with its source map)`);
+console.log(`built dist/launchproof.js, dist/cli.js and dist/postgres-guard.js (${Math.round(bytes / 1024)} KiB with its source map)`);

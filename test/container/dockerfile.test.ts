@@ -43,7 +43,7 @@ describe('the Dockerfile, read', () => {
   it('starts built JavaScript with plain node, not a TypeScript loader', () => {
     const cmd = execForm(lastOf(final, 'CMD')!.args);
     expect(cmd[0]).toBe('node');
-    expect(cmd.at(-2)).toBe('dist/cli.js');
+    expect(cmd.at(-2)).toBe('dist/launchproof.js');
     expect(cmd.join(' ')).not.toMatch(/tsx|\.ts\b/);
   });
 
@@ -135,7 +135,7 @@ describe('the image, reproduced outside Docker', { timeout: 600_000 }, () => {
     const modules = readdirSync(join(image.workdir, 'node_modules'));
     expect(modules).toEqual(expect.arrayContaining(['hono', 'postgres', '@electric-sql', 'jose']));
     for (const dev of DEV_ONLY) expect(modules, `${dev} is a dev dependency`).not.toContain(dev);
-    expect(readdirSync(join(image.workdir, 'dist'))).toContain('cli.js');
+    expect(readdirSync(join(image.workdir, 'dist'))).toEqual(expect.arrayContaining(['launchproof.js', 'cli.js', 'postgres-guard.js']));
     expect(readdirSync(join(image.workdir, 'migrations')).filter((f) => f.endsWith('.sql')).length).toBeGreaterThan(0);
   });
 
@@ -171,6 +171,21 @@ describe('the image, reproduced outside Docker', { timeout: 600_000 }, () => {
     const script = await fetch(`http://127.0.0.1:${env.PORT}/assets/verify.js`);
     expect(script.status).toBe(200);
     expect((await script.text()).length).toBeGreaterThan(10_000);
+  });
+
+  it('loads postgres.js through its guard, which the bundle alone would refuse to run without', () => {
+    // Nothing listens on port 1: the command fails to connect either way. What matters is whether
+    // it got that far, or stopped because the driver loaded without the guard (src/runtime/node/postgres-guard.ts).
+    const withDatabase = { ...env, DATABASE_URL: 'postgres://launchproof@127.0.0.1:1/launchproof' };
+    const run = (entry: string) => {
+      const c = imageCommand(image, ['node', entry, 'migrate'], withDatabase, runAs.prefix);
+      return spawnSync(c.file, c.args, { ...c.options, encoding: 'utf8' });
+    };
+    const unguarded = run('dist/cli.js');
+    expect(unguarded.stderr).toContain('loaded without its guard');
+    const guarded = run(image.cmd.at(-2)!);
+    expect(guarded.status).not.toBe(0);
+    expect(guarded.stderr).not.toContain('loaded without its guard');
   });
 
   it('stops cleanly on SIGTERM, after which the health check fails', async () => {
