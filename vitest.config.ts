@@ -1,6 +1,18 @@
 import { defineConfig } from 'vitest/config';
+import { guardConnectionSource } from './src/runtime/node/postgres-guard.ts';
+
+const POSTGRES_CONNECTION = /\/node_modules\/postgres\/src\/connection\.js$/;
 
 export default defineConfig({
+  // The tests that open the service in process get the driver bin/launchproof.mjs runs: guarded
+  // (src/runtime/node/postgres-guard.ts), by the same function, through Vite's transform instead
+  // of a Node load hook. open-database.ts refuses PostgreSQL with an unguarded driver.
+  plugins: [
+    {
+      name: 'postgres-guard',
+      transform: (code, id) => (POSTGRES_CONNECTION.test(id) ? guardConnectionSource(code) : undefined),
+    },
+  ],
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
@@ -12,7 +24,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     // Inlined (run through Vite) rather than loaded by Node, so a test's vi.mock('cross-fetch')
-    // reaches the fetch inside web-did-resolver: the interop tests fake the network edge there.
-    server: { deps: { inline: ['web-did-resolver'] } },
+    // reaches the fetch inside web-did-resolver (the interop tests fake the network edge there),
+    // and so the transform above reaches postgres.js.
+    server: { deps: { inline: ['web-did-resolver', 'postgres'] } },
   },
 });

@@ -14,6 +14,7 @@ import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { BIN, freePort, startService, stopService } from '../support/service-process.ts';
+import { readBootstrapKey } from '../support/bootstrap-key.ts';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -131,7 +132,7 @@ describe('backup and restore drill on the embedded database', () => {
     const file = join(backupDir, 'launchproof-drill.tar.gz');
 
     const first = await startService(env);
-    const token = (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim();
+    const token = await readBootstrapKey(dataDir);
     let drill: Drill;
     let before: Snapshot;
     try {
@@ -199,7 +200,7 @@ describe.skipIf(!postgresAvailable())("backup and restore drill on PostgreSQL, w
     };
     try {
       const first = await startService(env);
-      const token = (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim();
+      const token = await readBootstrapKey(dataDir);
       let drill: Drill;
       let before: Snapshot;
       try {

@@ -3,7 +3,7 @@
  * A real `launchproof serve` runs against a PostgreSQL 15 cluster this file owns; four clients
  * issue and read while the cluster is killed (`pg_ctl stop -m immediate`) and started again.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
 import { freePort, startService, stopService, type ServiceProcess } from '../support/service-process.ts';
+import { readBootstrapKey } from '../support/bootstrap-key.ts';
 
 interface Outcome {
   readonly op: 'issue' | 'read';
@@ -59,7 +60,7 @@ describe.skipIf(!privatePostgresAvailable())('PostgreSQL crashing and restarting
       // The scheduled sweep runs during the outage too, and must not take the process down either.
       ROTATION_CHECK_SECONDS: '1',
     });
-    const token = (await readFile(join(dataDir, 'bootstrap-admin-key'), 'utf8')).trim();
+    const token = await readBootstrapKey(dataDir);
     const auth = { authorization: `Bearer ${token}` };
 
     const outcomes: Outcome[] = [];
