@@ -31,6 +31,8 @@ export interface AppEnv {
     defer?: (work: Promise<unknown>) => void;
     /** The client's address as the entry point saw it (socket on Node, cf-connecting-ip on Workers): rate limits key on it. */
     clientAddress?: string;
+    /** True once the client has hung up before its request was read whole (Node: the socket closed mid-body); see client-closed.ts. */
+    clientGone?: () => boolean;
   };
   Variables: { requestId: string; principal?: Principal; tenantId?: string };
 }

@@ -6,6 +6,7 @@ import { OAuthError } from '../oid4vci/oauth-error.ts';
 import { oauthErrorResponse } from './oauth-response.ts';
 import { errorPageResponse, isPagePath } from '../pages/page-response.ts';
 import type { AppEnv } from './context.ts';
+import { CLIENT_CLOSED_REQUEST, clientClosed } from './client-closed.ts';
 
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   // A person reads the pages: their errors are pages with the same status and code.
@@ -34,6 +35,12 @@ function fromHttpException(e: HTTPException): AppError {
  */
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context<AppEnv>): Response => {
+    // Whatever failed after the client hung up failed because it did (a body read cut short):
+    // nobody is there to answer, and it is no fault of ours. No stack, no error level, no 5xx.
+    if (clientClosed(c)) {
+      log.info('client closed request', { request_id: c.get('requestId'), detail: err.message });
+      return new Response(null, { status: CLIENT_CLOSED_REQUEST });
+    }
     if (err instanceof AppError) {
       if (err.status >= 500) log.error('request failed', { request_id: c.get('requestId'), code: err.code, detail: err.message });
       else log.debug('request refused', { request_id: c.get('requestId'), code: err.code, detail: err.message });
