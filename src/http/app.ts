@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { limitBody, requireJsonBody } from './middleware/json-body.ts';
 import { refuseDeepJson } from './middleware/json-depth.ts';
@@ -34,6 +35,9 @@ import { registerOid4vciCredential } from './routes/oid4vci-credential.ts';
 import { registerOid4vciMetadata } from './routes/oid4vci-metadata.ts';
 import { registerOid4vciOffers } from './routes/oid4vci-offers.ts';
 import { registerOid4vciToken } from './routes/oid4vci-token.ts';
+
+/** Where the public CORS policy applies, and so where OPTIONS is answered (it also goes into `Allow`). */
+const PUBLIC_CORS_PATHS = ['/.well-known/*', '/t/*', '/profiles/*', '/profiles', '/types/*', '/schemas/*', '/contexts/*'];
 
 /**
  * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
@@ -79,12 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     '/t/:tenant/credentials/verify',
     cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86_400 }),
   );
-  app.use('/t/*', publicCors);
-  app.use('/profiles/*', publicCors);
-  app.use('/profiles', publicCors);
-  app.use('/types/*', publicCors);
-  app.use('/schemas/*', publicCors);
-  app.use('/contexts/*', publicCors);
+  for (const path of PUBLIC_CORS_PATHS) app.use(path, publicCors);
 
   registerHealth(app);
   registerWellKnown(app, deps);
@@ -126,7 +125,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     servers: [{ url: deps.config.publicUrl.origin }],
   });
 
-  app.notFound((c) => problemResponse(c, new AppError('not_found', 'no route')));
+  const allowOn = allowedMethods(() => app.routes, ['/t/:tenant/credentials/verify', ...PUBLIC_CORS_PATHS]);
+  app.notFound((c) => {
+    const allow = allowOn(c.req.path);
+    if (!allow) return problemResponse(c, new AppError('not_found', 'no route'));
+    const refused = problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not served here`));
+    refused.headers.set('allow', allow.join(', '));
+    return refused;
+  });
   app.onError(errorHandler(deps.log));
   return app;
 }

@@ -11,7 +11,7 @@ import { CLIENT_CLOSED_REQUEST, clientClosed } from './client-closed.ts';
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   // A person reads the pages: their errors are pages with the same status and code.
   if (isPagePath(c.req.path)) return errorPageResponse(err.code, err.status, c.get('requestId'));
-  const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields);
+  const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields, err.publicDetail);
   const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' };
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="launchproof"';
   return new Response(JSON.stringify(body), { status: err.status, headers });
