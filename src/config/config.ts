@@ -34,6 +34,10 @@ export interface Config {
   readonly verifyClockSkewSeconds: number;
   /** Verifications one client may ask for per minute (the endpoint is public). */
   readonly verifyRateLimitPerMinute: number;
+  /** Requests per minute per API key on the operator API, on its issuing routes, and per client address on public routes. */
+  readonly rateLimits: { readonly operatorPerMinute: number; readonly issuancePerMinute: number; readonly publicPerMinute: number };
+  /** Proxies of ours in front: 0 keys public limits on the connecting address, N on the Nth X-Forwarded-For hop from the right. */
+  readonly trustProxy: number;
 }
 
 /** Thrown when the environment cannot become a Config. The message names every bad variable. */
@@ -107,6 +111,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     trustedIssuers: Object.freeze([...(e.TRUSTED_ISSUERS ?? [])]),
     verifyClockSkewSeconds: e.VERIFY_CLOCK_SKEW_SECONDS,
     verifyRateLimitPerMinute: e.VERIFY_RATE_LIMIT_PER_MINUTE,
+    rateLimits: Object.freeze({
+      operatorPerMinute: e.RATE_LIMIT_OPERATOR_PER_MINUTE,
+      issuancePerMinute: e.RATE_LIMIT_ISSUANCE_PER_MINUTE,
+      publicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    }),
+    trustProxy: e.TRUST_PROXY ?? 0,
   };
   return Object.freeze(config);
 }

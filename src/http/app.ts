@@ -5,6 +5,8 @@ import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { policy, rateLimit } from './middleware/rate-limit.ts';
+import { clientAddress } from './client-address.ts';
 import { limitBody, requireJsonBody } from './middleware/json-body.ts';
 import { refuseDeepJson } from './middleware/json-depth.ts';
 import { refuseNulCharacters } from './middleware/refuse-nul.ts';
@@ -64,6 +66,23 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use('*', requestId());
   app.use('*', accessLog(deps.log));
+  // Per API key on the operator API (counted by the guard once it knows the key), per client
+  // address on everything public. Health probes are never limited.
+  const keyLimits = {
+    operator: policy('operator', deps.config.rateLimits.operatorPerMinute),
+    issuance: policy('issuance', deps.config.rateLimits.issuancePerMinute),
+    clock: deps.clock,
+  };
+  const publicLimit = rateLimit(
+    policy('public', deps.config.rateLimits.publicPerMinute),
+    (c) => clientAddress(c, deps.config.trustProxy),
+    deps.clock,
+  );
+  app.use('*', async (c, next) => {
+    c.set('keyLimits', keyLimits);
+    if (c.req.path.startsWith('/v1/') || c.req.path === '/healthz') return next();
+    return publicLimit(c, next);
+  });
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));
@@ -128,7 +147,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const allowOn = allowedMethods(() => app.routes, ['/t/:tenant/credentials/verify', ...PUBLIC_CORS_PATHS]);
   app.notFound((c) => {
     const allow = allowOn(c.req.path);
-    if (!allow) return problemResponse(c, new AppError('not_found', 'no route'));
+    // A handler that found nothing calls notFound too: its method is served here, so it is a 404.
+    if (!allow || allow.includes(c.req.method)) return problemResponse(c, new AppError('not_found', 'no route'));
     const refused = problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not served here`));
     refused.headers.set('allow', allow.join(', '));
     return refused;

@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
 import type { Database } from '../store/port.ts';
+import type { Policy } from './middleware/rate-limit.ts';
 import type { WebAssets } from '../web/assets.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
@@ -20,6 +21,13 @@ export interface AppDeps {
   readonly webAssets?: WebAssets;
 }
 
+/** Per-API-key (per-principal) policies: operator routes, and the smaller one of routes that sign. */
+export interface KeyLimits {
+  readonly operator: Policy;
+  readonly issuance: Policy;
+  readonly clock: () => Date;
+}
+
 /**
  * Per-request bindings. The database travels with the request rather than the app because on
  * Workers a connection cannot outlive the request that opened it.
@@ -34,5 +42,11 @@ export interface AppEnv {
     /** True once the client has hung up before its request was read whole (Node: the socket closed mid-body); see client-closed.ts. */
     clientGone?: () => boolean;
   };
-  Variables: { requestId: string; principal?: Principal; tenantId?: string };
+  Variables: {
+    requestId: string;
+    principal?: Principal;
+    tenantId?: string;
+    /** The per-credential rate limits the operator guard counts against (set once per app in app.ts). */
+    keyLimits?: KeyLimits;
+  };
 }

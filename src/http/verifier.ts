@@ -12,7 +12,8 @@ import { createSafeFetch, createSafeTextFetch } from '../verify/remote/safe-fetc
 import { remoteStatusLists } from '../verify/remote-status.ts';
 import { trustPolicy } from '../verify/trust.ts';
 import type { AppDeps, AppEnv } from './context.ts';
-import { rateLimit } from './middleware/rate-limit.ts';
+import { policy, rateLimit } from './middleware/rate-limit.ts';
+import { clientAddress } from './client-address.ts';
 
 /**
  * This deployment's tenants' own profile versions, so a credential issued under one has its verdict
@@ -44,7 +45,7 @@ export function publicVerifier(deps: AppDeps): PublicVerifier {
   const remoteLists = cachingStatusLists(remoteStatusLists(createSafeTextFetch(edge)), deps.clock, statusCache);
   return {
     // One limiter for every verification route, so a second route is not a second budget.
-    limit: rateLimit(deps.config.verifyRateLimitPerMinute, deps.clock),
+    limit: rateLimit(policy('verify', deps.config.verifyRateLimitPerMinute), (c) => clientAddress(c, deps.config.trustProxy), deps.clock),
     environment: (c) => ({
       keys: localIssuerKeys(c.env.db, origin, remoteKeys),
       statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),

@@ -42,7 +42,8 @@ describe('405 Method Not Allowed', () => {
     expect(allowOf(await h.request('DELETE', '/v1/t/acme/key-policy')).sort()).toEqual(['GET', 'HEAD', 'PUT']);
   });
 
-  it('still answers 404 for a path no route has', async () => {
+  it('still answers 404 for a path no route has, and when the route serves the method but has no such resource', async () => {
+    await expectProblem(await h.request('GET', '/schemas/nope.schema.json'), 404, 'not_found');
     await expectProblem(await h.request('GET', '/no/such/thing'), 404, 'not_found');
     await expectProblem(await h.request('POST', '/v1/t/acme/nothing-here'), 404, 'not_found');
   });

@@ -6,6 +6,7 @@ import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.t
 import { acrossTenants } from '../../store/tenant-scope.ts';
 import type { AppEnv } from '../context.ts';
 import { redactPath } from '../redact-path.ts';
+import { take } from './rate-limit.ts';
 import { credentialRefused, missingRole, noCredential, notPlatform, otherTenant, type Need } from './auth-refusals.ts';
 
 export type TokenVerifier = (token: string) => Promise<Principal | undefined>;
@@ -17,6 +18,8 @@ export interface GuardOptions {
   readonly tenantParam?: boolean;
   /** Only credentials of the platform itself (operators of the whole deployment). */
   readonly platformOnly?: boolean;
+  /** Which per-key rate limit the route counts against: `issuance` for routes that sign or lead to signing. */
+  readonly limit?: 'operator' | 'issuance';
 }
 
 /**
@@ -55,6 +58,11 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
     const principal = isApiKey ? looked.keyPrincipal : await oidc?.(token);
     if (!principal) throw credentialRefused(need);
     c.set('principal', principal);
+    // Counted per credential (its id: a key id or an IdP subject, never the secret), once it is
+    // known, and before authorisation, so a flood of refused calls spends the quota too.
+    const limits = c.get('keyLimits');
+    const taken = limits ? take(c, limits[options.limit ?? 'operator'], `${principal.via}:${principal.id}`, limits.clock()) : undefined;
+    if (taken?.refused) return taken.refused;
 
     if (!options.roles.some((r) => principal.roles.has(r))) throw missingRole(need, principal);
     if (options.platformOnly && principal.tenantId !== PLATFORM_TENANT_ID) throw notPlatform(need, principal);
@@ -64,5 +72,6 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
       c.set('tenantId', tenantId);
     }
     await next();
+    taken?.stamp();
   };
 }
