@@ -14,11 +14,13 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export const isClientClosed = (status: number): boolean => status === CLIENT_CLOSED_REQUEST;
 
 /**
- * Whether the client has gone: the request's abort signal (fetch semantics, set by the Node
- * adapter and by Workers when the client disconnects), or the entry point's own view of the
- * connection, which on Node is settled before the body read fails, whatever order the two
- * close events come in.
+ * Whether the client hung up before its request was read whole. The entry point's own view of
+ * the connection comes first where it has one (Node: the socket closed with the body short, which
+ * is settled before the body read fails): it is precise, so a genuine fault of ours that merely
+ * coincides with a hang-up after the body arrived stays a logged 5xx. Elsewhere the request's
+ * abort signal (fetch semantics, set when the client disconnects) is all there is.
  */
 export function clientClosed(c: Context<AppEnv>): boolean {
-  return c.req.raw.signal?.aborted === true || c.env?.clientGone?.() === true;
+  const gone = c.env?.clientGone;
+  return gone ? gone() : c.req.raw.signal?.aborted === true;
 }
