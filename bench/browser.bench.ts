@@ -70,7 +70,14 @@ const server = serve({
 });
 await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: origin, VERIFY_RATE_LIMIT_PER_MINUTE: '100000000' });
+const config = parseConfig({
+  LAUNCHPROOF_ENV: 'test',
+  PUBLIC_URL: origin,
+  VERIFY_RATE_LIMIT_PER_MINUTE: '100000000',
+  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000000',
+  RATE_LIMIT_ISSUANCE_PER_MINUTE: '100000000',
+  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
+});
 const deps = { config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch, webAssets };
 built.app = createApp(deps);
 

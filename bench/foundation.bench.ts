@@ -20,7 +20,13 @@ await migrate(db, await loadMigrations());
 const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
 await bootstrap({ db, kek, now: new Date() }, { demoTenant: true });
 await createTenant({ db, kek, now: new Date(), actor: 'bench' }, { id: 'rot', name: 'rot' });
-const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: 'https://issuer.bench' });
+const config = parseConfig({
+  LAUNCHPROOF_ENV: 'test',
+  PUBLIC_URL: 'https://issuer.bench',
+  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000000',
+  RATE_LIMIT_ISSUANCE_PER_MINUTE: '100000000',
+  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
+});
 const app = createApp({ config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch });
 
 // Baseline 1: one ES256 signature with raw WebCrypto (the unit every credential will cost).

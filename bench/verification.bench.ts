@@ -28,7 +28,14 @@ await migrate(db, await loadMigrations());
 const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
 const { adminToken } = await bootstrap({ db, kek, now: new Date() }, { demoTenant: false });
 await createTenant({ db, kek, now: new Date(), actor: 'bench' }, { id: 'acme', name: 'Acme' });
-const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: 'https://issuer.bench', VERIFY_RATE_LIMIT_PER_MINUTE: '100000000' });
+const config = parseConfig({
+  LAUNCHPROOF_ENV: 'test',
+  PUBLIC_URL: 'https://issuer.bench',
+  VERIFY_RATE_LIMIT_PER_MINUTE: '100000000',
+  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000000',
+  RATE_LIMIT_ISSUANCE_PER_MINUTE: '100000000',
+  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
+});
 const app = createApp({ config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch });
 const server = serve({ fetch: (req) => app.fetch(req, { db }), port: 0, hostname: '127.0.0.1' });
 await new Promise<void>((resolve) => server.once('listening', () => resolve()));

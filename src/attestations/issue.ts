@@ -280,5 +280,14 @@ export async function issueAttestations(
   return out;
 }
 
+/**
+ * One issuance inside a transaction the caller owns, for a caller whose own writes must commit
+ * with the credentials or not at all (the OID4VCI credential endpoint's claim on its offer).
+ * The caller runs it under `withTenant` and `retryingTransaction`.
+ */
+export function issueAttestationsIn(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<IssuedAttestation> {
+  return issueLocked(tx, deps, tenantId, request);
+}
+
 /** The media type each format is served and stored as. */
 export const mediaTypeOf = (format: CredentialFormat): string => MEDIA_TYPES[format];

@@ -36,6 +36,10 @@ export interface Config {
   readonly verifyClockSkewSeconds: number;
   /** Verifications one client may ask for per minute (the endpoint is public). */
   readonly verifyRateLimitPerMinute: number;
+  /** Requests per minute per API key on the operator API, on its issuing routes, and per client address on public routes. */
+  readonly rateLimits: { readonly operatorPerMinute: number; readonly issuancePerMinute: number; readonly publicPerMinute: number };
+  /** Proxies of ours in front: 0 keys public limits on the connecting address, N on the Nth X-Forwarded-For hop from the right. */
+  readonly trustProxy: number;
   readonly metrics: MetricsConfig;
 }
 
@@ -132,6 +136,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     verifyClockSkewSeconds: e.VERIFY_CLOCK_SKEW_SECONDS,
     verifyRateLimitPerMinute: e.VERIFY_RATE_LIMIT_PER_MINUTE,
     metrics: Object.freeze({ token: e.METRICS_TOKEN, port: e.METRICS_PORT, bindAddress: e.METRICS_BIND_ADDRESS }),
+    rateLimits: Object.freeze({
+      operatorPerMinute: e.RATE_LIMIT_OPERATOR_PER_MINUTE,
+      issuancePerMinute: e.RATE_LIMIT_ISSUANCE_PER_MINUTE,
+      publicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    }),
+    trustProxy: e.TRUST_PROXY ?? 0,
   };
   return Object.freeze(config);
 }

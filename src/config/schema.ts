@@ -56,6 +56,17 @@ export const envSchema = z.object({
     .optional(),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   METRICS_BIND_ADDRESS: z.string().min(1).default('127.0.0.1'),
+  // Per API key (operator API; issuance is the routes that sign) and per client address (public routes).
+  RATE_LIMIT_OPERATOR_PER_MINUTE: positiveInt(600),
+  RATE_LIMIT_ISSUANCE_PER_MINUTE: positiveInt(120),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(600),
+  // How many proxies of ours stand in front: 0/false (default) keys on the connecting address,
+  // N on the Nth X-Forwarded-For entry from the right. `true` is refused: the count matters.
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|\d{1,2})$/, 'must be false or the number of proxies in front (0-99)')
+    .transform((v) => (v === 'false' ? 0 : Number(v)))
+    .optional(),
 });
 
 export type Env = z.input<typeof envSchema>;

@@ -16,12 +16,18 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly fields: readonly FieldProblem[];
+  /**
+   * Sent as the problem's `detail`: only text made for the caller, from what the caller sent
+   * and what it may know (the role and tenant a 401/403 is about), never request data beyond it.
+   */
+  readonly publicDetail: string | undefined;
 
-  constructor(code: ErrorCode, detail?: string, options?: { fields?: readonly FieldProblem[]; cause?: unknown }) {
+  constructor(code: ErrorCode, detail?: string, options?: { fields?: readonly FieldProblem[]; cause?: unknown; publicDetail?: string }) {
     super(detail ?? code, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.fields = options?.fields ?? [];
+    this.publicDetail = options?.publicDetail;
   }
 }
 
@@ -38,6 +44,10 @@ export async function underPointer<T>(prefix: string, fn: () => Promise<T>): Pro
     return await fn();
   } catch (e) {
     if (!(e instanceof AppError) || e.fields.length === 0) throw e;
-    throw new AppError(e.code, e.message, { fields: e.fields.map((f) => ({ pointer: prefix + f.pointer, detail: f.detail })), cause: e });
+    throw new AppError(e.code, e.message, {
+      fields: e.fields.map((f) => ({ pointer: prefix + f.pointer, detail: f.detail })),
+      cause: e,
+      ...(e.publicDetail === undefined ? {} : { publicDetail: e.publicDetail }),
+    });
   }
 }

@@ -11,6 +11,8 @@ export interface ProblemDocument {
   code: ErrorCode;
   request_id?: string;
   errors?: FieldProblem[];
+  /** RFC 9457 §3.1.4, for the few errors whose explanation is the caller's to know (AppError.publicDetail). */
+  detail?: string;
 }
 
 /**
@@ -26,8 +28,10 @@ export function problemDocument(
   status: number,
   requestId?: string,
   fields: readonly FieldProblem[] = [],
+  detail?: string,
 ): ProblemDocument {
   const doc: ProblemDocument = { type: problemType(code), title: ERROR_TITLE[code], status, code };
+  if (detail !== undefined) doc.detail = detail;
   if (requestId) doc.request_id = requestId;
   if (fields.length > 0) doc.errors = fields.map((f) => ({ pointer: f.pointer, detail: f.detail }));
   return doc;

@@ -3,9 +3,12 @@ import { cors } from 'hono/cors';
 import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestMetrics } from './middleware/metrics.ts';
 import { noMetrics } from '../metrics/port.ts';
+import { policy, rateLimit } from './middleware/rate-limit.ts';
+import { clientAddress } from './client-address.ts';
 import { limitBody, requireJsonBody } from './middleware/json-body.ts';
 import { refuseDeepJson } from './middleware/json-depth.ts';
 import { refuseNulCharacters } from './middleware/refuse-nul.ts';
@@ -38,6 +41,9 @@ import { registerOid4vciMetadata } from './routes/oid4vci-metadata.ts';
 import { registerOid4vciOffers } from './routes/oid4vci-offers.ts';
 import { registerOid4vciToken } from './routes/oid4vci-token.ts';
 
+/** Where the public CORS policy applies, and so where OPTIONS is answered (it also goes into `Allow`). */
+const PUBLIC_CORS_PATHS = ['/.well-known/*', '/t/*', '/profiles/*', '/profiles', '/types/*', '/schemas/*', '/contexts/*'];
+
 /**
  * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
  * the same zod schemas validate each request and generate /openapi.json.
@@ -64,6 +70,23 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestId());
   app.use('*', accessLog(deps.log));
   app.use('*', requestMetrics(deps.metrics ?? noMetrics));
+  // Per API key on the operator API (counted by the guard once it knows the key), per client
+  // address on everything public. Health probes are never limited.
+  const keyLimits = {
+    operator: policy('operator', deps.config.rateLimits.operatorPerMinute),
+    issuance: policy('issuance', deps.config.rateLimits.issuancePerMinute),
+    clock: deps.clock,
+  };
+  const publicLimit = rateLimit(
+    policy('public', deps.config.rateLimits.publicPerMinute),
+    (c) => clientAddress(c, deps.config.trustProxy),
+    deps.clock,
+  );
+  app.use('*', async (c, next) => {
+    c.set('keyLimits', keyLimits);
+    if (c.req.path.startsWith('/v1/') || c.req.path === '/healthz' || c.req.path === '/readyz') return next();
+    return publicLimit(c, next);
+  });
   app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));
@@ -83,12 +106,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     '/t/:tenant/credentials/verify',
     cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86_400 }),
   );
-  app.use('/t/*', publicCors);
-  app.use('/profiles/*', publicCors);
-  app.use('/profiles', publicCors);
-  app.use('/types/*', publicCors);
-  app.use('/schemas/*', publicCors);
-  app.use('/contexts/*', publicCors);
+  for (const path of PUBLIC_CORS_PATHS) app.use(path, publicCors);
 
   registerHealth(app, deps);
   registerWellKnown(app, deps);
@@ -127,7 +145,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Last: /openapi.json and /docs document every route registered above.
   registerApiDocs(app, deps);
 
-  app.notFound((c) => problemResponse(c, new AppError('not_found', 'no route')));
+  const allowOn = allowedMethods(() => app.routes, ['/t/:tenant/credentials/verify', ...PUBLIC_CORS_PATHS]);
+  app.notFound((c) => {
+    const allow = allowOn(c.req.path);
+    // A handler that found nothing calls notFound too: its method is served here, so it is a 404.
+    if (!allow || allow.includes(c.req.method)) return problemResponse(c, new AppError('not_found', 'no route'));
+    const refused = problemResponse(c, new AppError('method_not_allowed', `${c.req.method} is not served here`));
+    refused.headers.set('allow', allow.join(', '));
+    return refused;
+  });
   app.onError(errorHandler(deps.log));
   return app;
 }

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
 import type { MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
+import type { Policy } from './middleware/rate-limit.ts';
 import type { WebAssets } from '../web/assets.ts';
 import type { Metrics } from '../metrics/port.ts';
 import type { ErrorCode } from '../errors/index.ts';
@@ -27,6 +28,13 @@ export interface AppDeps {
   readonly migrations?: readonly MigrationRecord[];
 }
 
+/** Per-API-key (per-principal) policies: operator routes, and the smaller one of routes that sign. */
+export interface KeyLimits {
+  readonly operator: Policy;
+  readonly issuance: Policy;
+  readonly clock: () => Date;
+}
+
 /**
  * Per-request bindings. The database travels with the request rather than the app because on
  * Workers a connection cannot outlive the request that opened it.
@@ -38,11 +46,15 @@ export interface AppEnv {
     defer?: (work: Promise<unknown>) => void;
     /** The client's address as the entry point saw it (socket on Node, cf-connecting-ip on Workers): rate limits key on it. */
     clientAddress?: string;
+    /** True once the client has hung up before its request was read whole (Node: the socket closed mid-body); see client-closed.ts. */
+    clientGone?: () => boolean;
   };
   Variables: {
     requestId: string;
     principal?: Principal;
     tenantId?: string;
+    /** The per-credential rate limits the operator guard counts against (set once per app in app.ts). */
+    keyLimits?: KeyLimits;
     /** The problem code a refusal was answered with, for the request metrics. */
     problemCode?: ErrorCode;
   };

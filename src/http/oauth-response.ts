@@ -3,7 +3,7 @@ import { OAuthError, oauthErrorBody } from '../oid4vci/oauth-error.ts';
 /** An OAuth error as RFC 6749 §5.2 and RFC 6750 §3 shape it: JSON body, never cached, Bearer challenge on 401. */
 export function oauthErrorResponse(e: OAuthError): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  if (e.status === 401) headers['www-authenticate'] = `Bearer error="${e.code}"`;
+  if (e.status === 401) headers['www-authenticate'] = e.noCredential ? 'Bearer' : `Bearer error="${e.code}"`;
   return new Response(JSON.stringify(oauthErrorBody(e)), { status: e.status, headers });
 }
 

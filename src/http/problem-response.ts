@@ -6,6 +6,7 @@ import { OAuthError } from '../oid4vci/oauth-error.ts';
 import { oauthErrorResponse } from './oauth-response.ts';
 import { errorPageResponse, isPagePath } from '../pages/page-response.ts';
 import type { AppEnv } from './context.ts';
+import { CLIENT_CLOSED_REQUEST, clientClosed } from './client-closed.ts';
 
 export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   c.set('problemCode', err.code);
@@ -13,7 +14,7 @@ export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
   // A person reads the pages: their errors are pages with the same status and code.
   if (isPagePath(c.req.path)) return errorPageResponse(err.code, err.status, c.get('requestId'), extra);
-  const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields);
+  const body = problemDocument(err.code, err.status, c.get('requestId'), err.fields, err.publicDetail);
   const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store', ...extra };
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="launchproof"';
   return new Response(JSON.stringify(body), { status: err.status, headers });
@@ -37,6 +38,12 @@ function fromHttpException(e: HTTPException): AppError {
  */
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context<AppEnv>): Response => {
+    // Whatever failed after the client hung up failed because it did (a body read cut short):
+    // nobody is there to answer, and it is no fault of ours. No stack, no error level, no 5xx.
+    if (clientClosed(c)) {
+      log.info('client closed request', { request_id: c.get('requestId'), detail: err.message });
+      return new Response(null, { status: CLIENT_CLOSED_REQUEST });
+    }
     if (err instanceof AppError) {
       if (err.status >= 500) log.error('request failed', { request_id: c.get('requestId'), code: err.code, detail: err.message });
       else log.debug('request refused', { request_id: c.get('requestId'), code: err.code, detail: err.message });

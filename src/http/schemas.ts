@@ -12,6 +12,7 @@ export const ProblemSchema = z
     code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
     request_id: z.string().optional(),
     errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+    detail: z.string().optional().openapi({ description: 'On 401 and 403: the role(s) and tenant the operation needs.' }),
   })
   .openapi('Problem');
 

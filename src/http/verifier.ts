@@ -14,7 +14,8 @@ import { createSafeFetch, createSafeTextFetch } from '../verify/remote/safe-fetc
 import { remoteStatusLists } from '../verify/remote-status.ts';
 import { trustPolicy } from '../verify/trust.ts';
 import type { AppDeps, AppEnv } from './context.ts';
-import { rateLimit } from './middleware/rate-limit.ts';
+import { policy, rateLimit } from './middleware/rate-limit.ts';
+import { clientAddress } from './client-address.ts';
 
 /**
  * This deployment's tenants' own profile versions, so a credential issued under one has its verdict
@@ -67,7 +68,7 @@ export function publicVerifier(deps: AppDeps): PublicVerifier {
   });
   return {
     // One limiter for every verification route, so a second route is not a second budget.
-    limit: rateLimit(deps.config.verifyRateLimitPerMinute, deps.clock),
+    limit: rateLimit(policy('verify', deps.config.verifyRateLimitPerMinute), (c) => clientAddress(c, deps.config.trustProxy), deps.clock),
     environment,
     verify: async (c, input, options = {}, env = environment(c)) => {
       const result = await verifyCredential(input, env, options);

@@ -1,8 +1,9 @@
 import type { Actor } from '../audit/events.ts';
-import { issueAttestations } from '../attestations/issue.ts';
+import { issueAttestationsIn } from '../attestations/issue.ts';
 import { issueRequestSchema } from '../attestations/issue-request.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database, Queryable } from '../store/port.ts';
+import { retryingTransaction } from '../store/retry.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { formatOf, type OfferFormat } from './configurations.ts';
 import type { CredentialRequest } from './credential-request.ts';
@@ -31,8 +32,8 @@ interface OfferRow {
 type Claimed = { ok: true; offer: OfferRow } | { ok: false; error: OAuthError };
 
 /**
- * Spends the nonce, binds the holder key and claims the format, in one transaction that commits
- * even when it refuses: a nonce shown once is spent whatever the outcome.
+ * Spends the nonce, binds the holder key and claims the format, in the transaction that then
+ * issues; it commits even when it refuses: a nonce shown once is spent whatever the outcome.
  *
  * Holder binding: an offer is one holder's. Its first credential fixes the key (thumbprint on the
  * offer), later formats of the same offer must use that key, and a key already bound through
@@ -85,25 +86,31 @@ export async function issueForOffer(deps: CredentialDeps, tenantId: string, offe
   if (jwts.length !== 1) throw new OAuthError('invalid_credential_request', 'batch issuance is not supported: give exactly one proof');
   const proof = await verifyJwtProof(jwts[0]!, { audience: oid4vciUrls(deps.origin, tenantId).credentialIssuer, now: deps.now });
 
-  const claimed = await withTenant(deps.db, tenantId, (tx) => claim(tx, tenantId, offerId, format, proof, deps.now));
-  if (!claimed.ok) throw claimed.error;
+  // Claim and issuance commit together (issue 11, defect 8): claimed in one transaction and issued
+  // in the next, a process killed in between left the configuration spent with nothing issued.
+  // The offer row stays locked (FOR UPDATE in claim) until the credential is stored, so two
+  // requests for one configuration cannot both issue it.
+  let outcome: Claimed | { ok: true; credential: string };
   try {
-    const issueRequest = issueRequestSchema.parse({
-      assessment_id: claimed.offer.assessment_id,
-      formats: [format],
-      holder: { jwk: proof.jwk },
-    });
-    const out = await issueAttestations({ ...deps, actor: claimed.offer.created_by }, tenantId, issueRequest);
-    return out.credentials[0]!.credential;
-  } catch (e) {
-    // Nothing was issued: give the format back so the wallet can retry with a fresh nonce.
-    await withTenant(deps.db, tenantId, (tx) =>
-      tx.query('update oid4vci_offers set issued_formats = issued_formats - $3 where tenant_id = $1 and id = $2', [
-        tenantId,
-        offerId,
-        format,
-      ]),
+    outcome = await retryingTransaction(() =>
+      withTenant(deps.db, tenantId, async (tx) => {
+        const claimed = await claim(tx, tenantId, offerId, format, proof, deps.now);
+        if (!claimed.ok) return claimed;
+        const issueRequest = issueRequestSchema.parse({
+          assessment_id: claimed.offer.assessment_id,
+          formats: [format],
+          holder: { jwk: proof.jwk },
+        });
+        const out = await issueAttestationsIn(tx, { ...deps, actor: claimed.offer.created_by }, tenantId, issueRequest);
+        return { ok: true as const, credential: out.credentials[0]!.credential };
+      }),
     );
+  } catch (e) {
+    // Nothing was issued and nothing claimed, but a nonce shown once stays spent whatever the
+    // outcome; the wallet retries with a fresh one. Best effort: the original failure is what counts.
+    await withTenant(deps.db, tenantId, (tx) => consumeNonce(tx, tenantId, proof.nonce, deps.now)).catch(() => undefined);
     throw e;
   }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.credential;
 }

@@ -21,11 +21,17 @@ export type OAuthErrorCode = keyof typeof OAUTH_ERROR_STATUS;
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   readonly status: (typeof OAUTH_ERROR_STATUS)[OAuthErrorCode];
-  constructor(code: OAuthErrorCode, description: string) {
+  /**
+   * The request carried no credential at all: RFC 6750 §3.1 says its challenge then SHOULD NOT
+   * carry an error code, so the 401 challenges with a bare `Bearer` (issue 11, defect 13).
+   */
+  readonly noCredential: boolean;
+  constructor(code: OAuthErrorCode, description: string, options: { noCredential?: boolean } = {}) {
     super(description);
     this.name = 'OAuthError';
     this.code = code;
     this.status = OAUTH_ERROR_STATUS[code];
+    this.noCredential = options.noCredential ?? false;
   }
 }
 

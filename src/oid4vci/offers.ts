@@ -6,7 +6,8 @@ import type { Queryable } from '../store/port.ts';
 import { configurationIdOf, OFFER_FORMATS, PRE_AUTHORIZED_CODE_GRANT } from './configurations.ts';
 import { oid4vciUrls } from './endpoints.ts';
 import type { OfferRequest } from './offer-request.ts';
-import { preAuthorizedCodeFor, randomId, randomSecret, randomTxCode, secretHash, txCodeHash } from './secrets.ts';
+import { openCode, sealCode } from './offer-seal.ts';
+import { randomId, randomSecret, randomTxCode, secretHash, txCodeHash } from './secrets.ts';
 
 /** Long enough to scan and type a code, short enough that a photographed QR code goes stale. */
 export const OFFER_LIFETIME_MS = 10 * 60_000;
@@ -36,7 +37,8 @@ export async function createOffer(
   const urls = oid4vciUrls(deps.origin, tenantId);
   const id = randomId();
   const ref = randomSecret();
-  const code = await preAuthorizedCodeFor(ref);
+  // Independent of `ref` (issue 11, defect 7): knowing the reference never yields the code.
+  const code = randomSecret();
   const tx_ = request.tx_code === false ? undefined : (request.tx_code ?? {});
   const txMode = tx_?.input_mode ?? 'numeric';
   const txLength = tx_?.length ?? DEFAULT_TX_CODE_LENGTH;
@@ -56,6 +58,7 @@ export async function createOffer(
     credential_issuer: urls.credentialIssuer,
     credential_configuration_ids: formats.map(configurationIdOf),
     grant,
+    sealed_code: await sealCode(ref, tenantId, id, code),
   };
   await tx.query(
     `insert into oid4vci_offers (tenant_id, id, ref_hash, code_hash, tx_code_hash, tx_code_length, tx_code_input_mode, assessment_id, formats,
@@ -102,6 +105,8 @@ interface StoredOffer {
   credential_issuer: string;
   credential_configuration_ids: string[];
   grant: Record<string, unknown>;
+  /** The code sealed under the reference (offer-seal.ts); absent on offers made before defect 7 was fixed. */
+  sealed_code?: string;
 }
 
 /** The offer object of OID4VCI 1.0 §4.1.1, its code put back into the stored, code-less copy. */
@@ -115,10 +120,14 @@ function withCode(o: StoredOffer, code: string): Record<string, unknown> {
 
 /** What credential_offer_uri answers: the offer while it can still be redeemed, nothing after. */
 export async function offerDocument(tx: Queryable, tenantId: string, ref: string, now: Date): Promise<Record<string, unknown>> {
-  const rows = await tx.query<{ offer: StoredOffer }>(
-    'select offer from oid4vci_offers where tenant_id = $1 and ref_hash = $2 and used_at is null and expires_at > $3',
+  // An offer without a sealed code predates defect 7: its code is derivable from its reference,
+  // which logs may hold, so it counts as expired (offers live ten minutes; none is lost for long).
+  const rows = await tx.query<{ id: string; offer: StoredOffer }>(
+    `select id, offer from oid4vci_offers
+      where tenant_id = $1 and ref_hash = $2 and used_at is null and expires_at > $3 and offer ? 'sealed_code'`,
     [tenantId, await secretHash(ref), now],
   );
-  if (!rows[0]) throw new AppError('offer_not_found', `tenant ${tenantId} has no open offer with this reference`);
-  return withCode(rows[0].offer, await preAuthorizedCodeFor(ref));
+  const row = rows[0];
+  if (!row) throw new AppError('offer_not_found', `tenant ${tenantId} has no open offer with this reference`);
+  return withCode(row.offer, await openCode(ref, tenantId, row.id, row.offer.sealed_code!));
 }

@@ -51,11 +51,3 @@ export function randomTxCode(length: number, mode: keyof typeof ALPHABETS): stri
   }
   return out;
 }
-
-/**
- * The pre-authorized code of an offer, derived from the secret reference its credential_offer_uri
- * carries: the offer can then be served by reference with neither secret stored.
- */
-export async function preAuthorizedCodeFor(ref: string): Promise<string> {
-  return secretHash(`launchproof oid4vci pre-authorized code\u0000${ref}`);
-}

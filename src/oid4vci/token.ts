@@ -38,7 +38,10 @@ export async function redeemPreAuthorizedCode(
   const givenTxHash = request.txCode === undefined ? undefined : await txCodeHash(request.preAuthorizedCode, request.txCode);
   const outcome = await withTenant(db, tenantId, async (tx): Promise<Outcome> => {
     const [offer] = await tx.query<OfferRow>(
-      'select id, tx_code_hash, attempts, expires_at, used_at from oid4vci_offers where tenant_id = $1 and code_hash = $2 for update',
+      // `offer ? 'sealed_code'`: an offer made before defect 7 was fixed has a code derivable from
+      // its reference, which logs may hold; it is refused like an expired one.
+      `select id, tx_code_hash, attempts, expires_at, used_at from oid4vci_offers
+        where tenant_id = $1 and code_hash = $2 and offer ? 'sealed_code' for update`,
       [tenantId, codeHash],
     );
     const dead = new OAuthError('invalid_grant', 'the pre-authorized code is invalid, expired or already used');

@@ -222,7 +222,7 @@ describe.each(engines())('bad input on $engine', ({ open }) => {
   it.each([
     ['GET', '/v1/nothing-here'],
     ['GET', '/t/a/unknown.json'],
-    ['DELETE', '/v1/tenants/a'],
+    ['DELETE', '/v1/tenants/a/nothing-here'],
     ['GET', '/.well-known/openid-configuration-not'],
   ])('answers %s %s with 404 not_found', (method, path) =>
     changesNothing(async () => {

@@ -12,6 +12,8 @@ export interface Problem {
   code: string;
   request_id?: string;
   errors?: { pointer: string; detail: string }[];
+  /** Only on 401 and 403: which role and tenant the operation needs (issue 11, defect 13). */
+  detail?: string;
 }
 
 /** Members a problem body may carry; anything else (a stack, a detail, a SQL message) is a leak. */
@@ -34,7 +36,7 @@ export async function expectProblem(res: Response, status: number, code: string)
   expect(typeof body.title).toBe('string');
   expect(body.request_id).toBeTruthy();
   expect(body.request_id).toBe(res.headers.get('x-request-id'));
-  expect(Object.keys(body).filter((k) => !PROBLEM_MEMBERS.has(k))).toEqual([]);
+  expect(Object.keys(body).filter((k) => !PROBLEM_MEMBERS.has(k) && !(k === 'detail' && (status === 401 || status === 403)))).toEqual([]);
   expect(text).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+/);
   return body;
 }

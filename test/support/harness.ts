@@ -58,7 +58,14 @@ export async function harness(
   db: Database,
   options: { env?: Record<string, string>; fetch?: FetchLike; clock?: ReturnType<typeof fixedClock>; metrics?: Metrics } = {},
 ): Promise<Harness> {
-  const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: ORIGIN, ...options.env });
+  // Rate limits out of the way (the test clock stands still, so a window never turns), except
+  // where a test sets its own.
+  const unlimited = {
+    RATE_LIMIT_OPERATOR_PER_MINUTE: '1000000',
+    RATE_LIMIT_ISSUANCE_PER_MINUTE: '1000000',
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+  };
+  const config = parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: ORIGIN, ...unlimited, ...options.env });
   const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
   const clock = options.clock ?? fixedClock();
   const logLines: string[] = [];

@@ -5,6 +5,9 @@ import { AppError } from '../../errors/index.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
 import { acrossTenants } from '../../store/tenant-scope.ts';
 import type { AppEnv } from '../context.ts';
+import { redactPath } from '../redact-path.ts';
+import { take } from './rate-limit.ts';
+import { credentialRefused, missingRole, noCredential, notPlatform, otherTenant, type Need } from './auth-refusals.ts';
 
 export type TokenVerifier = (token: string) => Promise<Principal | undefined>;
 
@@ -15,6 +18,8 @@ export interface GuardOptions {
   readonly tenantParam?: boolean;
   /** Only credentials of the platform itself (operators of the whole deployment). */
   readonly platformOnly?: boolean;
+  /** Which per-key rate limit the route counts against: `issuance` for routes that sign or lead to signing. */
+  readonly limit?: 'operator' | 'issuance';
 }
 
 /**
@@ -34,11 +39,18 @@ export function guardRequirement(middleware: unknown): GuardOptions | undefined 
 export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): MiddlewareHandler<AppEnv> {
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const header = c.req.header('authorization') ?? '';
+    const tenantId = options.tenantParam ? (c.req.param('tenant') ?? '') : undefined;
+    const need: Need = {
+      method: c.req.method,
+      path: redactPath(c.req.path),
+      roles: options.roles,
+      tenantId,
+      platformOnly: options.platformOnly ?? false,
+    };
     // RFC 9110 §11.1: the scheme name is case-insensitive and 1*SP separates it from the token.
     const m = /^Bearer +([\x21-\x7e]{1,4096})$/i.exec(header);
-    if (!m) throw new AppError('unauthenticated', 'no bearer credential');
+    if (!m) throw noCredential(need);
     const token = m[1]!;
-    const tenantId = options.tenantParam ? (c.req.param('tenant') ?? '') : undefined;
     const isApiKey = looksLikeApiKey(token);
     const checkTenant = tenantId !== undefined && TENANT_ID_PATTERN.test(tenantId);
     // One transaction answers both lookups (none when neither is needed); what they reveal is
@@ -52,21 +64,23 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
         : { keyPrincipal: undefined, tenantExists: false };
     const { tenantExists } = looked;
     const principal = isApiKey ? looked.keyPrincipal : await oidc?.(token);
-    if (!principal) throw new AppError('unauthenticated', 'credential not accepted');
+    if (!principal) throw credentialRefused(need);
     c.set('principal', principal);
+    // Counted per credential (its id: a key id or an IdP subject, never the secret), once it is
+    // known, and before authorisation, so a flood of refused calls spends the quota too.
+    const limits = c.get('keyLimits');
+    const taken = limits ? take(c, limits[options.limit ?? 'operator'], `${principal.via}:${principal.id}`, limits.clock()) : undefined;
+    if (taken?.refused) return taken.refused;
 
-    if (!options.roles.some((r) => principal.roles.has(r))) {
-      throw new AppError('forbidden', `${principal.id} lacks role ${options.roles.join('|')}`);
-    }
-    if (options.platformOnly && principal.tenantId !== PLATFORM_TENANT_ID) {
-      throw new AppError('forbidden', `${principal.id} is not a platform credential`);
-    }
+    if (!options.roles.some((r) => principal.roles.has(r))) throw missingRole(need, principal);
+    if (options.platformOnly && principal.tenantId !== PLATFORM_TENANT_ID) throw notPlatform(need, principal);
     if (tenantId !== undefined) {
-      if (!canActOnTenant(principal, tenantId)) throw new AppError('forbidden', `${principal.id} may not act on tenant ${tenantId}`);
+      if (!canActOnTenant(principal, tenantId)) throw otherTenant(tenantId, principal);
       if (!tenantExists) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
       c.set('tenantId', tenantId);
     }
     await next();
+    taken?.stamp();
   };
   REQUIREMENTS.set(middleware, options);
   return middleware;

@@ -1,30 +1,56 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../../errors/index.ts';
 import type { AppEnv } from '../context.ts';
+import { FixedWindows, type WindowState } from '../fixed-window.ts';
 import { problemResponse } from '../problem-response.ts';
 
 /**
- * A fixed one-minute window per client, in memory: per process on Node, per isolate on Workers
- * (where it damps a burst rather than enforcing a global quota; a Cloudflare rate-limiting rule
- * does that). The client is the address the entry point saw, never a header a client can set.
+ * Header syntax of draft-ietf-httpapi-ratelimit-headers-10 (27 September 2025; -11 of May 2026
+ * is the latest revision): both fields are Structured Field lists of named policies,
+ * `RateLimit-Policy: "name";q=QUOTA;w=WINDOW` and `RateLimit: "name";r=REMAINING;t=RESET`.
+ * A response under two policies (public and verify) lists both, so the fields are appended.
  */
-export function rateLimit(perMinute: number, clock: () => Date, maxClients = 10_000): MiddlewareHandler<AppEnv> {
-  const windows = new Map<string, { start: number; count: number }>();
+export function advertise(headers: Headers, name: string, windows: FixedWindows, state: WindowState): void {
+  headers.append('ratelimit-policy', `"${name}";q=${windows.quota};w=${windows.windowSeconds}`);
+  headers.append('ratelimit', `"${name}";r=${state.remaining};t=${state.resetSeconds}`);
+}
+
+/** A named policy: one quota per minute, counted per key. */
+export interface Policy {
+  readonly name: string;
+  readonly windows: FixedWindows;
+}
+
+export function policy(name: string, perMinute: number): Policy {
+  return { name, windows: new FixedWindows(perMinute, 60) };
+}
+
+/**
+ * Counts one request of `key` against `p`. Refused: the 429 problem with Retry-After, to return
+ * as is. Admitted: a function that puts the fields on the response once there is one.
+ */
+export function take(
+  c: Context<AppEnv>,
+  p: Policy,
+  key: string,
+  now: Date,
+): { refused: Response; stamp?: never } | { refused?: never; stamp: () => void } {
+  const state = p.windows.take(key, now.getTime());
+  if (!state.allowed) {
+    const refused = problemResponse(c, new AppError('rate_limited', `${p.name} quota of ${p.windows.quota} per minute spent`));
+    refused.headers.set('retry-after', String(state.resetSeconds));
+    advertise(refused.headers, p.name, p.windows, state);
+    return { refused };
+  }
+  return { stamp: () => advertise(c.res.headers, p.name, p.windows, state) };
+}
+
+/** Middleware for one policy, counted per whatever `keyOf` names (a client address, usually). */
+export function rateLimit(p: Policy, keyOf: (c: Context<AppEnv>) => string, clock: () => Date): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const client = c.env.clientAddress ?? 'unknown';
-    const now = clock().getTime();
-    let w = windows.get(client);
-    if (!w || now - w.start >= 60_000) {
-      windows.delete(client);
-      if (windows.size >= maxClients) windows.delete(windows.keys().next().value!);
-      w = { start: now, count: 0 };
-      windows.set(client, w);
-    }
-    if (++w.count > perMinute) {
-      const refused = problemResponse(c, new AppError('rate_limited', `client exceeded ${perMinute} requests per minute`));
-      refused.headers.set('retry-after', String(Math.ceil((w.start + 60_000 - now) / 1000)));
-      return refused;
-    }
+    const taken = take(c, p, keyOf(c), clock());
+    if (taken.refused) return taken.refused;
     await next();
+    taken.stamp();
   };
 }

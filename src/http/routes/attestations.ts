@@ -53,7 +53,7 @@ const view = (r: CredentialRecord, origin: URL): z.infer<typeof CredentialView> 
 });
 
 export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
-  const issuer = guard(oidc, { roles: ['issuer'], tenantParam: true });
+  const issuer = guard(oidc, { roles: ['issuer'], tenantParam: true, limit: 'issuance' });
   const reader = guard(oidc, { roles: ['issuer', 'auditor'], tenantParam: true });
 
   app.openapi(

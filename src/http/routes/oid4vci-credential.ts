@@ -13,8 +13,13 @@ const bearer = (header: string | undefined) => /^Bearer +([A-Za-z0-9_-]{1,200})$
 /** RFC 6750: the access token is checked before the body, so a caller without one learns nothing of its request. */
 function requireAccessToken(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = bearer(c.req.header('authorization'));
-    if (!token) throw new OAuthError('invalid_token', 'a Bearer access token from the token endpoint is required');
+    const header = c.req.header('authorization');
+    const token = bearer(header);
+    if (!token) {
+      // Nothing that even looks like a Bearer credential: a bare challenge. A malformed one is invalid_token.
+      const none = header === undefined || !/^Bearer\b/i.test(header);
+      throw new OAuthError('invalid_token', 'a Bearer access token from the token endpoint is required', { noCredential: none });
+    }
     await offerOfAccessToken(c.env.db, c.req.param('tenant') ?? '', token, deps.clock());
     // Parsed here (Hono keeps the result for the validator) so that a body which is not JSON gets
     // the error OID4VCI names for it, not the framework's malformed_json problem.

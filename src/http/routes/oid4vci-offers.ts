@@ -29,7 +29,7 @@ export function registerOid4vciOffers(app: OpenAPIHono<AppEnv>, deps: AppDeps, o
       tags: ['oid4vci'],
       summary: 'Offer an assessment’s attestation to a wallet (OID4VCI pre-authorized code); the tx_code is shown only here',
       security: bearerSecurity,
-      middleware: [guard(oidc, { roles: ['issuer'], tenantParam: true })] as const,
+      middleware: [guard(oidc, { roles: ['issuer'], tenantParam: true, limit: 'issuance' })] as const,
       request: { params: TenantParam, body: { required: true, content: { 'application/json': { schema: offerRequestSchema } } } },
       responses: {
         201: { description: 'The offer, its URIs, its QR code and its tx_code', content: { 'application/json': { schema: OfferCreated } } },

@@ -4,7 +4,8 @@ import { base64urlEncode } from '../../util/base64url.ts';
 import { disclosablePointers, selectDisclosures } from '../../verify/present.ts';
 import { VerificationFailure } from '../../verify/result.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { rateLimit } from '../middleware/rate-limit.ts';
+import { policy, rateLimit } from '../middleware/rate-limit.ts';
+import { clientAddress } from '../client-address.ts';
 import { problem } from '../schemas.ts';
 
 const PresentBody = z
@@ -45,13 +46,18 @@ const b64json = (value: unknown) => base64urlEncode(new TextEncoder().encode(JSO
  * `npx launchproof present` does all of it locally, key included.
  */
 export function registerPresent(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  const presentLimit = rateLimit(
+    policy('present', deps.config.verifyRateLimitPerMinute),
+    (c) => clientAddress(c, deps.config.trustProxy),
+    deps.clock,
+  );
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/present',
       tags: ['verify'],
       summary: 'Prepare an SD-JWT VC presentation: reveal chosen claims, and get the key-binding JWT to sign',
-      middleware: [rateLimit(deps.config.verifyRateLimitPerMinute, deps.clock)] as const,
+      middleware: [presentLimit] as const,
       request: { body: { required: true, content: { 'application/json': { schema: PresentBody } } } },
       responses: {
         200: { description: 'The presentation', content: { 'application/json': { schema: PresentResponse } } },

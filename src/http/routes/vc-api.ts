@@ -77,7 +77,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
         'The credential’s `credentialSubject.assessment` is a readiness assessment (or the id of a stored one); the service computes the verdict. ' +
         '`options.credentialId` makes the call idempotent. 400 for a credential that is malformed or names another issuer, 422 for one this issuer would not sign as given.',
       security: bearerSecurity,
-      middleware: [guard(oidc, { roles: ['issuer'], tenantParam: true })] as const,
+      middleware: [guard(oidc, { roles: ['issuer'], tenantParam: true, limit: 'issuance' })] as const,
       request: { params: TenantParam, body: { required: true, content: { 'application/json': { schema: issueCredentialRequestSchema } } } },
       responses: {
         201: {

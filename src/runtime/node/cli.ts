@@ -16,6 +16,7 @@ import { publishList } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
+import { ListenError } from './listen-error.ts';
 import { loadMigrations } from './migration-files.ts';
 import { backupEmbedded, restoreEmbedded } from './embedded-backup.ts';
 import { openDatabase } from './open-database.ts';
@@ -384,6 +385,10 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`launchproof: ${e.message}\n\n${USAGE}\n`);
       process.exit(2);
+    }
+    if (e instanceof ListenError) {
+      process.stderr.write(`launchproof: ${e.message}\n`);
+      process.exit(1);
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`launchproof: ${e.message}\n`);

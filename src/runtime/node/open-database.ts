@@ -11,7 +11,10 @@ import { postgresGuarded } from './postgres-guard.ts';
 export async function openDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl) {
     // Unguarded, the driver kills this process the first time PostgreSQL restarts under load.
-    if (!postgresGuarded()) throw new Error('postgres.js was loaded without its guard: start launchproof through bin/launchproof.mjs (or dist/launchproof.js when built)');
+    if (!postgresGuarded())
+      throw new Error(
+        'postgres.js was loaded without its guard: start launchproof through bin/launchproof.mjs (or dist/launchproof.js when built)',
+      );
     return openPostgres(config.databaseUrl);
   }
   const dir = resolve(config.dataDir, 'pglite');

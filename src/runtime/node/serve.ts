@@ -1,8 +1,78 @@
+import type { IncomingMessage, Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../../config/index.ts';
 import { announceBootstrapToken, bootstrapKeyPath } from './bootstrap-key.ts';
-import { openService } from './service.ts';
+import { listenError } from './listen-error.ts';
 import { METRICS_PATH, metricsEndpoint } from './metrics/endpoint.ts';
+import { openService, type Service } from './service.ts';
+
+export interface Listening {
+  /** The Node HTTP server, for its events (tests wait on `request`). */
+  readonly http: Server;
+  /** The listener for /metrics alone, when METRICS_PORT asks for one. */
+  readonly metrics: Server | undefined;
+  close(): Promise<void>;
+}
+
+function listening(server: Server, port: number, bind: string, settings?: { port: string; bind: string }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, port, bind, settings)));
+  });
+}
+
+function closing(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Serves the app (and /metrics, where configured) on the configured addresses; resolves once both listen. */
+export async function listen(service: Service, config: Config): Promise<Listening> {
+  const metrics = metricsEndpoint(() => service.scrapeMetrics(), config.metrics.token);
+  // On the public listener /metrics exists only behind a token; without one it is an unknown path.
+  const publicMetrics = config.metrics.token !== undefined;
+  const server = serve({
+    fetch: (req, env: { incoming?: Pick<IncomingMessage, 'socket' | 'destroyed' | 'complete'> }) =>
+      publicMetrics && new URL(req.url).pathname === METRICS_PATH
+        ? metrics(req)
+        : service.app.fetch(req, {
+            db: service.db,
+            defer: (work) => service.background.track(work),
+            ...(env.incoming?.socket?.remoteAddress ? { clientAddress: env.incoming.socket.remoteAddress } : {}),
+            // Destroyed before its body came whole: the client hung up mid-upload (defect 6).
+            ...(env.incoming ? { clientGone: () => env.incoming!.destroyed && !env.incoming!.complete } : {}),
+          }),
+    port: config.port,
+    hostname: config.bindAddress,
+  }) as Server;
+  await listening(server, config.port, config.bindAddress);
+  if (config.metrics.port === undefined) return { http: server, metrics: undefined, close: () => closing(server) };
+
+  const metricsServer = serve({
+    fetch: (req) => (new URL(req.url).pathname === METRICS_PATH ? metrics(req) : new Response('not found\n', { status: 404 })),
+    port: config.metrics.port,
+    hostname: config.metrics.bindAddress,
+  }) as Server;
+  try {
+    await listening(metricsServer, config.metrics.port, config.metrics.bindAddress, { port: 'METRICS_PORT', bind: 'METRICS_BIND_ADDRESS' });
+  } catch (e) {
+    await closing(server);
+    throw e;
+  }
+  service.log.info('metrics listening', {
+    bind: `${config.metrics.bindAddress}:${config.metrics.port}`,
+    token_required: config.metrics.token !== undefined,
+  });
+  return {
+    http: server,
+    metrics: metricsServer,
+    close: async () => {
+      await Promise.all([closing(server), closing(metricsServer)]);
+    },
+  };
+}
 
 /**
  * `npm start`: migrate, bootstrap, listen, rotate on a timer, and stop cleanly on a signal.
@@ -13,36 +83,13 @@ export async function runServer(config: Config): Promise<void> {
 
   await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log);
 
-  const metrics = metricsEndpoint(() => service.scrapeMetrics(), config.metrics.token);
-  // On the public listener /metrics exists only behind a token; without one it is an unknown path.
-  const publicMetrics = config.metrics.token !== undefined;
-  const server = serve({
-    fetch: (req, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      publicMetrics && new URL(req.url).pathname === METRICS_PATH
-        ? metrics(req)
-        : service.app.fetch(req, {
-            db: service.db,
-            defer: (work) => service.background.track(work),
-            ...(env.incoming?.socket?.remoteAddress ? { clientAddress: env.incoming.socket.remoteAddress } : {}),
-          }),
-    port: config.port,
-    hostname: config.bindAddress,
-  });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const metricsServer =
-    config.metrics.port === undefined
-      ? undefined
-      : serve({
-          fetch: (req) => (new URL(req.url).pathname === METRICS_PATH ? metrics(req) : new Response('not found\n', { status: 404 })),
-          port: config.metrics.port,
-          hostname: config.metrics.bindAddress,
-        });
-  if (metricsServer) {
-    await new Promise<void>((resolve) => metricsServer.once('listening', () => resolve()));
-    log.info('metrics listening', {
-      bind: `${config.metrics.bindAddress}:${config.metrics.port}`,
-      token_required: config.metrics.token !== undefined,
-    });
+  let listener: Listening;
+  try {
+    listener = await listen(service, config);
+  } catch (e) {
+    // The database (and the embedded one's data directory lock) is released before exiting.
+    await service.close();
+    throw e;
   }
   log.info('listening', { url: config.publicUrl.origin, bind: `${config.bindAddress}:${config.port}`, database: service.db.engine });
   process.stdout.write(
@@ -59,8 +106,8 @@ export async function runServer(config: Config): Promise<void> {
   const stop = (signal: string) => {
     log.info('stopping', { signal });
     clearInterval(timer);
-    metricsServer?.close();
-    server.close(() => void service.close().then(() => process.exit(0)));
+    listener.metrics?.close();
+    listener.http.close(() => void service.close().then(() => process.exit(0)));
     // Open keep-alive connections must not hold the process past a reasonable drain.
     setTimeout(() => process.exit(0), 5_000).unref();
   };
