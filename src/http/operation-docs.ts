@@ -48,7 +48,12 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
   'GET /healthz': {
     operationId: 'getHealth',
     description:
-      'Answers 200 when the service runs and its database answers a query, 503 otherwise. Never cached: for load balancers and uptime checks.',
+      'Liveness: answers 200 while the process serves, without touching the database (a database outage must not get a healthy process restarted). Never cached.',
+  },
+  'GET /readyz': {
+    operationId: 'getReadiness',
+    description:
+      'Readiness: 200 when the database answers, its migrations are the ones this build expects and the key-encryption key opens every key that may still sign; otherwise 503 not_ready, naming each failed check (database, migrations, kek). For load balancers deciding whether to send traffic.',
   },
   'GET /.well-known/did.json': {
     operationId: 'getPlatformDidDocument',
