@@ -4,9 +4,10 @@ import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypt
 import { allSealedKeys } from '../keys/key-store.ts';
 import { migrationStatus, type MigrationFile } from '../store/migrations.ts';
 import type { Database } from '../store/port.ts';
-import { acrossTenants } from '../store/tenant-scope.ts';
+import { connectingRole } from '../store/connecting-role.ts';
+import { acrossTenants, TENANT_ROLE } from '../store/tenant-scope.ts';
 import type { FetchJson } from '../verify/remote/safe-fetch.ts';
-import { currentRole, databaseClock, tableExists, tenantTableSecurity } from './store.ts';
+import { databaseClock, tableExists, tenantRoleReach, tenantTableSecurity } from './store.ts';
 import { trustedIssuerProblem } from './trusted-issuers.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -100,13 +101,29 @@ async function kekCheck(d: DoctorDeps): Promise<CheckResult> {
 }
 
 async function roleCheck(d: DoctorDeps): Promise<CheckResult> {
-  const role = await currentRole(d.db);
+  const role = await connectingRole(d.db);
+  const tenantRole = await tenantRoleReach(d.db);
+  if (!tenantRole.exists) return fail('database role', `the role ${TENANT_ROLE} is missing: run \`launchproof migrate\``);
+  if (!tenantRole.member)
+    return fail(
+      'database role',
+      `${role.name} cannot switch to ${TENANT_ROLE}, which every tenant transaction runs as: GRANT ${TENANT_ROLE} TO ${role.name} (README "Database roles")`,
+    );
+  // PGlite is always its own superuser; the tenant role is what row-level security binds there.
+  if (d.db.engine === 'pglite')
+    return ok(
+      'database role',
+      `embedded database (its own superuser, as whoever holds its files is); tenant transactions run as ${TENANT_ROLE}`,
+    );
   if (role.superuser || role.bypassRls)
     return fail(
       'database role',
       `${role.name} is ${role.superuser ? 'a superuser' : 'allowed BYPASSRLS'}: row-level security does not bind it; connect as an unprivileged role`,
     );
-  return ok('database role', `${role.name} is not a superuser and cannot bypass row-level security`);
+  return ok(
+    'database role',
+    `${role.name} is not a superuser and cannot bypass row-level security; tenant transactions run as ${TENANT_ROLE}`,
+  );
 }
 
 async function rlsCheck(d: DoctorDeps): Promise<CheckResult> {

@@ -1,13 +1,17 @@
 import type { Queryable } from '../store/port.ts';
+import { TENANT_ROLE } from '../store/tenant-scope.ts';
 
 /** The doctor's read-only questions to the database's catalog. Nothing here writes. */
 
-export async function currentRole(q: Queryable): Promise<{ name: string; superuser: boolean; bypassRls: boolean }> {
-  const [row] = await q.query<{ name: string; rolsuper: boolean; rolbypassrls: boolean }>(
-    'select rolname as name, rolsuper, rolbypassrls from pg_roles where rolname = current_user',
+/** Whether the tenant role exists and the connecting role may switch to it (SET ROLE needs membership). */
+export async function tenantRoleReach(q: Queryable): Promise<{ exists: boolean; member: boolean }> {
+  // pg_has_role fails on a role that does not exist: the CASE asks it only of one that does.
+  const [row] = await q.query<{ present: boolean; member: boolean | null }>(
+    `select exists (select 1 from pg_roles where rolname = $1) as present,
+            case when exists (select 1 from pg_roles where rolname = $1) then pg_has_role(current_user, $1, 'MEMBER') end as member`,
+    [TENANT_ROLE],
   );
-  if (!row) throw new TypeError('the current role is not in pg_roles');
-  return { name: row.name, superuser: row.rolsuper, bypassRls: row.rolbypassrls };
+  return { exists: row?.present === true, member: row?.member === true };
 }
 
 /** Tenant-owned tables (those with a tenant_id column, and tenants itself) and their row-level security flags. */

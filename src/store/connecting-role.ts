@@ -1,6 +1,6 @@
 import { ConfigError, type Environment } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Database } from './port.ts';
+import type { Database, Queryable } from './port.ts';
 import { TENANT_ROLE } from './tenant-scope.ts';
 
 export interface ConnectingRole {
@@ -10,7 +10,7 @@ export interface ConnectingRole {
 }
 
 /** Who the service is connected as, read from the catalogue of the database itself. */
-export async function connectingRole(db: Database): Promise<ConnectingRole> {
+export async function connectingRole(db: Queryable): Promise<ConnectingRole> {
   const [row] = await db.query<{ name: string; rolsuper: boolean; rolbypassrls: boolean }>(
     'select rolname as name, rolsuper, rolbypassrls from pg_roles where rolname = current_user',
   );

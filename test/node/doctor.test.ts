@@ -12,6 +12,7 @@ import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { createSafeFetch } from '../../src/verify/remote/safe-fetch.ts';
+import { TENANT_ROLE } from '../../src/store/tenant-scope.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { baseEnv, freePort, runCli } from './processes.ts';
 
@@ -78,6 +79,8 @@ describe.skipIf(!postgresAvailable())('launchproof doctor', { timeout: 180_000 }
     const u = new URL(url);
     u.username = role;
     appUrl = u.toString();
+    // Every tenant transaction switches to the tenant role: the service's role must be a member.
+    await admin.unsafe(`grant ${TENANT_ROLE} to ${role}`);
     goodEnv = {
       ...baseEnv(dataDir, await freePort()),
       LAUNCHPROOF_ENV: 'production',
@@ -165,6 +168,24 @@ describe.skipIf(!postgresAvailable())('launchproof doctor', { timeout: 180_000 }
     expect(r.stdout).toContain('doctor: 3 check(s) failed');
   });
 
+  it('fails a role that cannot switch to the tenant role, naming the grant', async () => {
+    // Rights to every row, but no membership of the role every tenant transaction switches to.
+    const withoutGrant = `${role}_x`;
+    await admin.unsafe(`create role ${withoutGrant} login nosuperuser nobypassrls`);
+    await admin.unsafe(`grant select on all tables in schema public to ${withoutGrant}`);
+    try {
+      const u = new URL(url);
+      u.username = withoutGrant;
+      const r = runCli(['doctor'], { ...goodEnv, DATABASE_URL: u.toString() });
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      const line = r.stdout.split('\n').find((l) => l.includes('database role'))!;
+      expect(line).toMatch(new RegExp(`^✗ database role .*cannot switch to ${TENANT_ROLE}.*GRANT ${TENANT_ROLE} TO ${withoutGrant}`));
+    } finally {
+      await admin.unsafe(`drop owned by ${withoutGrant}`);
+      await admin.unsafe(`drop role ${withoutGrant}`);
+    }
+  });
+
   it('fails a deployment with a pending migration and a table whose row-level security is not forced', async () => {
     await admin.unsafe('delete from schema_migrations where version = (select max(version) from schema_migrations)');
     await admin.unsafe('alter table tenants no force row level security');
@@ -183,5 +204,23 @@ describe.skipIf(!postgresAvailable())('launchproof doctor', { timeout: 180_000 }
     });
     expect(report.checks[0]!.detail).toMatch(/^1 pending \(\d{4}_\w+\): run `launchproof migrate`/);
     expect(report.checks[4]!.detail).toBe('not enabled and forced on tenants');
+  });
+});
+
+describe('launchproof doctor on the embedded database', { timeout: 300_000 }, () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'launchproof-doctor-embedded-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('passes after init: PGlite is its own superuser, and its tenant transactions run as the tenant role', async () => {
+    const env = baseEnv(dataDir, await freePort());
+    const init = runCli(['init'], env);
+    expect(init.status, init.stderr).toBe(0);
+    const r = runCli(['doctor'], env);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.includes('database role'))!;
+    expect(line).toMatch(new RegExp(`^✓ database role .*embedded database.*tenant transactions run as ${TENANT_ROLE}`));
   });
 });
