@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { baseEnv, freePort, runCli, startServer, stopAllServers, stopServer } from './processes.ts';
+import { baseEnv, freePort, runCli, startService, stopAllServices, stopService } from '../support/service-process.ts';
 
 const TOKEN = /lp_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/g;
 
 describe.skipIf(!postgresAvailable())('the bootstrap admin key is never lost (issue 11, defect 2)', { timeout: 180_000 }, () => {
-  afterAll(() => stopAllServers());
+  afterAll(() => stopAllServices());
 
   it('a checkout that ran on PGlite, started with DATABASE_URL, prints and saves the new database key beside the old one', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'launchproof-bootstrap-'));
@@ -24,7 +24,7 @@ describe.skipIf(!postgresAvailable())('the bootstrap admin key is never lost (is
       expect((await readFile(pgliteFile, 'utf8')).trim()).toBe(pgliteToken);
 
       const pgEnv = { ...env, DATABASE_URL: url, KEY_ENCRYPTION_KEY: generateKeyEncryptionKey() };
-      const server = await startServer(pgEnv);
+      const server = await startService(pgEnv);
       let pgToken: string;
       try {
         const printed = server.stderr.join('').match(TOKEN) ?? [];
@@ -34,7 +34,7 @@ describe.skipIf(!postgresAvailable())('the bootstrap admin key is never lost (is
         const tenants = await fetch(`http://127.0.0.1:${port}/v1/tenants`, { headers: { authorization: `Bearer ${pgToken}` } });
         expect(tenants.status).toBe(200);
       } finally {
-        expect(await stopServer(server.child)).toBe(0);
+        expect(await stopService(server)).toBe(0);
       }
       // The embedded database's key file is untouched; the PostgreSQL database's key has a file of its own.
       expect((await readFile(pgliteFile, 'utf8')).trim()).toBe(pgliteToken);

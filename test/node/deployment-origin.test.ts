@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { baseEnv, freePort, runCli, startServer, stopAllServers, stopServer } from './processes.ts';
+import { baseEnv, freePort, runCli, startService, stopAllServices, stopService } from '../support/service-process.ts';
 
 const TOKEN = /lp_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}/;
 
@@ -29,7 +29,7 @@ describe.skipIf(!postgresAvailable())('the deployment origin is tied to the data
     // The server's origin is not what a bare shell would derive (http://localhost:$PORT).
     origin = `http://127.0.0.1:${port}`;
     env = { ...baseEnv(dataDir, port), DATABASE_URL: url, KEY_ENCRYPTION_KEY: generateKeyEncryptionKey(), PUBLIC_URL: origin };
-    const server = await startServer(env);
+    const server = await startService(env);
     try {
       const token = server.stderr.join('').match(TOKEN)![0];
       const issued = await fetch(`${origin}/v1/t/demo/attestations`, {
@@ -39,7 +39,7 @@ describe.skipIf(!postgresAvailable())('the deployment origin is tied to the data
       });
       expect(issued.status, await issued.clone().text()).toBe(201);
     } finally {
-      await stopServer(server.child);
+      await stopService(server);
     }
     // Signs the new list's first copy, with the server's own origin.
     const swept = runCli(['keys', 'sweep'], env);
@@ -47,7 +47,7 @@ describe.skipIf(!postgresAvailable())('the deployment origin is tied to the data
     sql = postgres(url, { max: 1, onnotice: () => {} });
   });
   afterAll(async () => {
-    await stopAllServers();
+    await stopAllServices();
     await sql?.end();
     await rm(dataDir, { recursive: true, force: true });
     await drop?.();

@@ -14,7 +14,7 @@ import { createTenant } from '../../src/tenants/tenants.ts';
 import { createSafeFetch } from '../../src/verify/remote/safe-fetch.ts';
 import { TENANT_ROLE } from '../../src/store/tenant-scope.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { baseEnv, freePort, runCli } from './processes.ts';
+import { baseEnv, freePort, runCli } from '../support/service-process.ts';
 
 const ORIGIN = 'https://issuer.doctor.test';
 // The did:key of an Ed25519 key (W3C did:key test vector): resolves with no network at all.

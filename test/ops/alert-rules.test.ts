@@ -9,7 +9,7 @@ import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { openPglite } from '../../src/runtime/pglite/database.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { inputSeries, parseExposition, type Scrape } from './exposition.ts';
-import { freePort, startService, stopAllServices, type ServiceProcess } from './service-process.ts';
+import { freePort, startService, stopAllServices, type ServiceProcess } from '../support/service-process.ts';
 
 /*
  * The shipped alert rules and dashboard, checked against what the real service emits. The service

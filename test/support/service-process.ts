@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+/** The real `launchproof` binary, run as an operator runs it, for the tests of the process itself. */
 export const BIN = join(import.meta.dirname, '../../bin/launchproof.mjs');
 
 export function freePort(): Promise<number> {
@@ -13,22 +14,54 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The environment of a process that must not inherit the developer's database, keys or origin. */
+export function baseEnv(dataDir: string, port: number): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LAUNCHPROOF_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: '',
+    KEY_ENCRYPTION_KEY: '',
+    KEY_ENCRYPTION_KEY_PREVIOUS: '',
+    PUBLIC_URL: '',
+    TRUSTED_ISSUERS: '',
+  };
+}
+
+/** A console command, run to completion; the time limit only ends one that hung. */
+export function runCli(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+}
+
 export interface ServiceProcess {
   readonly child: ChildProcess;
   readonly stdout: string[];
   readonly stderr: string[];
   /** Set once the process has exited, with its code or signal. */
   readonly exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** SIGTERM, resolved with the exit code (at once if it already exited). */
+  stop(): Promise<number | null>;
 }
 
-/** Starts `launchproof serve` as an operator would, resolving once it prints the URL it serves. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Starts `launchproof serve`, resolving once it prints the URL it serves, rejecting with its
+ * stderr if it exits first. No time limit of its own: a start on a loaded machine is slow, not
+ * wrong, and the test's own limit ends one that hung.
+ */
 export function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
   let exit: ServiceProcess['exit'];
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  child.once('exit', (code, signal) => (exit = { code, signal }));
+  child.once('exit', (code, signal) => {
+    exit = { code, signal };
+    running.delete(child);
+  });
   const handle: ServiceProcess = {
     child,
     stdout,
@@ -36,27 +69,35 @@ export function startService(env: Record<string, string>): Promise<ServiceProces
     get exit() {
       return exit;
     },
+    stop: () => stopService(handle),
   };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 90s: ${stderr.join('')}`)), 90_000);
     child.stdout!.on('data', (d: Buffer) => {
       stdout.push(d.toString());
-      if (stdout.join('').includes('launchproof serving')) {
-        clearTimeout(timer);
-        resolve(handle);
-      }
+      if (stdout.join('').includes('launchproof serving')) resolve(handle);
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}: ${stderr.join('')}`));
-    });
+    child.once('exit', (code) => reject(new Error(`launchproof serve exited ${code}: ${stderr.join('')}`)));
   });
 }
 
-export function stopService(s: ServiceProcess): Promise<number | null> {
+export function stopService(s: Pick<ServiceProcess, 'child' | 'exit'>): Promise<number | null> {
   if (s.exit) return Promise.resolve(s.exit.code);
   return new Promise((resolve) => {
     s.child.once('exit', (code) => resolve(code));
     s.child.kill('SIGTERM');
   });
+}
+
+/** Stops every service still running that startService started: a test that timed out must not leave one behind. */
+export async function stopAllServices(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
