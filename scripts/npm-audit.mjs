@@ -27,7 +27,8 @@ if (!counts) {
 const serious = (counts.high ?? 0) + (counts.critical ?? 0);
 if (serious > 0) {
   for (const [name, v] of Object.entries(report.vulnerabilities ?? {})) {
-    if (v.severity === 'high' || v.severity === 'critical') console.error(`npm audit: ${v.severity} ${name} ${v.range}`);
+    if (v.severity === 'high' || v.severity === 'critical')
+      console.error(`npm audit: ${v.severity} ${name}${v.range ? ` ${v.range}` : ''}`);
   }
   console.error(`npm audit: FAILED, ${counts.high ?? 0} high and ${counts.critical ?? 0} critical in production packages`);
   process.exit(1);
