@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { KEK_CHECK_REUSE_MS } from '../../src/health/readiness.ts';
-import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
+import { generateKeyEncryptionKey, importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
@@ -31,11 +31,11 @@ describe.each(engines())('health probes on $engine', ({ engine, open }) => {
   afterAll(() => t.dispose());
 
   /** The same service with some parts changed: another KEK, other expected migrations. */
-  async function variant(changes: { kek?: string; migrations?: MigrationRecord[] }) {
+  async function variant(changes: { kek?: string | KeyEncryptionKey; migrations?: MigrationRecord[] }) {
     const lines: string[] = [];
     const app = createApp({
       config: h.config,
-      kek: changes.kek ? await importKeyEncryptionKey(changes.kek) : h.kek,
+      kek: typeof changes.kek === 'string' ? await importKeyEncryptionKey(changes.kek) : (changes.kek ?? h.kek),
       clock: h.clock,
       log: createJsonLogger('debug', (l) => lines.push(l)),
       fetch: () => Promise.reject(new Error('no network in tests')),
@@ -80,6 +80,15 @@ describe.each(engines())('health probes on $engine', ({ engine, open }) => {
     expect(checks).toEqual({ database: 'ok', migrations: 'ok', kek: 'failed' });
     expect(text).not.toMatch(/acme|kid|private|[A-Za-z0-9_-]{43}/);
     expect((await wrong.get('/healthz')).status).toBe(200);
+  });
+
+  it('stays ready while a KEK rotation is under way: the keys open under the previous KEK, held beside the new one', async () => {
+    // Every key is still sealed under the KEK the service had; the new one opens none of them yet.
+    const rotating = withPreviousKek(await importKeyEncryptionKey(generateKeyEncryptionKey()), h.kek);
+    const during = await variant({ kek: rotating });
+    const ready = await during.get('/readyz');
+    expect(ready.status, await ready.clone().text()).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', migrations: 'ok', kek: 'ok' } });
   });
 
   it('keeps the KEK answer for a short while, then checks again', async () => {

@@ -103,7 +103,8 @@ export async function openService(
       },
       scrapeMetrics: async () => {
         // A store that cannot be read is itself the finding: the scrape still answers, with store_up 0.
-        const gauges = await readOperationalGauges(db, [kek.id], clock()).catch((e: unknown) => {
+        // Keys still sealed under the previous KEK are fine while a rotation is under way.
+        const gauges = await readOperationalGauges(db, kek.previous ? [kek.id, kek.previous.id] : [kek.id], clock()).catch((e: unknown) => {
           log.warn('metrics could not read the store', { error: e instanceof Error ? e.message : String(e) });
           return undefined;
         });
