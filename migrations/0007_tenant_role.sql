@@ -1,4 +1,4 @@
--- launchproof schema, version 8: the tenant role. Row-level security binds no superuser and no
+-- launchproof schema, version 7: the tenant role. Row-level security binds no superuser and no
 -- role with BYPASSRLS, and PGlite runs every query as its superuser; so every tenant transaction
 -- switches to this role, which may touch rows and nothing else, and the policies bind it whatever
 -- the connection is. Operations across tenants (migrations, sweeps) stay on the connecting role.

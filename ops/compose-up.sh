@@ -1,6 +1,6 @@
 #!/bin/sh
 # One command for the container stack: writes .env on the first run (a fresh key-encryption key
-# and database password, owner-readable only, never committed), then `docker compose up --build`.
+# and database passwords (the superuser's, the service's), owner-readable only, never committed), then `docker compose up --build`.
 # Extra arguments go to compose, e.g. `ops/compose-up.sh -d --wait`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ if [ ! -f .env ]; then
     echo "PUBLIC_URL=${PUBLIC_URL:-https://localhost}"
     echo "KEY_ENCRYPTION_KEY=$(random_b64url 32)"
     echo "POSTGRES_PASSWORD=$(random_b64url 24)"
+    echo "LAUNCHPROOF_DB_PASSWORD=$(random_b64url 24)"
   } > .env
-  echo "wrote .env (mode 600): PUBLIC_URL, KEY_ENCRYPTION_KEY, POSTGRES_PASSWORD" >&2
+  echo "wrote .env (mode 600): PUBLIC_URL, KEY_ENCRYPTION_KEY, POSTGRES_PASSWORD, LAUNCHPROOF_DB_PASSWORD" >&2
 fi
 exec docker compose up --build "$@"

@@ -35,7 +35,10 @@ describe('compose.yaml, read', () => {
     expect(env.KEY_ENCRYPTION_KEY).toMatch(/^\$\{KEY_ENCRYPTION_KEY:\?/);
     expect(env.PUBLIC_URL).toMatch(/^\$\{PUBLIC_URL:\?/);
     expect(db!.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
-    expect(env.DATABASE_URL).toBe('postgres://launchproof:${POSTGRES_PASSWORD}@db:5432/launchproof');
+    expect(db!.environment!.LAUNCHPROOF_DB_PASSWORD).toMatch(/^\$\{LAUNCHPROOF_DB_PASSWORD:\?/);
+    // The service's own role, not the image's superuser: production refuses a superuser.
+    expect(env.DATABASE_URL).toBe('postgres://launchproof:${LAUNCHPROOF_DB_PASSWORD}@db:5432/launchproof');
+    expect(db!.environment!.POSTGRES_USER).not.toBe('launchproof');
     // .env holds them, so git and the image must both leave it out.
     expect(spawnSync('git', ['check-ignore', '-q', '.env'], { cwd: REPO }).status).toBe(0);
   });
@@ -67,6 +70,7 @@ describe('ops/compose-up.sh, with a stand-in for docker', () => {
     expect(written).toMatch(/^PUBLIC_URL=https:\/\/localhost$/m);
     expect(written).toMatch(/^KEY_ENCRYPTION_KEY=[A-Za-z0-9_-]{43}$/m);
     expect(written).toMatch(/^POSTGRES_PASSWORD=[A-Za-z0-9_-]{32}$/m);
+    expect(written).toMatch(/^LAUNCHPROOF_DB_PASSWORD=[A-Za-z0-9_-]{32}$/m);
     // The secrets go to the file, never to the terminal.
     expect(first.stdout + first.stderr).not.toContain(/^KEY_ENCRYPTION_KEY=(.*)$/m.exec(written)![1]);
 
@@ -118,6 +122,7 @@ describe.skipIf(skipBecause(noEngine !== undefined, noEngine ?? ''))('docker com
     env = {
       KEY_ENCRYPTION_KEY: generateKeyEncryptionKey(),
       POSTGRES_PASSWORD: generateKeyEncryptionKey(),
+      LAUNCHPROOF_DB_PASSWORD: generateKeyEncryptionKey(),
       PUBLIC_URL: 'https://issuer.example.test',
       LAUNCHPROOF_PORT: String(await freePort()),
     };
