@@ -44,6 +44,22 @@ describe('metrics the app reports', () => {
     expect(requests(mark).map((e) => e.status)).toEqual([499]);
   });
 
+  it('keeps a 5xx a 5xx though the client went away meanwhile (a proxy that gave up on an outage)', async () => {
+    const mark = events.length;
+    const gone = new AbortController();
+    gone.abort();
+    const failing = () => Promise.reject(new Error('the database went away'));
+    const db = { ...h.bindings.db, query: failing, exec: failing, transaction: failing };
+    // As on Node, where the entry point says whether the request's body came whole (it did).
+    const res = await h.app.fetch(new Request(`${ORIGIN}/t/acme/did.json`, { signal: gone.signal }), {
+      ...h.bindings,
+      db,
+      clientGone: () => false,
+    });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(requests(mark).map((e) => e.status)).toEqual([res.status]);
+  });
+
   it('counts refusals by problem code, and 429 rate_limited as a rate-limit refusal whoever refused', async () => {
     const mark = events.length;
     // Until the limiter refuses (other public routes share its budget): then exactly one refusal.

@@ -1,10 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Metrics } from '../../metrics/port.ts';
+import { CLIENT_CLOSED_REQUEST } from '../client-closed.ts';
 import type { AppEnv } from '../context.ts';
-
-/** Nginx's "client closed request": the client went away, so no status reached it and it is not our failure. */
-export const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The route a request matched, as its template. The last matched entry is the route handler even
@@ -27,9 +25,13 @@ export function requestMetrics(metrics: Metrics): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     await next();
     const route = routeOf(c);
-    // A request whose client disconnected is counted as 499 whatever status the handler chose
-    // (an aborted upload surfaces as a body-read error): it must not page anyone as a 5xx.
-    const status = c.req.raw.signal.aborted ? CLIENT_CLOSED_REQUEST : c.res.status;
+    // A request whose client went away is counted as 499 (nginx's "client closed request"):
+    // no answer reached anyone, and it must not page anyone. But not a 5xx: the abort signal also
+    // fires when a proxy gives up on an answer that is slow because we are failing, and a 5xx
+    // during an outage must stay a 5xx for the alert that watches for it. (A hang-up mid-upload
+    // is already a 499 from the error handler, which asks the entry point: client-closed.ts.)
+    const answered = c.res.status;
+    const status = answered < 500 && c.req.raw.signal.aborted ? CLIENT_CLOSED_REQUEST : answered;
     metrics.record({ kind: 'http_request', method: c.req.method, route, status, seconds: (performance.now() - started) / 1000 });
     const code = c.get('problemCode');
     if (code === undefined || status === CLIENT_CLOSED_REQUEST) return;
