@@ -112,5 +112,7 @@ export async function issueForOffer(deps: CredentialDeps, tenantId: string, offe
     throw e;
   }
   if (!outcome.ok) throw outcome.error;
+  // Counted once committed, as issueAttestations counts its own (that path is not taken here).
+  deps.metrics?.record({ kind: 'issued', format, tenant: tenantId });
   return outcome.credential;
 }

@@ -6,6 +6,7 @@
  * living process would run. The wallet then retries against a healthy process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricEvent } from '../../src/metrics/port.ts';
 import type { Database, Queryable } from '../../src/store/port.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { ORIGIN, harness, type Harness } from '../support/harness.ts';
@@ -46,10 +47,12 @@ describe.each(engines())('OID4VCI claim and issue on $engine', ({ open }) => {
   let t: TestDatabase;
   let h: Harness;
   let assessmentId: string;
+  const events: MetricEvent[] = [];
+  const issuedEvents = () => events.filter((e) => e.kind === 'issued');
 
   beforeAll(async () => {
     t = await open();
-    h = await harness(t.db);
+    h = await harness(t.db, { metrics: { record: (e) => events.push(e) } });
     assessmentId = await tenantWithAssessment(h);
   });
   afterAll(() => t.dispose());
@@ -79,10 +82,13 @@ describe.each(engines())('OID4VCI claim and issue on $engine', ({ open }) => {
       { ...h.bindings, db: dying },
     );
     expect(killed.status).toBe(500);
+    const counted = issuedEvents().length;
 
     const retry = await credentialRequest(h, token, body(await proofJwt(h, key, await nonce(h))));
     expect(retry.status, await retry.clone().text()).toBe(200);
     expect((await issuedFor(o.id))[0]!.n).toBe(before + 1);
+    // What was issued is counted once, and what was not is not counted at all.
+    expect(issuedEvents().slice(counted)).toEqual([{ kind: 'issued', format: 'dc+sd-jwt', tenant: 'acme' }]);
   });
 
   it('issues a configuration once, even to two requests racing with two nonces', async () => {
