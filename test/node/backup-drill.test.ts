@@ -5,7 +5,7 @@
  * pg_dump and pg_restore commands, so the documented path is the tested one.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -105,6 +105,20 @@ async function readmeBlock(needle: string): Promise<string> {
   return found[0]!;
 }
 
+/** Every file and directory under `root` whose mode lets anyone but its owner in. */
+async function restoredModes(root: string): Promise<{ loose: string[]; seen: number }> {
+  const loose: string[] = [];
+  let seen = 0;
+  const walk = async (path: string): Promise<void> => {
+    const s = await stat(path);
+    seen++;
+    if ((s.mode & 0o077) !== 0) loose.push(`${path.slice(root.length) || '/'} ${(s.mode & 0o777).toString(8)}`);
+    if (s.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+  };
+  await walk(root);
+  return { loose, seen };
+}
+
 describe('backup and restore drill on the embedded database', () => {
   let dataDir: string;
   let backupDir: string;
@@ -158,6 +172,10 @@ describe('backup and restore drill on the embedded database', () => {
     await rm(dataDir, { recursive: true, force: true });
     const restore = cli(['restore', file], env);
     expect(restore.status, restore.stderr).toBe(0);
+    // The restored database is its owner's alone, as one npm start creates (PGlite writes 0755/0666).
+    const restored = await restoredModes(join(dataDir, 'pglite'));
+    expect(restored.loose, `not owner-only: ${restored.loose.slice(0, 5).join(', ')} …`).toEqual([]);
+    expect(restored.seen).toBeGreaterThan(10);
     // A second restore onto the database now there is refused without --force.
     const over = cli(['restore', file], env);
     expect(over.status).toBe(1);

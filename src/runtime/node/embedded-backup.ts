@@ -1,4 +1,4 @@
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../../config/index.ts';
@@ -45,6 +45,13 @@ async function isEmptyDir(path: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw e;
   }
+}
+
+/** Every directory under `root` 0700 and every file 0600: readable by the service's user alone. */
+async function ownerOnly(root: string): Promise<void> {
+  const entry = await stat(root);
+  await chmod(root, entry.isDirectory() ? 0o700 : 0o600);
+  if (entry.isDirectory()) for (const name of await readdir(root)) await ownerOnly(`${root}/${name}`);
 }
 
 /** Syncs a directory, so a rename or link in it survives a power cut. */
@@ -133,6 +140,9 @@ export async function restoreEmbedded(
     } finally {
       await pg.close();
     }
+    // PGlite writes its files 0666 in 0755 directories whatever the umask; a first start makes
+    // the data directory owner-only, and the database a restore moves into place must be too.
+    await ownerOnly(staging);
     let setAside: string | undefined;
     if (replacing) {
       setAside = `${dir}.before-restore-${options.now.toISOString().replace(/[:.]/g, '-')}`;
