@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
-import type { AppDeps, AppEnv } from './context.ts';
+import type { AppDeps, AppEnv, KeyLimits } from './context.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestMetrics } from './middleware/metrics.ts';
@@ -72,9 +72,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestMetrics(deps.metrics ?? noMetrics));
   // Per API key on the operator API (counted by the guard once it knows the key), per client
   // address on everything public. Health probes are never limited.
-  const keyLimits = {
+  const keyLimits: KeyLimits = {
     operator: policy('operator', deps.config.rateLimits.operatorPerMinute),
     issuance: policy('issuance', deps.config.rateLimits.issuancePerMinute),
+    unauthenticated: policy('unauthenticated', deps.config.rateLimits.publicPerMinute),
+    clientAddress: (c) => clientAddress(c, deps.config.trustProxy),
     clock: deps.clock,
   };
   const publicLimit = rateLimit(

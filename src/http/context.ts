@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { Config } from '../config/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Logger } from '../log/logger.ts';
@@ -32,6 +33,9 @@ export interface AppDeps {
 export interface KeyLimits {
   readonly operator: Policy;
   readonly issuance: Policy;
+  /** Missing or refused credentials on the operator API, per client address: a flood of guesses costs a lookup each. */
+  readonly unauthenticated: Policy;
+  readonly clientAddress: (c: Context<AppEnv>) => string;
   readonly clock: () => Date;
 }
 

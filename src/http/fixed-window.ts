@@ -21,6 +21,14 @@ export class FixedWindows {
     readonly maxKeys = 10_000,
   ) {}
 
+  /** Whether `key` has spent its quota in the current window, without counting a request. */
+  spent(key: string, now: number): WindowState | undefined {
+    const w = this.#windows.get(key);
+    const span = this.windowSeconds * 1000;
+    if (!w || now - w.start >= span || w.count < this.quota) return undefined;
+    return { allowed: false, remaining: 0, resetSeconds: Math.max(1, Math.ceil((w.start + span - now) / 1000)) };
+  }
+
   take(key: string, now: number): WindowState {
     const span = this.windowSeconds * 1000;
     let w = this.#windows.get(key);

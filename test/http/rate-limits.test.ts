@@ -57,7 +57,7 @@ describe('rate limits', () => {
     expect(other.status).toBe(200);
     expect(remaining(other, 'operator')).toBe(4);
     // The bucket is named by the key's id, never its secret: nothing of the token in any log line.
-    expect(h.logLines.join('\n')).not.toContain(first.split('_')[2]!);
+    expect(h.logLines.join('\n')).not.toContain(first.slice('lp_'.length + 16 + 1));
   });
 
   it('counts issuance routes against their own, smaller policy', async () => {
@@ -84,6 +84,25 @@ describe('rate limits', () => {
     expect((await fromAddress('/.well-known/did.json', '198.51.100.2')).status).not.toBe(429);
     h.clock.set(new Date(h.clock().getTime() + 61_000));
     expect((await fromAddress('/.well-known/did.json', '198.51.100.1')).status).not.toBe(429);
+  });
+
+  it('counts refused and missing credentials on /v1 per client address, then refuses them with 429 before any lookup', async () => {
+    const call = (address: string, token?: string) =>
+      h.app.fetch(new Request(`${ORIGIN}/v1/t/a/keys`, { headers: token ? { authorization: `Bearer ${token}` } : {} }), {
+        ...h.bindings,
+        clientAddress: address,
+      });
+    const guesses: number[] = [];
+    for (let i = 0; i < 3; i++) guesses.push((await call('198.51.100.23', `lp_guess${i}_${'x'.repeat(40)}`)).status);
+    guesses.push((await call('198.51.100.23')).status);
+    expect(guesses).toEqual([401, 401, 401, 429]);
+    // Spent: refused at once, even with a real key, until the window turns (no key lookup per guess).
+    const spent = await call('198.51.100.23', second);
+    await expectProblem(spent, 429, 'rate_limited');
+    expect(Number(spent.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(spent.headers.get('ratelimit-policy')).toBe('"unauthenticated";q=3;w=60');
+    // Another address is not affected, and an accepted key never spends this quota.
+    expect((await call('198.51.100.24', second)).status).toBe(200);
   });
 });
 

@@ -6,7 +6,7 @@ import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.t
 import { acrossTenants } from '../../store/tenant-scope.ts';
 import type { AppEnv } from '../context.ts';
 import { redactPath } from '../redact-path.ts';
-import { take } from './rate-limit.ts';
+import { refuseIfSpent, take } from './rate-limit.ts';
 import { credentialRefused, missingRole, noCredential, notPlatform, otherTenant, type Need } from './auth-refusals.ts';
 
 export type TokenVerifier = (token: string) => Promise<Principal | undefined>;
@@ -47,9 +47,21 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
       tenantId,
       platformOnly: options.platformOnly ?? false,
     };
+    // An address that has spent its quota of refused credentials is refused before any lookup:
+    // each guess would cost a database transaction or a call to the IdP.
+    const limits = c.get('keyLimits');
+    const address = limits ? `addr:${limits.clientAddress(c)}` : undefined;
+    const spent = limits && address ? refuseIfSpent(c, limits.unauthenticated, address, limits.clock()) : undefined;
+    if (spent) return spent;
+    /** The 401 for a missing or refused credential, counted against the address (a 429 once spent). */
+    const refuse = (e: AppError): Response => {
+      const taken = limits && address ? take(c, limits.unauthenticated, address, limits.clock()) : undefined;
+      if (taken?.refused) return taken.refused;
+      throw e;
+    };
     // RFC 9110 §11.1: the scheme name is case-insensitive and 1*SP separates it from the token.
     const m = /^Bearer +([\x21-\x7e]{1,4096})$/i.exec(header);
-    if (!m) throw noCredential(need);
+    if (!m) return refuse(noCredential(need));
     const token = m[1]!;
     const isApiKey = looksLikeApiKey(token);
     const checkTenant = tenantId !== undefined && TENANT_ID_PATTERN.test(tenantId);
@@ -64,11 +76,10 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
         : { keyPrincipal: undefined, tenantExists: false };
     const { tenantExists } = looked;
     const principal = isApiKey ? looked.keyPrincipal : await oidc?.(token);
-    if (!principal) throw credentialRefused(need);
+    if (!principal) return refuse(credentialRefused(need));
     c.set('principal', principal);
     // Counted per credential (its id: a key id or an IdP subject, never the secret), once it is
     // known, and before authorisation, so a flood of refused calls spends the quota too.
-    const limits = c.get('keyLimits');
     const taken = limits ? take(c, limits[options.limit ?? 'operator'], `${principal.via}:${principal.id}`, limits.clock()) : undefined;
     if (taken?.refused) return taken.refused;
 

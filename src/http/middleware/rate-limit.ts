@@ -36,13 +36,22 @@ export function take(
   now: Date,
 ): { refused: Response; stamp?: never } | { refused?: never; stamp: () => void } {
   const state = p.windows.take(key, now.getTime());
-  if (!state.allowed) {
-    const refused = problemResponse(c, new AppError('rate_limited', `${p.name} quota of ${p.windows.quota} per minute spent`));
-    refused.headers.set('retry-after', String(state.resetSeconds));
-    advertise(refused.headers, p.name, p.windows, state);
-    return { refused };
-  }
+  if (!state.allowed) return { refused: refusal(c, p, state) };
   return { stamp: () => advertise(c.res.headers, p.name, p.windows, state) };
+}
+
+/** The 429 for `key` if it has already spent `p`'s quota in this window (nothing counted); else undefined. */
+export function refuseIfSpent(c: Context<AppEnv>, p: Policy, key: string, now: Date): Response | undefined {
+  const state = p.windows.spent(key, now.getTime());
+  if (!state) return undefined;
+  return refusal(c, p, state);
+}
+
+function refusal(c: Context<AppEnv>, p: Policy, state: WindowState): Response {
+  const refused = problemResponse(c, new AppError('rate_limited', `${p.name} quota of ${p.windows.quota} per minute spent`));
+  refused.headers.set('retry-after', String(state.resetSeconds));
+  advertise(refused.headers, p.name, p.windows, state);
+  return refused;
 }
 
 /** Middleware for one policy, counted per whatever `keyOf` names (a client address, usually). */

@@ -1,5 +1,4 @@
 import { ConfigError, parseConfig, type Config } from '../../config/index.ts';
-import { PROBLEM_MEDIA_TYPE, problemDocument } from '../../errors/index.ts';
 import { createApp } from '../../http/app.ts';
 import { importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
@@ -10,6 +9,7 @@ import { guardConnectingRole } from '../../store/connecting-role.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
 import type { Env } from './env.ts';
+import { startFailureResponse } from './start-failure.ts';
 import verifyScript from '../../../dist/web/verify-script.js';
 import migrations from '../../../dist/migrations/manifest.js';
 
@@ -99,13 +99,6 @@ function reportStartFailure(e: unknown): void {
   else stderr.error('start failed', { error: e instanceof Error ? e.name : typeof e, detail: e instanceof Error ? e.message : String(e) });
 }
 
-function startFailureResponse(): Response {
-  return new Response(JSON.stringify(problemDocument('internal_error', 500)), {
-    status: 500,
-    headers: { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' },
-  });
-}
-
 // One connection per invocation: Workers forbid I/O objects from outliving the request that
 // created them, and Hyperdrive does the pooling behind the binding.
 function openDatabase(env: Env): Database {
@@ -128,7 +121,7 @@ export default {
     } catch (e) {
       reportStartFailure(e);
       ctx.waitUntil(db.close());
-      return startFailureResponse();
+      return startFailureResponse(e);
     }
     // Work a request leaves running (re-signing a status list) uses this connection: it is
     // closed only once that work is done, and waitUntil keeps the invocation alive until then.
