@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,12 @@ describe.skipIf(skipBecause(!privatePostgresAvailable(), 'PostgreSQL 15 binaries
       };
       const init = runCli(['init'], env);
       expect(init.status, init.stderr).toBe(0);
+      // Production keeps the root key out of stderr, a container's log stream: saved, path shown.
+      const keyFile = (await readdir(dataDir)).find((f) => f.startsWith('bootstrap-admin-key'))!;
+      const token = (await readFile(join(dataDir, keyFile), 'utf8')).trim();
+      expect(token).toMatch(/^lp_/);
+      expect(init.stderr).not.toContain(token);
+      expect(init.stderr).toContain(`saved, readable by its owner only, to ${join(dataDir, keyFile)}`);
       const doctor = runCli(['doctor'], env);
       expect(doctor.status, doctor.stdout + doctor.stderr).toBe(0);
       expect(doctor.stdout).toMatch(/^✓ database role +launchproof is not a superuser/m);

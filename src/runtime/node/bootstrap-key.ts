@@ -17,16 +17,31 @@ export function bootstrapKeyPath(config: Config, deployment: Deployment): string
 /**
  * The bootstrap admin token is the one secret ever written to the terminal: it exists nowhere
  * else in clear, and the operator needs it to do anything at all. It is already committed, so
- * it is printed first (stderr, not the log) and only then saved: a file that cannot be written
- * costs a warning, never the key (issue 11, defect 2).
+ * it must not be lost (issue 11, defect 2): a file that cannot be written costs a warning,
+ * never the key, which is then printed.
+ *
+ * Where it is printed differs. In development it is printed first (stderr, not the log) and then
+ * saved. In production stderr is a container's log stream, shipped and kept where no secret
+ * belongs: the key is saved first and only its path is printed, unless saving fails.
  */
-export async function announceBootstrapToken(path: string, token: string | undefined, log: Logger): Promise<void> {
+export async function announceBootstrapToken(
+  path: string,
+  token: string | undefined,
+  log: Logger,
+  options: { production: boolean },
+): Promise<void> {
   if (!token) return;
-  process.stderr.write(`\nBootstrap platform admin API key (shown once):\n\n  ${token}\n\n`);
+  const print = () => process.stderr.write(`\nBootstrap platform admin API key (shown once):\n\n  ${token}\n\n`);
+  if (!options.production) print();
   try {
     await writeOwnerOnly(path, `${token}\n`);
-    process.stderr.write(`Saved, readable by its owner only, to ${path}\n\n`);
+    process.stderr.write(
+      options.production
+        ? `\nBootstrap platform admin API key saved, readable by its owner only, to ${path} (not printed: this is production)\n\n`
+        : `Saved, readable by its owner only, to ${path}\n\n`,
+    );
   } catch (e) {
+    if (options.production) print();
     log.warn('the bootstrap admin key was printed above but could not be saved; copy it now', {
       path,
       error: (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)),

@@ -279,7 +279,9 @@ async function main(argv: string[]): Promise<number> {
   const now = new Date();
   const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
   try {
-    await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log);
+    await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log, {
+      production: config.environment === 'production',
+    });
     const keyCtx = { db: service.db, kek: service.kek, now, actor };
     if (command === 'init') {
       const platform = issuerIdentity(config.publicUrl, PLATFORM_TENANT_ID);

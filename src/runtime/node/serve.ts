@@ -81,7 +81,9 @@ export async function runServer(config: Config): Promise<void> {
   const service = await openService(config);
   const { log } = service;
 
-  await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log);
+  await announceBootstrapToken(bootstrapKeyPath(config, service.deployment), service.bootstrap.adminToken, log, {
+    production: config.environment === 'production',
+  });
 
   let listener: Listening;
   try {
