@@ -45,6 +45,8 @@ describe('compose.yaml, read', () => {
 
   it('publishes the service on loopback only: TLS belongs to the proxy in front', () => {
     expect(launchproof!.ports).toEqual(['127.0.0.1:${LAUNCHPROOF_PORT:-8080}:8080']);
+    // Published on loopback only, so a proxy is in front: its X-Forwarded-For entry names the client.
+    expect(launchproof!.environment!.TRUST_PROXY).toBe('${TRUST_PROXY:-1}');
   });
 });
 
@@ -58,23 +60,29 @@ describe('ops/compose-up.sh, with a stand-in for docker', () => {
     mkdirSync(join(dir, 'bin'));
     // The stand-in records its arguments instead of talking to an engine.
     writeFileSync(join(dir, 'bin/docker'), `#!/bin/sh\necho "$@" >> "${join(dir, 'docker-calls')}"\n`, { mode: 0o755 });
-    const run = () =>
+    const run = (env: Record<string, string> = { PUBLIC_URL: 'https://issuer.example.test' }) =>
       spawnSync('sh', [join(dir, 'ops/compose-up.sh'), '-d'], {
-        env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin` },
+        env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, ...env },
         encoding: 'utf8',
       });
+    // The origin is recorded for good at the first start: it is asked for, never guessed.
+    const unnamed = run({});
+    expect(unnamed.status).not.toBe(0);
+    expect(unnamed.stderr).toContain('set PUBLIC_URL to the https origin your proxy serves');
+    expect(() => statSync(join(dir, '.env'))).toThrow();
     const first = run();
     expect(first.status, first.stderr).toBe(0);
     const written = readFileSync(join(dir, '.env'), 'utf8');
     expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
-    expect(written).toMatch(/^PUBLIC_URL=https:\/\/localhost$/m);
+    expect(written).toMatch(/^PUBLIC_URL=https:\/\/issuer\.example\.test$/m);
     expect(written).toMatch(/^KEY_ENCRYPTION_KEY=[A-Za-z0-9_-]{43}$/m);
     expect(written).toMatch(/^POSTGRES_PASSWORD=[A-Za-z0-9_-]{32}$/m);
     expect(written).toMatch(/^LAUNCHPROOF_DB_PASSWORD=[A-Za-z0-9_-]{32}$/m);
     // The secrets go to the file, never to the terminal.
     expect(first.stdout + first.stderr).not.toContain(/^KEY_ENCRYPTION_KEY=(.*)$/m.exec(written)![1]);
 
-    expect(run().status).toBe(0);
+    // Later runs reuse .env, and need no PUBLIC_URL of their own.
+    expect(run({}).status).toBe(0);
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(written);
     expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe('compose up --build -d\ncompose up --build -d\n');
   });
