@@ -103,7 +103,13 @@ async function kekCheck(d: DoctorDeps): Promise<CheckResult> {
 async function roleCheck(d: DoctorDeps): Promise<CheckResult> {
   const role = await connectingRole(d.db);
   const tenantRole = await tenantRoleReach(d.db);
-  if (!tenantRole.exists) return fail('database role', `the role ${TENANT_ROLE} is missing: run \`launchproof migrate\``);
+  // Roles belong to the cluster: a database restored onto a new one arrives without it, and
+  // its migration is already recorded, so `migrate` would not make it again.
+  if (!tenantRole.exists)
+    return fail(
+      'database role',
+      `the role ${TENANT_ROLE} is missing (restored onto a new cluster?): a superuser runs CREATE ROLE ${TENANT_ROLE} NOLOGIN; GRANT ${TENANT_ROLE} TO ${role.name}; before the restore, whose dump carries the role's grants (README "Database roles")`,
+    );
   if (!tenantRole.member)
     return fail(
       'database role',
