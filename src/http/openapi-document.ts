@@ -3,37 +3,9 @@ import type { Config } from '../config/index.ts';
 import type { AppEnv } from './context.ts';
 import { guardRequirement } from './middleware/auth.ts';
 import { OPERATION_DOCS } from './operation-docs.ts';
+import { operationsOf, type ApiDocument, type ApiOperation } from '../pages/api-document.ts';
 
-/** An operation of the generated document, with the members the reference reads. */
-export interface ApiOperation {
-  operationId?: string;
-  summary?: string;
-  description?: string;
-  tags?: string[];
-  security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: unknown }[];
-  requestBody?: { content?: Record<string, { example?: unknown; examples?: Record<string, { value?: unknown }> }> };
-  responses?: Record<string, { description?: string }>;
-  'x-required-roles'?: string[];
-  'x-platform-only'?: boolean;
-  [extension: `x-${string}`]: unknown;
-}
-
-export interface ApiDocument {
-  openapi: string;
-  info: { title: string; version: string; description?: string };
-  paths: Record<string, Record<string, ApiOperation>>;
-  [member: string]: unknown;
-}
-
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
-
-/** Every operation of the document, in its path order. */
-export function operationsOf(doc: ApiDocument): { method: string; path: string; op: ApiOperation }[] {
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    HTTP_METHODS.filter((m) => item[m] !== undefined).map((method) => ({ method, path, op: item[method]! })),
-  );
-}
+export { operationsOf, type ApiDocument, type ApiOperation } from '../pages/api-document.ts';
 
 function sentenceFor(roles: readonly string[], platformOnly: boolean, op: ApiOperation): string {
   if (roles.length > 0) {

@@ -1,5 +1,4 @@
-import type { ApiDocument, ApiOperation } from '../http/openapi-document.ts';
-import { operationsOf } from '../http/openapi-document.ts';
+import { operationsOf, type ApiDocument, type ApiOperation } from './api-document.ts';
 import { esc } from './html.ts';
 
 // Descriptions and examples are ours, not a caller's: cut far later than a credential's claims.
