@@ -47,11 +47,19 @@ async function isEmptyDir(path: string): Promise<boolean> {
   }
 }
 
-/** Every directory under `root` 0700 and every file 0600: readable by the service's user alone. */
+/** Every directory under `root` 0700 and every file 0600, readable by the service's user alone, and synced. */
 async function ownerOnly(root: string): Promise<void> {
   const entry = await stat(root);
   await chmod(root, entry.isDirectory() ? 0o700 : 0o600);
   if (entry.isDirectory()) for (const name of await readdir(root)) await ownerOnly(`${root}/${name}`);
+  // On disk before the rename that puts it in place: a power cut must not leave a database
+  // whose name says restored and whose files are still in the page cache.
+  const handle = await open(root, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Syncs a directory, so a rename or link in it survives a power cut. */
