@@ -29,6 +29,7 @@ import { verifyOnline } from '../src/web/verify-online.ts';
 import { verifyCredential } from '../src/verify/pipeline.ts';
 import { readinessAssessment } from '../test/http/helpers.ts';
 import { chromiumInstalled, launchChromium } from '../test/browser/chromium.ts';
+import { UNLIMITED_RATES } from './measure.ts';
 
 const RUNS = 9;
 
@@ -73,10 +74,7 @@ const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const config = parseConfig({
   LAUNCHPROOF_ENV: 'test',
   PUBLIC_URL: origin,
-  VERIFY_RATE_LIMIT_PER_MINUTE: '100000000',
-  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000000',
-  RATE_LIMIT_ISSUANCE_PER_MINUTE: '100000000',
-  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
+  ...UNLIMITED_RATES,
 });
 const deps = { config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch, webAssets };
 built.app = createApp(deps);

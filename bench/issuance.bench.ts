@@ -16,7 +16,7 @@ import { createTenant } from '../src/tenants/tenants.ts';
 import { loadMigrations } from '../src/runtime/node/migration-files.ts';
 import { openPglite } from '../src/runtime/pglite/database.ts';
 import { readinessAssessment } from '../test/http/helpers.ts';
-import { opsPerSecond, table } from './measure.ts';
+import { opsPerSecond, table, UNLIMITED_RATES } from './measure.ts';
 
 const db = await openPglite();
 await migrate(db, await loadMigrations());
@@ -26,9 +26,7 @@ await createTenant({ db, kek, now: new Date(), actor: 'bench' }, { id: 'acme', n
 const config = parseConfig({
   LAUNCHPROOF_ENV: 'test',
   PUBLIC_URL: 'https://issuer.bench',
-  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000000',
-  RATE_LIMIT_ISSUANCE_PER_MINUTE: '100000000',
-  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
+  ...UNLIMITED_RATES,
 });
 const app = createApp({ config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch });
 const server = serve({ fetch: (req) => app.fetch(req, { db }), port: 0, hostname: '127.0.0.1' });

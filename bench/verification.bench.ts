@@ -21,7 +21,7 @@ import { verifyCredential } from '../src/verify/pipeline.ts';
 import { localStatusLists } from '../src/verify/status-sources.ts';
 import { trustPolicy } from '../src/verify/trust.ts';
 import { readinessAssessment } from '../test/http/helpers.ts';
-import { opsPerSecond, table } from './measure.ts';
+import { opsPerSecond, table, UNLIMITED_RATES } from './measure.ts';
 
 const db = await openPglite();
 await migrate(db, await loadMigrations());
@@ -31,10 +31,7 @@ await createTenant({ db, kek, now: new Date(), actor: 'bench' }, { id: 'acme', n
 const config = parseConfig({
   LAUNCHPROOF_ENV: 'test',
   PUBLIC_URL: 'https://issuer.bench',
-  VERIFY_RATE_LIMIT_PER_MINUTE: '100000000',
-  RATE_LIMIT_OPERATOR_PER_MINUTE: '100000000',
-  RATE_LIMIT_ISSUANCE_PER_MINUTE: '100000000',
-  RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
+  ...UNLIMITED_RATES,
 });
 const app = createApp({ config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch });
 const server = serve({ fetch: (req) => app.fetch(req, { db }), port: 0, hostname: '127.0.0.1' });
