@@ -5,12 +5,11 @@
  * command's own entries and evaluated; the holder key it makes is bound into a credential by
  * the real app and then used by `launchproof present`.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
 import { verifyCredential } from '../../src/verify/pipeline.ts';
@@ -26,30 +25,7 @@ import {
 } from '../../src/readiness/index.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { fixedClock, harness, ORIGIN, type Harness } from '../support/harness.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/launchproof.mjs');
-const NO_NETWORK = pathToFileURL(join(import.meta.dirname, 'fixtures/no-network.mjs')).href;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  const env = {
-    ...process.env,
-    NODE_OPTIONS: `--import ${NO_NETWORK}`,
-    PORT: 'eighty',
-    DATABASE_URL: 'postgres://launchproof@db.invalid/launchproof',
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+import { offlineCli as cli } from '../support/offline-cli.ts';
 
 /** Everything a profile asks for beyond its results, given by hand as the template's guidance says. */
 function completed(profile: Profile, template: Assessment, evidence: Evidence[]): Assessment {

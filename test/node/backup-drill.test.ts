@@ -13,14 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { readinessAssessment } from '../http/helpers.ts';
-import { BIN, freePort, startService, stopService } from '../support/service-process.ts';
+import { freePort, runCli, startService, stopService } from '../support/service-process.ts';
 import { readBootstrapKey } from '../support/bootstrap-key.ts';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
-}
+const cli = runCli;
 
 /** Everything the drill compares before and after: what a buyer, a verifier and an auditor see. */
 interface Snapshot {

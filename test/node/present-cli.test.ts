@@ -4,11 +4,9 @@
  * database and no configuration (a broken one is set: a command that read it would exit 2 for
  * that). The presentation it prints is then verified in this process, key binding included.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCommand, type PresentArgs } from '../../src/runtime/node/present-command.ts';
@@ -18,32 +16,10 @@ import { disclosablePointers } from '../../src/verify/present.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { fixedClock, harness, ORIGIN, type Harness } from '../support/harness.ts';
+import { offlineCli as cli } from '../support/offline-cli.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/launchproof.mjs');
-const NO_NETWORK = pathToFileURL(join(import.meta.dirname, 'fixtures/no-network.mjs')).href;
 /** Written into a broken key file: it must never come back out on stderr. */
 const SECRET_MARKER = 'pVt-d-MUST-NOT-BE-ECHOED';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  const env = {
-    ...process.env,
-    NODE_OPTIONS: `--import ${NO_NETWORK}`,
-    PORT: 'eighty',
-    DATABASE_URL: 'postgres://launchproof@db.invalid/launchproof',
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('launchproof present, offline', () => {
   let t: TestDatabase;

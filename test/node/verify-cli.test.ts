@@ -3,12 +3,10 @@
  * no-network fixture makes any attempt fail the run), no database, no configuration (a broken
  * one is set on purpose: a command that read it would exit 2 for that instead).
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wire } from '../../src/http/routes/verify.ts';
@@ -18,32 +16,12 @@ import { openTrustBundle } from '../../src/verify/trust-bundle.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { fixedClock, harness, type Harness } from '../support/harness.ts';
+import { offlineCli, offlineNode } from '../support/offline-cli.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/launchproof.mjs');
-const NO_NETWORK = pathToFileURL(join(import.meta.dirname, 'fixtures/no-network.mjs')).href;
 const DAY = 86_400_000;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  const env = {
-    ...process.env,
-    NODE_OPTIONS: `--import ${NO_NETWORK}`,
-    PORT: 'eighty',
-    DATABASE_URL: 'postgres://launchproof@db.invalid/launchproof',
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-const cli = (...args: string[]) => run([BIN, ...args]);
+const run = offlineNode;
+const cli = offlineCli;
 
 describe('launchproof verify, offline', () => {
   let t: TestDatabase;

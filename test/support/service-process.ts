@@ -31,7 +31,7 @@ export function baseEnv(dataDir: string, port: number): Record<string, string> {
 
 /** A console command, run to completion; the time limit only ends one that hung. */
 export function runCli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
 }
 
 export interface ServiceProcess {

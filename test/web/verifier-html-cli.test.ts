@@ -3,34 +3,16 @@
  * network (the no-network fixture fails the run on any attempt), no database, no configuration
  * (a broken one is set on purpose: a command that read it would exit 2 for that instead).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustBundleDigest } from '../../src/verify/bundle-digest.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, testWebAssets, type Harness } from '../support/harness.ts';
 import { issueAll } from './support.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/launchproof.mjs');
-const NO_NETWORK = pathToFileURL(join(import.meta.dirname, '../node/fixtures/no-network.mjs')).href;
-
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    NODE_OPTIONS: `--import ${NO_NETWORK}`,
-    PORT: 'eighty',
-    DATABASE_URL: 'postgres://launchproof@db.invalid/x',
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 240_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+import { offlineCli as cli } from '../support/offline-cli.ts';
 
 describe('launchproof verifier-html', () => {
   let t: TestDatabase;
