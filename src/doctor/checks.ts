@@ -2,7 +2,7 @@ import type { Config } from '../config/index.ts';
 import { mismatchMessage, readDeployment } from '../deployment/origin.ts';
 import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { allSealedKeys } from '../keys/key-store.ts';
-import { migrationStatus, type MigrationFile } from '../store/migrations.ts';
+import { migrationStatus, type MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
 import { connectingRole } from '../store/connecting-role.ts';
 import { acrossTenants, TENANT_ROLE } from '../store/tenant-scope.ts';
@@ -25,7 +25,7 @@ export interface DoctorDeps {
   readonly kek: KeyEncryptionKey | undefined;
   /** Where the KEK came from, for the report: a variable name or a file path, never the value. */
   readonly kekSource: string;
-  readonly migrations: readonly MigrationFile[];
+  readonly migrations: readonly MigrationRecord[];
   readonly clock: () => Date;
   /** The verifier's safe fetch: trusted issuers are resolved exactly as verification resolves them. */
   readonly fetchJson: FetchJson;

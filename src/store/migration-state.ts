@@ -1,5 +1,5 @@
 import { sha256Hex, type MigrationFile } from './migrations.ts';
-import type { Database } from './port.ts';
+import type { Queryable } from './port.ts';
 
 /** What the code expects of one applied migration: its number and the checksum of its file. */
 export interface MigrationRecord {
@@ -12,22 +12,40 @@ export async function migrationRecords(files: readonly MigrationFile[]): Promise
   return Promise.all(files.map(async (f) => ({ version: f.version, name: f.name, checksum: await sha256Hex(f.sql) })));
 }
 
+export interface MigrationStatus {
+  /** False when the database has no migration history at all. */
+  readonly initialised: boolean;
+  readonly applied: number;
+  readonly pending: readonly MigrationRecord[];
+  /** Applied migrations whose file changed, or that this code does not know: the service refuses to start on either. */
+  readonly problems: readonly string[];
+}
+
 /**
- * How the database's migration history differs from what this code expects: empty when the
- * schema is current. Reads only schema_migrations (no row-level security, no tenant), so it
- * is cheap enough for a readiness probe.
+ * The database's migration history against what this code expects, read-only (for the doctor
+ * and the readiness probe, which change nothing). Reads only schema_migrations (no row-level
+ * security, no tenant), so it is cheap enough to poll.
  */
-export async function migrationDrift(db: Database, expected: readonly MigrationRecord[]): Promise<string[]> {
+export async function migrationStatus(db: Queryable, expected: readonly MigrationRecord[]): Promise<MigrationStatus> {
   const [exists] = await db.query<{ t: string | null }>(`select to_regclass('schema_migrations')::text as t`);
-  const applied = exists?.t ? await db.query<{ version: number; checksum: string }>('select version, checksum from schema_migrations') : [];
-  const byVersion = new Map(applied.map((r) => [Number(r.version), r.checksum]));
-  const drift: string[] = [];
-  for (const m of expected) {
-    const checksum = byVersion.get(m.version);
-    if (checksum === undefined) drift.push(`migration ${m.version} (${m.name}) is pending`);
-    else if (checksum !== m.checksum) drift.push(`migration ${m.version} (${m.name}) differs from its file`);
+  if (!exists?.t) return { initialised: false, applied: 0, pending: expected, problems: [] };
+  const applied = await db.query<{ version: number; name: string; checksum: string }>(
+    'select version, name, checksum from schema_migrations order by version',
+  );
+  const byVersion = new Map(expected.map((m) => [m.version, m]));
+  const problems: string[] = [];
+  for (const row of applied) {
+    const m = byVersion.get(Number(row.version));
+    if (!m) problems.push(`migration ${row.version} (${row.name}) is applied but unknown to this code: this code is older than the schema`);
+    else if (m.checksum !== row.checksum)
+      problems.push(`migration ${row.version} (${row.name}) differs from its file: changed after it was applied`);
   }
-  const known = new Set(expected.map((m) => m.version));
-  for (const v of byVersion.keys()) if (!known.has(v)) drift.push(`migration ${v} is applied but unknown to this code`);
-  return drift;
+  const done = new Set(applied.map((r) => Number(r.version)));
+  return { initialised: true, applied: applied.length, pending: expected.filter((m) => !done.has(m.version)), problems };
+}
+
+/** How the history differs from what this code expects, one sentence a difference: empty when current. */
+export async function migrationDrift(db: Queryable, expected: readonly MigrationRecord[]): Promise<string[]> {
+  const s = await migrationStatus(db, expected);
+  return [...s.pending.map((m) => `migration ${m.version} (${m.name}) is pending`), ...s.problems];
 }

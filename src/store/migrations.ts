@@ -1,4 +1,4 @@
-import type { Database, Queryable } from './port.ts';
+import type { Database } from './port.ts';
 
 export interface MigrationFile {
   /** Positive integer from the file name prefix: 0001_init.sql -> 1. */
@@ -85,34 +85,4 @@ export async function migrate(db: Database, files: readonly MigrationFile[]): Pr
     }
     return { applied: done, current: files.length };
   });
-}
-
-export interface MigrationStatus {
-  /** False when the database has no migration history at all. */
-  readonly initialised: boolean;
-  readonly applied: number;
-  readonly pending: readonly MigrationFile[];
-  /** Applied migrations whose file changed, or that no file provides: the service refuses to start on either. */
-  readonly problems: readonly string[];
-}
-
-/** What `migrate` would do, read-only: for `launchproof doctor`, which changes nothing. */
-export async function migrationStatus(db: Queryable, files: readonly MigrationFile[]): Promise<MigrationStatus> {
-  const [exists] = await db.query<{ t: string | null }>(`select to_regclass('schema_migrations')::text as t`);
-  if (!exists?.t) return { initialised: false, applied: 0, pending: files, problems: [] };
-  const applied = await db.query<{ version: number; name: string; checksum: string }>(
-    'select version, name, checksum from schema_migrations order by version',
-  );
-  const problems: string[] = [];
-  for (const row of applied) {
-    const file = files[row.version - 1];
-    if (!file)
-      problems.push(
-        `migration ${row.version} (${row.name}) is in the database but no file provides it: this code is older than the schema`,
-      );
-    else if ((await sha256Hex(file.sql)) !== row.checksum)
-      problems.push(`migration ${row.version} (${row.name}) was changed after it was applied`);
-  }
-  const done = new Set(applied.map((r) => r.version));
-  return { initialised: true, applied: applied.length, pending: files.filter((f) => !done.has(f.version)), problems };
 }

@@ -8,6 +8,7 @@ import { ensureOrigin } from '../../src/deployment/origin.ts';
 import { runDoctor, type CheckResult } from '../../src/doctor/checks.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
+import { migrationRecords } from '../../src/store/migration-state.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { bootstrap } from '../../src/tenants/bootstrap.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
@@ -122,7 +123,7 @@ describe.skipIf(!postgresAvailable())('launchproof doctor', { timeout: 180_000 }
         db,
         kek: await importKeyEncryptionKey(kekText),
         kekSource: 'KEY_ENCRYPTION_KEY',
-        migrations: await loadMigrations(),
+        migrations: await migrationRecords(await loadMigrations()),
         clock: () => new Date(),
         fetchJson: partnerNetwork(),
       };

@@ -2,6 +2,7 @@ import type { Config } from '../../config/index.ts';
 import { doctorPassed, formatReport, runDoctor } from '../../doctor/checks.ts';
 import { importKeyEncryptionKey, withPreviousKek, type KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { createSafeFetch } from '../../verify/remote/safe-fetch.ts';
+import { migrationRecords } from '../../store/migration-state.ts';
 import { loadMigrations } from './migration-files.ts';
 import { dataPath, openDatabase } from './open-database.ts';
 import { resolveHostNode } from './public-address.ts';
@@ -37,7 +38,7 @@ export async function doctorCommand(config: Config, options: { json: boolean }, 
       config,
       kek,
       kekSource: source,
-      migrations: await loadMigrations(),
+      migrations: await migrationRecords(await loadMigrations()),
       clock: () => new Date(),
       fetchJson: createSafeFetch({ fetch: (request) => fetch(request), resolveHost: resolveHostNode }),
     });
