@@ -6,6 +6,7 @@
  * and the page's own code (src/web) fetching over loopback. Then what the page costs to load:
  * HTML, CSS and JS as transferred, and the JS gzipped.
  */
+import { Projection } from '../src/projection/projection.ts';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -76,7 +77,7 @@ const config = parseConfig({
   PUBLIC_URL: origin,
   ...UNLIMITED_RATES,
 });
-const deps = { config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch, webAssets };
+const deps = { config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch, webAssets, projection: new Projection() };
 built.app = createApp(deps);
 
 const issued = await fetch(`${origin}/v1/t/acme/attestations`, {

@@ -16,6 +16,8 @@ import { openPglite } from '../src/runtime/pglite/database.ts';
 import { migrate } from '../src/store/migrations.ts';
 import { bootstrap } from '../src/tenants/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
+import { Projection } from '../src/projection/projection.ts';
+import { keyHistory, listForms } from '../src/projection/verification.ts';
 import { localIssuerKeys } from '../src/verify/local-keys.ts';
 import { verifyCredential } from '../src/verify/pipeline.ts';
 import { localStatusLists } from '../src/verify/status-sources.ts';
@@ -44,9 +46,11 @@ const issued = await fetch(`${base}/v1/t/acme/attestations`, {
   body: JSON.stringify({ assessment: readinessAssessment(), formats: ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] }),
 });
 const credentials = ((await issued.json()) as { credentials: { format: string; credential: string }[] }).credentials;
+// The service's own read model: keys and lists from memory once read.
+const projection = new Projection();
 const env = () => ({
-  keys: localIssuerKeys(db, config.publicUrl),
-  statusLists: localStatusLists({ db, kek, origin: config.publicUrl, clock: () => new Date() }),
+  keys: localIssuerKeys(config.publicUrl, (tenant) => keyHistory(projection, db, tenant)),
+  statusLists: localStatusLists(config.publicUrl, (tenant, list) => listForms(projection, db, tenant, list)),
   isTrusted: trustPolicy(config.publicUrl, []),
   now: new Date(),
   skewSeconds: 60,

@@ -21,6 +21,7 @@ import type { IssueRequest } from './issue-request.ts';
 import { markProfileUsed } from './profiles.ts';
 import { attestationOfCredential, findAttestation, insertAttestation, successorOf } from './store.ts';
 import { allocateSlot } from '../status/allocate.ts';
+import { ensureFirstCopy } from '../status/publish.ts';
 import { statusListUrls } from '../status/urls.ts';
 
 export interface IssueDeps {
@@ -139,6 +140,8 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
   // One slot for the attestation: every format points at it, so one change reaches them all.
   const attestationId = crypto.randomUUID();
   const slot = await allocateSlot(tx, tenantId, deps.now);
+  // Readers never sign: a list gets its first signed copy with the first credential that points at it.
+  await ensureFirstCopy(tx, deps, tenantId, slot.listId);
   await insertAttestation(tx, {
     id: attestationId,
     tenantId,

@@ -11,6 +11,7 @@ import {
 } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 /** A profile as the registry serves it: where it comes from, and its digest. */
 export interface ProfileEntry {
@@ -76,6 +77,7 @@ export async function addTenantProfile(
   if (findBuiltinProfile(profile.id, profile.version))
     throw new AppError('profile_exists', `${profile.id}@${profile.version} is a built-in profile`);
   const pinned = await pinProfile(profile);
+  notePublicationChange(tx, tenantId);
   const inserted = await tx.query(
     `insert into tenant_profiles (tenant_id, profile_id, version, profile, digest, created_at, created_by)
      values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing returning profile_id`,

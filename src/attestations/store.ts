@@ -3,6 +3,7 @@ import type { CredentialFormat } from '../credentials/records.ts';
 import type { Queryable } from '../store/port.ts';
 import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 /** One issuance: what was attested, to whom, for how long, and where its status lives. */
 export interface AttestationRecord {
@@ -64,6 +65,8 @@ const toRecord = (r: Row): AttestationRecord => ({
 });
 
 export async function insertAttestation(tx: Queryable, a: AttestationRecord): Promise<void> {
+  // A successor changes its predecessor's public notice.
+  if (a.supersedes) notePublicationChange(tx, a.tenantId);
   await tx.query(`insert into attestations (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
     a.id,
     a.tenantId,

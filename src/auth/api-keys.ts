@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import type { Principal, Role } from './principal.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 /**
  * Operator API keys look like `lp_<id>_<secret>`: 16 alphanumerics of lookup id, then 256
@@ -80,6 +81,7 @@ export async function insertApiKey(
   const id = randomId();
   const token = `lp_${id}_${base64urlEncode(crypto.getRandomValues(new Uint8Array(32)))}`;
   const roles = [...new Set(input.roles)].sort();
+  notePublicationChange(tx, input.tenantId);
   const rows = await tx.query<ApiKeyRow>(
     `insert into api_keys (id, tenant_id, secret_hash, roles, label, created_at) values ($1, $2, $3, $4, $5, $6)
      returning id, tenant_id, roles, label, created_at, revoked_at`,
@@ -122,6 +124,7 @@ export async function revokeApiKey(deps: { db: Database; now: Date; actor: Actor
       [tenantId, id, deps.now],
     );
     if (changed[0]) {
+      notePublicationChange(tx, tenantId);
       await recordEvent(tx, { tenantId, at: deps.now, actor: deps.actor, action: 'api_key.revoked', target: id });
       return toInfo(changed[0]);
     }

@@ -46,6 +46,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   storage_unavailable: 503,
   signing_unavailable: 503,
+  status_list_unpublished: 503,
   not_ready: 503,
 } as const;
 
@@ -91,6 +92,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',
+  status_list_unpublished: 'The status list has no signed copy yet.',
   not_ready: 'The service is not ready to serve requests.',
 };
 
@@ -101,4 +103,6 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
  */
 export const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {
   storage_unavailable: 2,
+  // The sweep signs a list that lacks a copy within its next run.
+  status_list_unpublished: 30,
 };

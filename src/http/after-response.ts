@@ -19,16 +19,31 @@ export function afterResponse(c: Context<AppEnv>, log: Logger, what: string, tas
   c.env.defer?.(work);
 }
 
-/** Re-signs the status lists a change touched once the response is on its way (Workers: in waitUntil). */
-export function republishAfterResponse(c: Context<AppEnv>, deps: AppDeps, tenantId: string, listIds: readonly string[]): void {
-  for (const listId of listIds) {
-    afterResponse(c, deps.log, 'status list publication', () =>
-      publishList({ db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() }, tenantId, listId).catch(
-        (e: unknown) => {
-          countPublicationFailure(deps.metrics, e);
-          throw e;
-        },
-      ),
-    );
-  }
+/**
+ * Re-signs the status lists a change touched before the response goes: readers never sign, so
+ * a client that revoked and then reads (here, or on any instance within the freshness bound)
+ * finds the list already saying so. Calls for one list coalesce (publishList). A failure does
+ * not undo the change, which has committed: it is logged and counted, and the sweep signs the
+ * list at its next run (a copy behind its list's changes is stale).
+ */
+export async function publishBeforeResponse(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  tenantId: string,
+  listIds: readonly string[],
+): Promise<void> {
+  const publishDeps = { db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() };
+  await Promise.all(
+    [...new Set(listIds)].map((listId) =>
+      publishList(publishDeps, tenantId, listId).catch((e: unknown) => {
+        countPublicationFailure(deps.metrics, e);
+        deps.log.error('status list publication failed', {
+          error: e instanceof Error ? e.message : String(e),
+          tenant: tenantId,
+          list: listId,
+          request_id: c.get('requestId'),
+        });
+      }),
+    ),
+  );
 }

@@ -2,7 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
-import type { AppDeps, AppEnv, KeyLimits } from './context.ts';
+import type { AppDeps, AppEnv, KeyLimits, ServiceDeps } from './context.ts';
+import { Projection } from '../projection/projection.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { requestMetrics } from './middleware/metrics.ts';
@@ -48,7 +49,10 @@ const PUBLIC_CORS_PATHS = ['/.well-known/*', '/t/*', '/profiles/*', '/profiles',
  * The whole HTTP surface, runtime-free. Node and Workers both call `app.fetch(request, { db })`;
  * the same zod schemas validate each request and generate /openapi.json.
  */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
+  // Without a runtime that follows changes (Node's serve does), the projection checks each
+  // tenant's version at most once per bound before trusting what it holds.
+  const deps: ServiceDeps = { ...appDeps, projection: appDeps.projection ?? new Projection({ clock: appDeps.clock }) };
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {

@@ -10,6 +10,7 @@ import type { Policy } from './middleware/rate-limit.ts';
 import type { WebAssets } from '../web/assets.ts';
 import type { Metrics } from '../metrics/port.ts';
 import type { ErrorCode } from '../errors/index.ts';
+import type { Projection } from '../projection/projection.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
 export interface AppDeps {
@@ -27,6 +28,13 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   /** The migrations this build expects applied, for the readiness probe (Node reads the files, Workers a manifest built with it). */
   readonly migrations?: readonly MigrationRecord[];
+  /** The in-memory read model public reads and verification are served from; createApp makes one when absent (on-read freshness). */
+  readonly projection?: Projection;
+}
+
+/** AppDeps once createApp has filled in what it defaults. */
+export interface ServiceDeps extends AppDeps {
+  readonly projection: Projection;
 }
 
 /** Per-API-key (per-principal) policies: operator routes, and the smaller one of routes that sign. */

@@ -1,10 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { findProfile } from '../attestations/profiles.ts';
-import type { Database } from '../store/port.ts';
-import { withTenant } from '../store/tenant-scope.ts';
+import { keyHistory, listForms, notice, tenantProfile } from '../projection/verification.ts';
 import { localIssuerKeys, localTenantOf } from '../verify/local-keys.ts';
-import type { ProfileSource } from '../verify/readiness.ts';
-import { localNotices } from '../sharing/notice.ts';
 import { verifyCredential, type VerifyEnvironment, type VerifyOptions } from '../verify/pipeline.ts';
 import type { VerificationResult } from '../verify/result.ts';
 import type { Metrics } from '../metrics/port.ts';
@@ -13,22 +9,9 @@ import { remoteIssuerKeys } from '../verify/remote/remote-keys.ts';
 import { createSafeFetch, createSafeTextFetch } from '../verify/remote/safe-fetch.ts';
 import { remoteStatusLists } from '../verify/remote-status.ts';
 import { trustPolicy } from '../verify/trust.ts';
-import type { AppDeps, AppEnv } from './context.ts';
+import type { AppEnv, ServiceDeps } from './context.ts';
 import { policy, rateLimit } from './middleware/rate-limit.ts';
 import { clientAddress } from './client-address.ts';
-
-/**
- * This deployment's tenants' own profile versions, so a credential issued under one has its verdict
- * recomputed as the tenant's trust bundle lets a browser or an auditor recompute it. Built-in
- * profiles need no source.
- */
-function localProfiles(db: Database, origin: URL): ProfileSource {
-  return async (issuer, id, version) => {
-    const tenant = localTenantOf(origin, issuer);
-    if (tenant === undefined) return undefined;
-    return (await withTenant(db, tenant, (tx) => findProfile(tx, tenant, id, version)))?.pinned.profile;
-  };
-}
 
 /** What every public verification route shares: one rate-limit budget per client and one status-list cache. */
 export interface PublicVerifier {
@@ -48,7 +31,13 @@ function countOutcome(metrics: Metrics, result: VerificationResult): void {
   metrics.record({ kind: 'verified', outcome: result.verified ? 'verified' : 'not_verified', reason });
 }
 
-export function publicVerifier(deps: AppDeps): PublicVerifier {
+/** An issuer URL naming a tenant that does not exist has no notices or profiles: the key check reports it. */
+function absentTenant(e: unknown): undefined {
+  if ((e as { code?: unknown }).code === 'tenant_not_found') return undefined;
+  throw e;
+}
+
+export function publicVerifier(deps: ServiceDeps): PublicVerifier {
   const origin = deps.config.publicUrl;
   const isTrusted = trustPolicy(origin, deps.config.trustedIssuers);
   // Other issuers are reached over the network, never at an address the caller could aim inward.
@@ -57,12 +46,25 @@ export function publicVerifier(deps: AppDeps): PublicVerifier {
   // Shared across requests: another issuer's list is fetched once per its ttl, and verified on every use.
   const statusCache: StatusListCache = new Map();
   const remoteLists = cachingStatusLists(remoteStatusLists(createSafeTextFetch(edge)), deps.clock, statusCache);
+  const { projection } = deps;
+  // This deployment's own issuers are read from the projection: no key-encryption key, no signing
+  // and no write on this public path, and no round trip once the projection holds what it needs.
   const environment = (c: Context<AppEnv>): VerifyEnvironment => ({
-    keys: localIssuerKeys(c.env.db, origin, remoteKeys),
-    statusLists: localStatusLists({ db: c.env.db, kek: deps.kek, origin, clock: deps.clock }, remoteLists),
+    keys: localIssuerKeys(origin, (tenant) => keyHistory(projection, c.env.db, tenant), remoteKeys),
+    statusLists: localStatusLists(origin, (tenant, list) => listForms(projection, c.env.db, tenant, list), remoteLists),
     isTrusted,
-    notices: localNotices(c.env.db, origin),
-    profiles: localProfiles(c.env.db, origin),
+    // Notices of other issuers are not fetched: a notice only explains a status, and a caller-named
+    // URL is not worth a request on the public verification path.
+    notices: async (issuer, credentialId) => {
+      const tenant = localTenantOf(origin, issuer);
+      return tenant === undefined ? undefined : notice(projection, c.env.db, tenant, credentialId).catch(absentTenant);
+    },
+    // A tenant's own profile versions, so a credential issued under one has its verdict recomputed
+    // as the tenant's trust bundle lets a browser or an auditor recompute it. Built-ins need no source.
+    profiles: async (issuer, id, version) => {
+      const tenant = localTenantOf(origin, issuer);
+      return tenant === undefined ? undefined : tenantProfile(projection, c.env.db, tenant, id, version).catch(absentTenant);
+    },
     now: deps.clock(),
     skewSeconds: deps.config.verifyClockSkewSeconds,
   });

@@ -2,6 +2,7 @@ import type { Queryable } from '../store/port.ts';
 import type { KeyRecord } from './lifecycle.ts';
 import type { PublicJwk } from './key-crypto.ts';
 import type { SigningAlgorithm } from './policy.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 interface KeyRow {
   tenant_id: string;
@@ -59,6 +60,7 @@ export interface NewKeyRow {
 }
 
 export async function insertKey(tx: Queryable, k: NewKeyRow): Promise<void> {
+  notePublicationChange(tx, k.tenantId);
   await tx.query(
     `insert into signing_keys (tenant_id, kid, alg, public_jwk, private_jwk_enc, kek_id, created_at, activated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -67,6 +69,7 @@ export async function insertKey(tx: Queryable, k: NewKeyRow): Promise<void> {
 }
 
 export async function retireKey(tx: Queryable, tenantId: string, kid: string, at: Date, publishUntil: Date): Promise<void> {
+  notePublicationChange(tx, tenantId);
   await tx.query(
     // A key that signed something valid beyond the policy window stays published until that expires.
     `update signing_keys set retired_at = $3, publish_until = greatest($4::timestamptz, coalesce(signed_until, $4::timestamptz))
@@ -76,10 +79,12 @@ export async function retireKey(tx: Queryable, tenantId: string, kid: string, at
 }
 
 export async function activateKey(tx: Queryable, tenantId: string, kid: string, at: Date): Promise<void> {
+  notePublicationChange(tx, tenantId);
   await tx.query('update signing_keys set activated_at = $3 where tenant_id = $1 and kid = $2', [tenantId, kid, at]);
 }
 
 export async function markRevoked(tx: Queryable, tenantId: string, kid: string, at: Date, reason: string): Promise<void> {
+  notePublicationChange(tx, tenantId);
   await tx.query('update signing_keys set revoked_at = $3, revocation_reason = $4 where tenant_id = $1 and kid = $2', [
     tenantId,
     kid,

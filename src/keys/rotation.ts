@@ -8,6 +8,7 @@ import { keyState, type KeyRecord } from './lifecycle.ts';
 import { activateKey, findKey, insertKey, listKeys, markRevoked, retireKey } from './key-store.ts';
 import { DAY_MS, keyPolicySchema, type KeyPolicy } from './policy.ts';
 import { revokeAll, type StatusChangeOutcome } from '../status/changes.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 export interface RotationContext {
   readonly db: Database;
@@ -143,6 +144,7 @@ export function revokeKey(ctx: RotationContext, tenantId: string, kid: string, r
 export function setKeyPolicy(ctx: RotationContext, tenantId: string, policy: KeyPolicy): Promise<KeyPolicy> {
   return withTenant(ctx.db, tenantId, async (tx) => {
     await lockTenantPolicy(tx, tenantId);
+    notePublicationChange(tx, tenantId);
     await tx.query('update tenants set key_policy = $2 where id = $1', [tenantId, policy]);
     await recordEvent(tx, { tenantId, at: ctx.now, actor: ctx.actor, action: 'key_policy.updated', detail: { ...policy } });
     return policy;

@@ -5,6 +5,7 @@ import { withTenant } from '../store/tenant-scope.ts';
 import { isUuid } from '../util/uuid.ts';
 import type { Metrics } from '../metrics/port.ts';
 import { assertTransition, combinedStatus, type CredentialStatus } from './values.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 /*
  * Status belongs to the attestation: its credentials (one per format) share one slot, so one
@@ -106,6 +107,7 @@ async function apply(
     await tx.query('update status_lists set version = version + 1 where tenant_id = $1 and id = $2', [tenantId, listId]);
   }
   const attestations = [...new Set(moving.map((s) => s.attestation_id))];
+  notePublicationChange(tx, tenantId);
   await tx.query(
     `insert into status_changes (id, tenant_id, attestation_id, from_status, to_status, reason, public_reason, changed_at, changed_by)
      select r.id::uuid, $1, r.attestation_id::uuid, r.from_status, $2, $3, $4, $5, $6

@@ -1,13 +1,13 @@
+import { AppError } from '../errors/index.ts';
 import { activeSigner } from '../credentials/signer.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { inExistingTenant } from '../tenants/tenants.ts';
-import { listKeys } from '../keys/key-store.ts';
-import { keyState } from '../keys/lifecycle.ts';
 import { signStatusDocuments, STATUS_LIST_REFRESH_SECONDS, type StatusEntry } from './documents.ts';
 import { requireList } from './lists.ts';
 import { statusListUrls } from './urls.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 export interface PublishDeps {
   readonly db: Database;
@@ -53,7 +53,7 @@ const toPublication = (r: PublicationRow): Publication => ({
 
 const COLUMNS = 'list_id, version, kid, issued_at, expires_at, token, revocation, suspension';
 
-async function storedPublication(tx: Queryable, tenantId: string, listId: string): Promise<Publication | undefined> {
+export async function storedPublication(tx: Queryable, tenantId: string, listId: string): Promise<Publication | undefined> {
   const [row] = await tx.query<PublicationRow>(`select ${COLUMNS} from status_publications where tenant_id = $1 and list_id = $2`, [
     tenantId,
     listId,
@@ -65,7 +65,7 @@ async function storedPublication(tx: Queryable, tenantId: string, listId: string
  * Signs the list as it stands and stores it, unless a copy covering a later version is already
  * stored (a slower publisher never overwrites a faster one's newer copy).
  */
-async function publishIn(tx: Queryable, deps: PublishDeps, tenantId: string, listId: string): Promise<Publication> {
+async function publishIn(tx: Queryable, deps: Omit<PublishDeps, 'db'>, tenantId: string, listId: string): Promise<Publication> {
   // The version is read before the entries: under READ COMMITTED the entries are then at least
   // as new as the version recorded, so a change this copy claims to cover is always in it.
   const list = await requireList(tx, tenantId, listId);
@@ -82,6 +82,7 @@ async function publishIn(tx: Queryable, deps: PublishDeps, tenantId: string, lis
     origin: deps.origin,
     now: deps.now,
   });
+  notePublicationChange(tx, tenantId);
   const [row] = await tx.query<PublicationRow>(
     `insert into status_publications (tenant_id, ${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (tenant_id, list_id) do update set
@@ -92,11 +93,6 @@ async function publishIn(tx: Queryable, deps: PublishDeps, tenantId: string, lis
     [tenantId, listId, list.version, signer.kid, docs.issuedAt, docs.expiresAt, docs.token, docs.revocation, docs.suspension],
   );
   return row ? toPublication(row) : (await storedPublication(tx, tenantId, listId))!;
-}
-
-/** True when a stored copy can still be served: it covers every change, is signed by the signing key, and is not near expiry. */
-function isCurrent(p: Publication, version: number, activeKid: string | undefined, now: Date): boolean {
-  return p.version >= version && p.kid === activeKid && p.expiresAt.getTime() - now.getTime() > STATUS_LIST_REFRESH_SECONDS * 1000;
 }
 
 /** One list's publisher within this instance, and whether a change arrived while it ran. */
@@ -143,20 +139,45 @@ export function publishList(deps: PublishDeps, tenantId: string, listId: string)
 }
 
 /**
- * What a GET serves: the stored copy when it is current, which is the case whenever the
- * publisher has caught up with the last change. Otherwise (no copy yet, a change still being
- * published, a rotated key, a copy near expiry) the list is signed first, so a reader never
- * gets a list older than the last change the service acknowledged.
+ * The latest signed copy of a list, as stored: what the trust bundle carries. Reading never
+ * signs (no key is opened on a public path); the change that needs a new copy makes it before it
+ * answers, the issuance that opens a list makes its first, and the sweep renews them.
  */
-export async function currentPublication(deps: PublishDeps, tenantId: string, listId: string): Promise<Publication> {
-  const current = await inExistingTenant(deps.db, tenantId, async (tx) => {
-    const list = await requireList(tx, tenantId, listId);
-    const stored = await storedPublication(tx, tenantId, listId);
-    if (!stored) return undefined;
-    const active = (await listKeys(tx, tenantId)).find((k) => keyState(k, deps.now) === 'active');
-    return isCurrent(stored, list.version, active?.kid, deps.now) ? stored : undefined;
+export async function currentPublication(deps: { db: Database }, tenantId: string, listId: string): Promise<Publication> {
+  const stored = await inExistingTenant(deps.db, tenantId, async (tx) => {
+    await requireList(tx, tenantId, listId);
+    return storedPublication(tx, tenantId, listId);
   });
-  return current ?? publishList(deps, tenantId, listId);
+  if (!stored) throw new AppError('status_list_unpublished', `status list ${listId} has no signed copy yet`);
+  return stored;
+}
+
+/** Lists known to have a copy: one lookup per list and process, not per issuance. */
+const withCopy = new Set<string>();
+const MAX_REMEMBERED = 100_000;
+
+/**
+ * Signs the first copy of a list the issuance in `tx` uses, if it has none: a credential is never
+ * handed out before the list it points at can be read. Runs in the issuing transaction, so the
+ * copy commits with the list and the credential or not at all. A list remembered here whose
+ * copy was rolled back is found by the sweep (a list without a copy is stale).
+ */
+export async function ensureFirstCopy(tx: Queryable, deps: Omit<PublishDeps, 'db'>, tenantId: string, listId: string): Promise<void> {
+  const key = `${tenantId}/${listId}`;
+  if (withCopy.has(key)) return;
+  const [found] = await tx.query('select 1 from status_publications where tenant_id = $1 and list_id = $2', [tenantId, listId]);
+  if (!found) await publishIn(tx, deps, tenantId, listId);
+  if (withCopy.size >= MAX_REMEMBERED) withCopy.clear();
+  withCopy.add(key);
+}
+
+/** Lists whose current copy the given key signed: a key revoked as compromised must not leave one behind. */
+export async function listsSignedBy(tx: Queryable, tenantId: string, kid: string): Promise<string[]> {
+  const rows = await tx.query<{ list_id: string }>('select list_id from status_publications where tenant_id = $1 and kid = $2', [
+    tenantId,
+    kid,
+  ]);
+  return rows.map((r) => r.list_id);
 }
 
 /**

@@ -17,6 +17,13 @@ export interface Database extends Queryable {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Calls `onNotify` with the payload of each NOTIFY on `channel`, and `onConnect` each time the
+   * subscription is (re)established, after which notifications sent while it was down are lost:
+   * the subscriber re-reads what it follows. Resolves once listening, to the unsubscribe.
+   * Absent where a connection cannot outlive a request (Workers).
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onConnect: () => void): Promise<() => Promise<void>>;
   /** Which engine answers: tests and logs want to know, code paths never branch on it. */
   readonly engine: 'postgres' | 'pglite';
 }

@@ -1,4 +1,16 @@
 import type { Database, Queryable } from './port.ts';
+import { announceCommitted } from './publication-changes.ts';
+
+/** Runs `fn` in a transaction and, once it has committed, announces the public changes it noted. */
+async function committing<T>(db: Database, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  let scope: Queryable | undefined;
+  const result = await db.transaction((tx) => {
+    scope = tx;
+    return fn(tx);
+  });
+  announceCommitted(scope!);
+  return result;
+}
 
 /**
  * The role every tenant transaction runs as (migrations/0007_tenant_role.sql). It may read and
@@ -18,7 +30,7 @@ export const TENANT_ROLE = 'launchproof_tenant';
  * is SET LOCAL ROLE): one round trip per transaction, not two.
  */
 export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
+  return committing(db, async (tx) => {
     await tx.query(`select set_config('app.tenant_id', $1, true), set_config('role', '${TENANT_ROLE}', true)`, [tenantId]);
     return fn(tx);
   });
@@ -31,7 +43,7 @@ export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Queryable
  * superuser (refused in production: src/store/connecting-role.ts).
  */
 export function acrossTenants<T>(db: Database, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
+  return committing(db, async (tx) => {
     await tx.query(`select set_config('app.all_tenants', 'on', true)`);
     return fn(tx);
   });

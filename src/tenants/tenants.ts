@@ -6,6 +6,7 @@ import { initialiseKeys } from '../keys/rotation.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
 
 export interface Tenant {
   readonly id: string;
@@ -74,6 +75,7 @@ export interface CreateTenantInput {
 }
 
 async function insertTenant(tx: Queryable, input: CreateTenantInput, at: Date): Promise<boolean> {
+  notePublicationChange(tx, input.id);
   const rows = await tx.query(
     `insert into tenants (id, name, key_policy, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing returning id`,
     [input.id, input.name, input.keyPolicy ?? DEFAULT_KEY_POLICY, at],

@@ -1,8 +1,4 @@
 import { issuerIdentity } from '../did/issuer-identity.ts';
-import { listKeys } from '../keys/key-store.ts';
-import type { KeyRecord } from '../keys/lifecycle.ts';
-import type { Database } from '../store/port.ts';
-import { withTenant } from '../store/tenant-scope.ts';
 import type { IssuerKey, IssuerKeySource } from './issuer-keys.ts';
 import { localTenantOf } from './local-tenant.ts';
 import { VerificationFailure } from './result.ts';
@@ -11,31 +7,36 @@ export { localTenantOf };
 
 const unknownKey = (kid: string) => new VerificationFailure('issuer_key', 'unknown_key', `the issuer has no key ${kid}`);
 
+/** A tenant's every key by kid, as verification uses it: retired, expired and revoked ones included. */
+export type KeyHistory = ReadonlyMap<string, IssuerKey>;
+
 /**
- * Keys of this deployment's own issuers, read from their full history rather than from the
- * published documents: a key that has retired or expired since it signed still verifies what it
- * signed, and a key revoked as compromised is reported as such instead of as merely unknown.
- * Issuers that are not ours go to `others` (the network, or a trust bundle).
+ * Keys of this deployment's own issuers, from their full history rather than from the published
+ * documents: a key that has retired or expired since it signed still verifies what it signed, and
+ * a key revoked as compromised is reported as such instead of as merely unknown. `history` reads
+ * a tenant's keys (the service: from its in-memory projection). Issuers that are not ours go to
+ * `others` (the network, or a trust bundle).
  */
-export function localIssuerKeys(db: Database, origin: URL, others?: IssuerKeySource): IssuerKeySource {
-  // One verification looks up the same issuer's keys for the credential and for each status list:
-  // read them once. A source lives for one verification (one request), so nothing goes stale.
-  const histories = new Map<string, Promise<KeyRecord[]>>();
-  const history = (tenantId: string) => {
-    let keys = histories.get(tenantId);
-    if (!keys) {
-      keys = withTenant(db, tenantId, (tx) => listKeys(tx, tenantId));
-      histories.set(tenantId, keys);
-    }
-    return keys;
-  };
+export function localIssuerKeys(
+  origin: URL,
+  history: (tenantId: string) => Promise<KeyHistory>,
+  others?: IssuerKeySource,
+): IssuerKeySource {
   async function find(tenantId: string, thumbprint: string | undefined): Promise<IssuerKey> {
     // Our tenants always have two or more keys, and we always name the one that signed.
     if (thumbprint === undefined)
       throw new VerificationFailure('issuer_key', 'ambiguous_key', 'the header names no key and the issuer has several');
-    const key = (await history(tenantId)).find((k) => k.kid === thumbprint);
+    let keys: KeyHistory;
+    try {
+      keys = await history(tenantId);
+    } catch (e) {
+      // A tenant that does not exist has no keys; anything else (storage) is not the credential's fault.
+      if ((e as { code?: unknown }).code === 'tenant_not_found') throw unknownKey(thumbprint);
+      throw e;
+    }
+    const key = keys.get(thumbprint);
     if (!key) throw unknownKey(thumbprint);
-    return { jwk: { ...key.publicJwk, kid: key.kid, alg: key.alg }, ...(key.revokedAt ? { revokedAt: key.revokedAt } : {}) };
+    return key;
   }
   const elsewhere = (issuer: string) => {
     if (!others) throw new VerificationFailure('issuer_key', 'unresolvable_issuer', `${issuer} is not an issuer of this deployment`);

@@ -1,4 +1,3 @@
-import { currentPublication, type PublishDeps } from '../status/publish.ts';
 import { base64urlDecode } from '../util/base64url.ts';
 import { localTenantOf } from './local-keys.ts';
 import { VerificationFailure } from './result.ts';
@@ -6,21 +5,22 @@ import type { StatusListSource } from './status.ts';
 
 const LOCAL_LIST = /^\/t\/([a-z0-9-]+)\/status\/([A-Za-z0-9_-]{1,64})(\/revocation|\/suspension)?$/;
 
+/** A list's three signed forms, as this deployment serves them. */
+export interface LocalListForms {
+  readonly token: string;
+  readonly revocation: string;
+  readonly suspension: string;
+}
+
 /**
- * This deployment's own lists are read from its latest signed copies, not fetched from itself
- * over the network; anything else goes to `others`.
+ * This deployment's own lists are read from their latest signed copies (the service: its
+ * in-memory projection), not fetched from itself over the network; anything else goes to `others`.
  */
-export function localStatusLists(deps: Omit<PublishDeps, 'now'> & { clock: () => Date }, others?: StatusListSource): StatusListSource {
-  // A credential's revocation and suspension entries name two forms of one list: read it once per verification.
-  const read = new Map<string, ReturnType<typeof currentPublication>>();
-  const publication = (tenant: string, list: string) => {
-    let p = read.get(`${tenant}/${list}`);
-    if (!p) {
-      p = currentPublication({ ...deps, now: deps.clock() }, tenant, list);
-      read.set(`${tenant}/${list}`, p);
-    }
-    return p;
-  };
+export function localStatusLists(
+  origin: URL,
+  read: (tenantId: string, listId: string) => Promise<LocalListForms>,
+  others?: StatusListSource,
+): StatusListSource {
   return {
     async fetch(url) {
       let u: URL | undefined;
@@ -29,17 +29,22 @@ export function localStatusLists(deps: Omit<PublishDeps, 'now'> & { clock: () =>
       } catch {
         u = undefined;
       }
-      const m = u && u.origin === deps.origin.origin ? LOCAL_LIST.exec(u.pathname) : null;
-      if (!m || localTenantOf(deps.origin, `${deps.origin.origin}/t/${m[1]}`) === undefined) {
+      const m = u && u.origin === origin.origin ? LOCAL_LIST.exec(u.pathname) : null;
+      if (!m || localTenantOf(origin, `${origin.origin}/t/${m[1]}`) === undefined) {
         if (!others) throw new VerificationFailure('status', 'unreachable_list', `${url} is not a status list of this deployment`);
         return others.fetch(url);
       }
+      let forms: LocalListForms;
       try {
-        const p = await publication(m[1]!, m[2]!);
-        return m[3] === '/revocation' ? p.revocation : m[3] === '/suspension' ? p.suspension : p.token;
-      } catch {
-        throw new VerificationFailure('status', 'unreachable_list', `the status list at ${url} does not exist here`);
+        forms = await read(m[1]!, m[2]!);
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        if (code === 'tenant_not_found' || code === 'status_list_not_found' || code === 'status_list_unpublished') {
+          throw new VerificationFailure('status', 'unreachable_list', `the status list at ${url} does not exist here`);
+        }
+        throw e;
       }
+      return m[3] === '/revocation' ? forms.revocation : m[3] === '/suspension' ? forms.suspension : forms.token;
     },
   };
 }

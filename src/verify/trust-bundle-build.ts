@@ -85,7 +85,7 @@ export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Pro
     tx.query<{ id: string }>('select id from status_lists where tenant_id = $1 order by seq', [tenantId]),
   );
   const publications: Publication[] = [];
-  for (const { id } of listIds) publications.push(await currentPublication({ db, kek, origin, now }, tenantId, id));
+  for (const { id } of listIds) publications.push(await currentPublication({ db }, tenantId, id));
 
   const { bundle, signer } = await withTenant(db, tenantId, async (tx) => {
     const keys = await listKeys(tx, tenantId);

@@ -50,8 +50,9 @@ describe('metrics the app reports', () => {
     gone.abort();
     const failing = () => Promise.reject(new Error('the database went away'));
     const db = { ...h.bindings.db, query: failing, exec: failing, transaction: failing };
-    // As on Node, where the entry point says whether the request's body came whole (it did).
-    const res = await h.app.fetch(new Request(`${ORIGIN}/t/acme/did.json`, { signal: gone.signal }), {
+    // As on Node, where the entry point says whether the request's body came whole (it did). A
+    // tenant no request has read yet: what is in memory would be served without the database.
+    const res = await h.app.fetch(new Request(`${ORIGIN}/t/never-read/did.json`, { signal: gone.signal }), {
       ...h.bindings,
       db,
       clientGone: () => false,

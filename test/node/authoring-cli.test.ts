@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
+import { localTenantOf } from '../../src/verify/local-keys.ts';
+import { databaseKeys } from '../support/verify-env.ts';
 import { verifyCredential } from '../../src/verify/pipeline.ts';
 import {
   builtinProfiles,
@@ -210,7 +211,7 @@ describe('launchproof assessment template, evidence digest, holder-key new', () 
       const result = await verifyCredential(
         presented.stdout.trim(),
         {
-          keys: localIssuerKeys(t.db, origin),
+          keys: databaseKeys(t.db, origin),
           statusLists: { fetch: async (url) => (await h.request('GET', new URL(url).pathname)).text() },
           isTrusted: (issuer) => localTenantOf(origin, issuer) !== undefined,
           now: new Date(),

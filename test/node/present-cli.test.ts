@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentCommand, type PresentArgs } from '../../src/runtime/node/present-command.ts';
-import { localIssuerKeys, localTenantOf } from '../../src/verify/local-keys.ts';
+import { localTenantOf } from '../../src/verify/local-keys.ts';
+import { databaseKeys } from '../support/verify-env.ts';
 import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
 import { disclosablePointers } from '../../src/verify/present.ts';
 import { readinessAssessment } from '../http/helpers.ts';
@@ -31,7 +32,7 @@ describe('launchproof present, offline', () => {
   const origin = new URL(ORIGIN);
   // Judged now: the key-binding JWT the child signs carries the real time.
   const env = (): VerifyEnvironment => ({
-    keys: localIssuerKeys(t.db, origin),
+    keys: databaseKeys(t.db, origin),
     statusLists: { fetch: async (url) => (await h.request('GET', new URL(url).pathname)).text() },
     isTrusted: (issuer) => localTenantOf(origin, issuer) !== undefined,
     now: new Date(),

@@ -8,7 +8,10 @@ import { engines, type TestDatabase } from '../support/databases.ts';
 const TABLES = ['tenants', 'signing_keys', 'api_keys', 'audit_events'] as const;
 /** Every table in the schema, read from the catalogue, so a new table cannot skip the policy. */
 // Every table but the two that hold no tenant's rows: the migration history and the deployment's own row (its origin).
-const ALL_TABLES_SQL = `select tablename as t from pg_tables where schemaname = 'public' and tablename not in ('schema_migrations', 'deployment')`;
+// publication_versions holds only tenant ids and counters, which every instance polls across
+// tenants outside any tenant transaction; only its triggers write it (test/store/tenant-role.test.ts).
+const ALL_TABLES_SQL = `select tablename as t from pg_tables where schemaname = 'public'
+  and tablename not in ('schema_migrations', 'deployment', 'publication_versions')`;
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id' : 'tenant_id');
 
 /**

@@ -82,12 +82,19 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
   it('grants the tenant role every table a tenant transaction may touch, so a new table cannot be forgotten', async () => {
     const missing = await db.query<{ t: string }>(
       `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'public' and c.relkind in ('r', 'v') and c.relname <> 'schema_migrations'
+        where n.nspname = 'public' and c.relkind in ('r', 'v') and c.relname not in ('schema_migrations', 'publication_versions')
           and not (has_table_privilege($1, c.oid, 'select') and (c.relkind = 'v' or (
                    has_table_privilege($1, c.oid, 'insert') and has_table_privilege($1, c.oid, 'update')
                    and has_table_privilege($1, c.oid, 'delete'))))`,
       [TENANT_ROLE],
     );
     expect(missing).toEqual([]);
+  });
+
+  it('lets the tenant role read publication versions but never write them: only the triggers of a change do', async () => {
+    const may = (privilege: string) =>
+      db.query<{ ok: boolean }>(`select has_table_privilege($1, 'publication_versions', $2) as ok`, [TENANT_ROLE, privilege]);
+    expect((await may('select'))[0]!.ok).toBe(true);
+    for (const privilege of ['insert', 'update', 'delete']) expect((await may(privilege))[0]!.ok).toBe(false);
   });
 });

@@ -4,14 +4,13 @@
  */
 import { base64url, CompactSign, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIssuerKeys } from '../../src/verify/local-keys.ts';
 import { remoteIssuerKeys } from '../../src/verify/remote/remote-keys.ts';
 import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
 import { freshPglite, type TestDatabase } from '../support/databases.ts';
 import { harness, ORIGIN, type Harness } from '../support/harness.ts';
 import { activeKid, readinessAssessment } from '../http/helpers.ts';
-import { harnessVerification } from '../support/verify-env.ts';
+import { databaseKeys, harnessVerification } from '../support/verify-env.ts';
 
 describe('the verification pipeline', () => {
   let t: TestDatabase;
@@ -68,7 +67,7 @@ describe('the verification pipeline', () => {
     const pair = await generateKeyPair('ES256');
     const did = `did:jwk:${base64url.encode(JSON.stringify({ ...(await exportJWK(pair.publicKey)), alg: 'ES256' }))}`;
     const env2: VerifyEnvironment = {
-      keys: localIssuerKeys(t.db, new URL(ORIGIN), remoteIssuerKeys({ fetchJson: () => Promise.reject(new Error('no network')) })),
+      keys: databaseKeys(t.db, new URL(ORIGIN), remoteIssuerKeys({ fetchJson: () => Promise.reject(new Error('no network')) })),
       statusLists: { fetch: () => Promise.reject(new Error('no status lists')) },
       isTrusted: () => true,
       now: h.clock(),
@@ -305,7 +304,7 @@ describe('the readiness verdict, recomputed', () => {
         .setProtectedHeader({ alg: 'ES256', typ: 'vc+jwt', kid: `${did}#0` })
         .sign(pair.privateKey);
     const env: VerifyEnvironment = {
-      keys: localIssuerKeys(t.db, origin, remoteIssuerKeys({ fetchJson: () => Promise.reject(new Error('no network')) })),
+      keys: databaseKeys(t.db, origin, remoteIssuerKeys({ fetchJson: () => Promise.reject(new Error('no network')) })),
       statusLists: { fetch: () => Promise.reject(new Error('no status lists')) },
       isTrusted: () => true,
       now: h.clock(),

@@ -6,7 +6,7 @@ import { CREDENTIAL_FORMATS } from '../../credentials/records.ts';
 import { setAttestationStatus } from '../../status/changes.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES, type CredentialStatus } from '../../status/values.ts';
-import { republishAfterResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, IssuancePageQuery, problem, TenantParam } from '../schemas.ts';
@@ -180,7 +180,7 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
         reason: body.reason,
         ...(body.public_reason ? { publicReason: body.public_reason } : {}),
       });
-      republishAfterResponse(c, deps, tenant, outcome.lists);
+      await publishBeforeResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
       return c.json(
         {

@@ -4,7 +4,8 @@ import { keyLifecycleJson } from '../../keys/history-json.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState, type KeyRecord } from '../../keys/lifecycle.ts';
 import { revokeKey, rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotation.ts';
-import { republishAfterResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../after-response.ts';
+import { listsSignedBy } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { requireTenant } from '../../tenants/tenants.ts';
 import type { Context } from 'hono';
@@ -103,7 +104,9 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
       const { tenant, kid } = c.req.valid('param');
       const context = ctx(c);
       const { key, credentials } = await revokeKey(context, tenant, kid, c.req.valid('json').reason);
-      republishAfterResponse(c, deps, tenant, credentials.lists);
+      // Lists the revoked key signed are re-signed by the tenant's signing key now, with those it revoked.
+      const signedBy = await withTenant(c.env.db, tenant, (tx) => listsSignedBy(tx, tenant, kid));
+      await publishBeforeResponse(c, deps, tenant, [...credentials.lists, ...signedBy]);
       return c.json({ ...view(key, context.now), credentials_revoked: credentials.changed.length }, 200);
     },
   );

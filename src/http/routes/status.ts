@@ -1,16 +1,17 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { VC_JWT_MEDIA_TYPE } from '../../credentials/formats/vc-jwt.ts';
 import { revokeAll, setCredentialStatus, statusOf, type CredentialStatusView } from '../../status/changes.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE, STATUS_LIST_TTL_SECONDS } from '../../status/documents.ts';
-import { currentPublication, type Publication } from '../../status/publish.ts';
+import { listDocuments, type ListDocuments } from '../../projection/documents.ts';
+import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { AppError } from '../../errors/index.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES } from '../../status/values.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
-import { republishAfterResponse } from '../after-response.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import { publishBeforeResponse } from '../after-response.ts';
+import type { AppEnv, ServiceDeps } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
-import { publicJson } from '../public-json.ts';
+import { servePublic } from '../public-json.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
 
 const denied = { 401: problem('No valid credential'), 403: problem('Not allowed'), 404: problem('Unknown tenant or credential') };
@@ -90,25 +91,23 @@ const FORMS = [
     suffix: '',
     summary: 'IETF Token Status List token (statuslist+jwt, 2 bits per credential)',
     mediaType: STATUS_LIST_TOKEN_MEDIA_TYPE,
-    pick: (p: Publication) => p.token,
+    pick: (p: ListDocuments) => p.token,
   },
   {
     suffix: '/revocation',
     summary: 'W3C Bitstring Status List credential, revocation (vc+jwt)',
     mediaType: VC_JWT_MEDIA_TYPE,
-    pick: (p: Publication) => p.revocation,
+    pick: (p: ListDocuments) => p.revocation,
   },
   {
     suffix: '/suspension',
     summary: 'W3C Bitstring Status List credential, suspension (vc+jwt)',
     mediaType: VC_JWT_MEDIA_TYPE,
-    pick: (p: Publication) => p.suspension,
+    pick: (p: ListDocuments) => p.suspension,
   },
 ] as const;
 
-export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
-  const publishDeps = (c: Context<AppEnv>) => ({ db: c.env.db, kek: deps.kek, origin: deps.config.publicUrl, now: deps.clock() });
-
+export function registerStatus(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oidc: TokenVerifier | undefined) {
   const view = (tenant: string, v: CredentialStatusView, changed?: boolean): z.infer<typeof CredentialStatusSchema> => ({
     credential: `urn:uuid:${v.credentialId}`,
     attestation_id: v.attestationId,
@@ -130,16 +129,19 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
           200: { description: form.summary, content: { [form.mediaType]: { schema: z.string() } } },
           304: { description: 'Not modified' },
           404: problem('Unknown tenant or status list'),
+          503: problem('The list has no signed copy yet (the sweep makes one)'),
         },
       }),
       async (c) => {
         const { tenant, list } = c.req.valid('param');
+        if (!TENANT_ID_PATTERN.test(tenant)) throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
         const now = deps.clock();
-        const publication = await currentPublication(publishDeps(c), tenant, list);
+        // Served from memory: the copy the last change or sweep signed. A reader never signs.
+        const documents = await listDocuments(deps.projection, c.env.db, tenant, list);
         // Never cacheable past the copy's own expiry, and never longer than the ttl it announces.
-        const left = Math.floor((publication.expiresAt.getTime() - now.getTime()) / 1000);
+        const left = Math.floor((documents.expiresAt.getTime() - now.getTime()) / 1000);
         const maxAge = Math.max(0, Math.min(STATUS_LIST_TTL_SECONDS, left));
-        return publicJson(c, form.pick(publication), maxAge, form.mediaType, { preserialised: true }) as never;
+        return servePublic(c, form.pick(documents), maxAge) as never;
       },
     );
   }
@@ -195,7 +197,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
         reason: body.reason,
         ...(body.public_reason ? { publicReason: body.public_reason } : {}),
       });
-      republishAfterResponse(c, deps, tenant, outcome.lists);
+      await publishBeforeResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
       return c.json(view(tenant, v, outcome.changed.length > 0), 200);
     },
@@ -229,7 +231,7 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: To
       const ctx = { now: deps.clock(), actor: c.get('principal')!.id, metrics: deps.metrics };
       const scope = 'kid' in body ? { kid: body.kid } : { subject: body.subject };
       const outcome = await withTenant(c.env.db, tenant, (tx) => revokeAll(tx, ctx, tenant, scope, body.reason));
-      republishAfterResponse(c, deps, tenant, outcome.lists);
+      await publishBeforeResponse(c, deps, tenant, outcome.lists);
       c.header('cache-control', 'no-store');
       return c.json(
         {

@@ -9,7 +9,7 @@ import { envelopeVcJwt } from '../../vc-api/envelope.ts';
 import { issuanceOf, issueCredentialRequestSchema, vcApiPointer } from '../../vc-api/issue-credential.ts';
 import { statusChangeOf, updateCredentialStatusSchema } from '../../vc-api/status-update.ts';
 import { vcApiVerification } from '../../vc-api/verification-result.ts';
-import { republishAfterResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../after-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
@@ -175,7 +175,7 @@ export function registerVcApi(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Tok
           : undefined;
         return { slot, outcome, current: to ?? before.status };
       });
-      republishAfterResponse(c, deps, tenant, outcome?.lists ?? []);
+      await publishBeforeResponse(c, deps, tenant, outcome?.lists ?? []);
       const purpose = body.credentialStatus.statusPurpose;
       const entry = bitstringStatusEntries(slot).find((e) => e.statusPurpose === purpose)!;
       c.header('cache-control', 'no-store');

@@ -1,50 +1,44 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { didDocument, jwkSet, jwtVcIssuerMetadata } from '../../did/documents.ts';
-import { issuerIdentity, type IssuerIdentity } from '../../did/issuer-identity.ts';
 import { AppError } from '../../errors/index.ts';
-import { listKeys } from '../../keys/key-store.ts';
-import { publishedKeys, type KeyRecord } from '../../keys/lifecycle.ts';
-import { inExistingTenant } from '../../tenants/tenants.ts';
-import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { publicJson } from '../public-json.ts';
+import { keyDocument, type KeyDocumentName } from '../../projection/documents.ts';
+import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import type { AppEnv, ServiceDeps } from '../context.ts';
+import { servePublic } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
-
-type Builder = (identity: IssuerIdentity, keys: readonly KeyRecord[]) => unknown;
 
 const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
 
 /** The three public documents, each for the platform and for a tenant. */
-const DOCUMENTS: { name: string; summary: string; platformPath: string; tenantPath: string; build: Builder }[] = [
+const DOCUMENTS: { name: KeyDocumentName; summary: string; platformPath: string; tenantPath: string }[] = [
   {
     name: 'did',
     summary: 'did:web DID document',
     platformPath: '/.well-known/did.json',
     tenantPath: '/t/{tenant}/did.json',
-    build: didDocument,
   },
   {
     name: 'jwks',
     summary: 'JWK Set of the published signing keys',
     platformPath: '/.well-known/jwks.json',
     tenantPath: '/t/{tenant}/jwks.json',
-    build: (_i, k) => jwkSet(k),
   },
   {
     name: 'jwt-vc-issuer',
     summary: 'SD-JWT VC issuer metadata',
     platformPath: '/.well-known/jwt-vc-issuer',
     tenantPath: '/.well-known/jwt-vc-issuer/t/{tenant}',
-    build: jwtVcIssuerMetadata,
   },
 ];
 
-export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  async function serve(c: Context<AppEnv>, tenantId: string, build: Builder) {
-    const keys = await inExistingTenant(c.env.db, tenantId, (tx) => listKeys(tx, tenantId), { allowPlatform: true });
-    const identity = issuerIdentity(deps.config.publicUrl, tenantId);
-    return publicJson(c, build(identity, publishedKeys(keys, deps.clock())), deps.config.publicCacheSeconds);
+export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
+  const documentDeps = { origin: deps.config.publicUrl, clock: deps.clock };
+  async function serve(c: Context<AppEnv>, tenantId: string, name: KeyDocumentName) {
+    if (tenantId !== PLATFORM_TENANT_ID && !TENANT_ID_PATTERN.test(tenantId)) {
+      throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+    }
+    const doc = await keyDocument(deps.projection, c.env.db, documentDeps, tenantId, name);
+    return servePublic(c, doc, deps.config.publicCacheSeconds);
   }
 
   for (const doc of DOCUMENTS) {
@@ -56,7 +50,7 @@ export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         summary: `${doc.summary} (platform)`,
         responses: { 200: json(doc.summary), 304: { description: 'Not modified' } },
       }),
-      (c) => serve(c, PLATFORM_TENANT_ID, doc.build) as never,
+      (c) => serve(c, PLATFORM_TENANT_ID, doc.name) as never,
     );
     app.openapi(
       createRoute({
@@ -73,7 +67,7 @@ export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         // and the document's DID (did:web:HOST) agree. Served under /t/_platform/ they would
         // claim did:web:HOST at the URL of did:web:HOST:t:_platform.
         if (tenantId === PLATFORM_TENANT_ID) throw new AppError('tenant_not_found', 'the platform is not a tenant');
-        return serve(c, tenantId, doc.build) as never;
+        return serve(c, tenantId, doc.name) as never;
       },
     );
   }

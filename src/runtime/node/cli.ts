@@ -12,7 +12,7 @@ import { rotateKek } from '../../keys/kek-rotation.ts';
 import { revokeKey, rotateNow } from '../../keys/rotation.ts';
 import { createJsonLogger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
-import { publishList } from '../../status/publish.ts';
+import { listsSignedBy, publishList } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
@@ -346,8 +346,10 @@ async function main(argv: string[]): Promise<number> {
           need(rest[1], 'kid'),
           need(values.reason, '--reason'),
         );
-        // Re-signed before the command returns: a revoked credential must read as revoked at once.
-        for (const listId of credentials.lists) {
+        // Re-signed before the command returns: a revoked credential must read as revoked at once,
+        // and no list may stay signed by the revoked key.
+        const signedBy = await withTenant(service.db, key.tenantId, (tx) => listsSignedBy(tx, key.tenantId, key.kid));
+        for (const listId of new Set([...credentials.lists, ...signedBy])) {
           await publishList({ db: service.db, kek: service.kek, origin: service.config.publicUrl, now }, key.tenantId, listId);
         }
         out({ kid: key.kid, revoked_at: key.revokedAt, credentials_revoked: credentials.changed.length });

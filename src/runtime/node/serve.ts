@@ -29,6 +29,9 @@ function closing(server: Server): Promise<void> {
 }
 
 /** Serves the app (and /metrics, where configured) on the configured addresses; resolves once both listen. */
+/** How often lists behind their changes are looked for: the bound on a change whose writer died before signing. */
+const LIST_CATCH_UP_SECONDS = 15;
+
 export async function listen(service: Service, config: Config): Promise<Listening> {
   const metrics = metricsEndpoint(() => service.scrapeMetrics(), config.metrics.token);
   // On the public listener /metrics exists only behind a token; without one it is an unknown path.
@@ -104,10 +107,19 @@ export async function runServer(config: Config): Promise<void> {
   const sweep = () =>
     service.sweep().catch((e: unknown) => log.error('scheduled sweep failed', { error: e instanceof Error ? e.message : String(e) }));
   const timer = setInterval(() => void sweep(), config.rotationCheckSeconds * 1000);
+  // Readers never sign, so a change whose writer died before re-signing its list waits for this.
+  const catchUp = setInterval(
+    () =>
+      void service
+        .catchUpLists()
+        .catch((e: unknown) => log.error('status list catch-up failed', { error: e instanceof Error ? e.message : String(e) })),
+    LIST_CATCH_UP_SECONDS * 1000,
+  );
 
   const stop = (signal: string) => {
     log.info('stopping', { signal });
     clearInterval(timer);
+    clearInterval(catchUp);
     listener.metrics?.close();
     listener.http.close(() => void service.close().then(() => process.exit(0)));
     // Open keep-alive connections must not hold the process past a reasonable drain.

@@ -1,5 +1,7 @@
 import type { Config } from '../../config/index.ts';
 import { createApp } from '../../http/app.ts';
+import { followChanges } from '../../projection/follow.ts';
+import { Projection } from '../../projection/projection.ts';
 import type { KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { keysSealedUnderOtherKek } from '../../keys/kek-check.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
@@ -35,6 +37,8 @@ export interface Service {
   readonly background: BackgroundWork;
   /** Runs the scheduled work once (the timer calls this): key rotation, then stale status lists. */
   sweep(): Promise<void>;
+  /** Re-signs lists whose copy is behind their changes (a writer that died before signing): far more often than the sweep. */
+  catchUpLists(): Promise<void>;
   /** The Prometheus exposition, with the store-derived gauges read now (one query). */
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
@@ -75,7 +79,12 @@ export async function openService(
     }
     // Built once per process, before the first request: a page never waits for esbuild.
     const webAssets = options.pages === false ? undefined : await buildWebAssets();
+    const projection = new Projection({ clock });
+    // The server serves public reads from memory and follows every change; a console command
+    // serves nothing and leaves the projection to check versions on read.
+    const following = options.pages === false ? undefined : await followChanges(projection, db, log);
     const app = createApp({
+      projection,
       config,
       kek,
       clock,
@@ -101,6 +110,9 @@ export async function openService(
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
         await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log, metrics });
       },
+      catchUpLists: async () => {
+        await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log, metrics });
+      },
       scrapeMetrics: async () => {
         // A store that cannot be read is itself the finding: the scrape still answers, with store_up 0.
         // Keys still sealed under the previous KEK are fine while a rotation is under way.
@@ -114,6 +126,7 @@ export async function openService(
       },
       close: async () => {
         await background.settled();
+        await following?.stop();
         await db.close();
       },
     };

@@ -22,6 +22,12 @@ export function wrapPglite(db: PGlite): Database {
     exec: base.exec,
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(queryable(tx))),
     close: () => db.close(),
+    // One embedded database in one process: the subscription never drops.
+    listen: async (channel, onNotify, onConnect) => {
+      const unlisten = await db.listen(channel, onNotify);
+      onConnect();
+      return () => unlisten();
+    },
   };
 }
 

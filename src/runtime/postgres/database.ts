@@ -63,5 +63,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         throw asStorageError(e);
       }),
     close: () => sql.end({ timeout: 5 }),
+    // postgres.js keeps one dedicated connection for LISTEN and re-subscribes on reconnect,
+    // calling onlisten each time.
+    listen: async (channel, onNotify, onConnect) => {
+      const { unlisten } = await sql.listen(channel, onNotify, onConnect).catch((e: unknown) => {
+        throw asStorageError(e);
+      });
+      return unlisten;
+    },
   };
 }

@@ -1,0 +1,91 @@
+import { VC_JWT_MEDIA_TYPE } from '../credentials/formats/vc-jwt.ts';
+import { didDocument, jwkSet, jwtVcIssuerMetadata } from '../did/documents.ts';
+import { issuerIdentity } from '../did/issuer-identity.ts';
+import { AppError } from '../errors/index.ts';
+import { listKeys } from '../keys/key-store.ts';
+import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
+import { STATUS_LIST_TOKEN_MEDIA_TYPE } from '../status/documents.ts';
+import { storedPublication } from '../status/publish.ts';
+import { requireList } from '../status/lists.ts';
+import type { Database } from '../store/port.ts';
+import { base64urlEncode } from '../util/base64url.ts';
+import type { Projection, Projected } from './projection.ts';
+
+/** A public document as served: the exact bytes, their strong ETag, and its media type. */
+export interface PublicDocument {
+  readonly body: string;
+  readonly etag: string;
+  readonly contentType: string;
+}
+
+/** A strong validator: the SHA-256 of the exact bytes served, so equal ETags mean equal bodies. */
+export async function documentOf(body: string, contentType = 'application/json'): Promise<PublicDocument> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  return { body, etag: `"${base64urlEncode(new Uint8Array(digest))}"`, contentType };
+}
+
+/**
+ * The next instant at which a key's state changes by the clock alone (a waiting key activating, a
+ * retirement window ending): documents listing published keys are rebuilt then.
+ */
+export function nextKeyInstant(keys: readonly KeyRecord[], now: Date): number | undefined {
+  let next = Infinity;
+  for (const k of keys) {
+    for (const at of [k.activatedAt, k.retiredAt, k.publishUntil, k.revokedAt]) {
+      if (at && at.getTime() > now.getTime()) next = Math.min(next, at.getTime());
+    }
+  }
+  return next === Infinity ? undefined : next;
+}
+
+export type KeyDocumentName = 'did' | 'jwks' | 'jwt-vc-issuer';
+
+const KEY_DOCUMENTS: Record<KeyDocumentName, (origin: URL, tenantId: string, keys: readonly KeyRecord[]) => unknown> = {
+  did: (origin, tenantId, keys) => didDocument(issuerIdentity(origin, tenantId), keys),
+  jwks: (_origin, _tenantId, keys) => jwkSet(keys),
+  'jwt-vc-issuer': (origin, tenantId, keys) => jwtVcIssuerMetadata(issuerIdentity(origin, tenantId), keys),
+};
+
+/** The DID document, JWK Set or SD-JWT VC issuer metadata of a tenant (or the platform), as served. */
+export function keyDocument(
+  projection: Projection,
+  db: Database,
+  deps: { origin: URL; clock: () => Date },
+  tenantId: string,
+  name: KeyDocumentName,
+): Promise<PublicDocument> {
+  return projection.read(db, tenantId, `doc:${name}`, async (tx): Promise<Projected<PublicDocument>> => {
+    const now = deps.clock();
+    const keys = await listKeys(tx, tenantId);
+    const doc = await documentOf(JSON.stringify(KEY_DOCUMENTS[name](deps.origin, tenantId, publishedKeys(keys, now))));
+    const until = nextKeyInstant(keys, now);
+    return { value: doc, weight: doc.body.length, ...(until === undefined ? {} : { until }) };
+  });
+}
+
+/** A list's latest signed copy in its three forms, each ready to serve, and when it expires. */
+export interface ListDocuments {
+  readonly token: PublicDocument;
+  readonly revocation: PublicDocument;
+  readonly suspension: PublicDocument;
+  readonly expiresAt: Date;
+}
+
+/**
+ * The stored copy of one list. Reading never signs: copies are made by the change that needs
+ * one and by the sweep, so a list without one yet is refused here as temporarily unavailable.
+ */
+export function listDocuments(projection: Projection, db: Database, tenantId: string, listId: string): Promise<ListDocuments> {
+  return projection.read(db, tenantId, `list:${listId}`, async (tx): Promise<Projected<ListDocuments>> => {
+    await requireList(tx, tenantId, listId);
+    const p = await storedPublication(tx, tenantId, listId);
+    if (!p) throw new AppError('status_list_unpublished', `status list ${listId} has no signed copy yet`);
+    const value: ListDocuments = {
+      token: await documentOf(p.token, STATUS_LIST_TOKEN_MEDIA_TYPE),
+      revocation: await documentOf(p.revocation, VC_JWT_MEDIA_TYPE),
+      suspension: await documentOf(p.suspension, VC_JWT_MEDIA_TYPE),
+      expiresAt: p.expiresAt,
+    };
+    return { value, weight: p.token.length + p.revocation.length + p.suspension.length, until: p.expiresAt.getTime() };
+  });
+}
