@@ -1,6 +1,6 @@
 import { SignJWT, type JWK } from 'jose';
-import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
-import { jsonPointer } from '../util/json-pointer.ts';
+import { sha256Url, walkDisclosures, type Disclosed } from './disclosures.ts';
+import { jsonSegment } from './input.ts';
 import { VerificationFailure } from './result.ts';
 
 /*
@@ -8,73 +8,19 @@ import { VerificationFailure } from './result.ts';
  * presentation to a verifier with a key-binding JWT signed by the holder key.
  */
 
-interface Located {
-  readonly encoded: string;
-  /** JSON pointer of the claim (or array element) this disclosure reveals. */
-  readonly pointer: string;
-}
-
-async function digestOf(encoded: string): Promise<string> {
-  return base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(encoded))));
-}
-
-function decodeDisclosure(encoded: string): unknown[] {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(base64urlDecode(encoded))) as unknown;
-    if (Array.isArray(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw new VerificationFailure('disclosures', 'malformed_disclosure', 'a disclosure is not a base64url JSON array');
-}
-
-/** Where each disclosure sits in the claims, walking the payload and the disclosures it reaches. */
-async function locate(payload: unknown, disclosures: readonly string[]): Promise<Located[]> {
-  const byDigest = new Map<string, string>();
-  for (const d of disclosures) byDigest.set(await digestOf(d), d);
-  const found: Located[] = [];
-  const walk = (value: unknown, path: (string | number)[]): void => {
-    if (Array.isArray(value)) {
-      value.forEach((element, i) => {
-        const ref =
-          typeof element === 'object' && element !== null && Object.keys(element).length === 1
-            ? (element as Record<string, unknown>)['...']
-            : undefined;
-        const encoded = typeof ref === 'string' ? byDigest.get(ref) : undefined;
-        if (encoded) {
-          found.push({ encoded, pointer: jsonPointer([...path, i]) });
-          walk(decodeDisclosure(encoded)[1], [...path, i]);
-        } else walk(element, [...path, i]);
-      });
-      return;
-    }
-    if (typeof value !== 'object' || value === null) return;
-    const object = value as Record<string, unknown>;
-    for (const [k, v] of Object.entries(object)) if (k !== '_sd') walk(v, [...path, k]);
-    for (const digest of Array.isArray(object._sd) ? object._sd : []) {
-      const encoded = typeof digest === 'string' ? byDigest.get(digest) : undefined;
-      if (!encoded) continue;
-      const [, name, claim] = decodeDisclosure(encoded);
-      found.push({ encoded, pointer: jsonPointer([...path, String(name)]) });
-      walk(claim, [...path, String(name)]);
-    }
-  };
-  walk(payload, []);
-  return found;
-}
-
 function splitIssued(sdJwt: string) {
   const segments = sdJwt.trim().split('~');
   const jws = segments[0]!;
   if (segments.length < 2 || jws.split('.').length !== 3) throw new VerificationFailure('format', 'malformed', 'not an SD-JWT');
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder().decode(base64urlDecode(jws.split('.')[1]!)));
-  } catch {
-    throw new VerificationFailure('format', 'malformed', 'the issuer-signed JWT payload is not JSON');
-  }
+  // The verifier's own reading: base64url JSON object, refused when too deep to walk.
+  const payload = jsonSegment(jws.split('.')[1]!, 'issuer-signed JWT payload');
   // A key-binding JWT already present belongs to an earlier presentation: it is dropped.
   return { jws, payload, disclosures: segments.slice(1, -1).filter((d) => d !== '') };
+}
+
+/** Where each disclosure sits in the claims: the verifier's walk, leaving out what the payload does not reach. */
+async function locate(payload: Record<string, unknown>, disclosures: readonly string[]): Promise<readonly Disclosed[]> {
+  return (await walkDisclosures(payload, disclosures, 'drop')).disclosed;
 }
 
 /** Every claim the holder may choose to reveal, as JSON pointers. */
@@ -106,8 +52,7 @@ export async function bindToVerifier(
   verifier: { audience: string; nonce: string },
   now: Date,
 ): Promise<string> {
-  const sdHash = base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(presentation))));
-  const kb = await new SignJWT({ aud: verifier.audience, nonce: verifier.nonce, sd_hash: sdHash })
+  const kb = await new SignJWT({ aud: verifier.audience, nonce: verifier.nonce, sd_hash: await sha256Url(presentation) })
     .setProtectedHeader({ alg: holder.alg, typ: 'kb+jwt' })
     .setIssuedAt(Math.floor(now.getTime() / 1000))
     .sign(holder.key);

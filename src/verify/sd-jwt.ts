@@ -1,115 +1,16 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
-import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
 import { checkHeader, checkKeyFits } from './algorithms.ts';
+import { sha256Url, walkDisclosures } from './disclosures.ts';
 import { jsonSegment } from './input.ts';
-import { jsonDepth, MAX_JSON_DEPTH } from './json-limits.ts';
 import { VerificationFailure } from './result.ts';
-
-/*
- * SD-JWT (RFC 9901) disclosures, checked strictly: every disclosure presented must be referenced
- * by exactly one digest in the payload or in another disclosure. The libraries we measured drop an
- * unreferenced or duplicated disclosure silently; a verifier then reports claims the issuer never
- * signed for as absent instead of reporting the tampering, so this is written out here.
- */
-
-const fail = (code: string, detail: string) => new VerificationFailure('disclosures', code, detail);
-
-async function sha256Url(text: string): Promise<string> {
-  return base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
-}
-
-interface Disclosure {
-  readonly encoded: string;
-  readonly salt: string;
-  readonly name?: string;
-  readonly value: unknown;
-  used: boolean;
-}
-
-function parseDisclosure(encoded: string): Disclosure {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(base64urlDecode(encoded)));
-  } catch {
-    throw fail('malformed_disclosure', 'a disclosure is not base64url-encoded JSON');
-  }
-  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 3) || typeof value[0] !== 'string') {
-    throw fail('malformed_disclosure', 'a disclosure is not [salt, value] or [salt, name, value]');
-  }
-  if (jsonDepth(value) > MAX_JSON_DEPTH) throw fail('malformed_disclosure', 'a disclosure nests too deep');
-  if (value.length === 3) {
-    const name = value[1];
-    if (typeof name !== 'string' || name === '_sd' || name === '...')
-      throw fail('malformed_disclosure', 'a disclosure names an invalid claim');
-    return { encoded, salt: value[0] as string, name, value: value[2], used: false };
-  }
-  return { encoded, salt: value[0] as string, value: value[1], used: false };
-}
-
-/** Replaces digests by the claims they disclose, marking each disclosure used exactly once. */
-function reveal(value: unknown, byDigest: Map<string, Disclosure>): unknown {
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const element of value) {
-      const isRef =
-        typeof element === 'object' && element !== null && !Array.isArray(element) && Object.keys(element).length === 1 && '...' in element;
-      if (!isRef) {
-        out.push(reveal(element, byDigest));
-        continue;
-      }
-      const digest = (element as Record<string, unknown>)['...'];
-      const d = typeof digest === 'string' ? byDigest.get(digest) : undefined;
-      if (!d) continue; // a decoy, or an element the holder did not disclose
-      if (d.name !== undefined) throw fail('malformed_disclosure', 'an array element disclosure carries a claim name');
-      take(d);
-      out.push(reveal(d.value, byDigest));
-    }
-    return out;
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(source)) if (k !== '_sd') out[k] = reveal(v, byDigest);
-  const digests = source._sd;
-  if (digests === undefined) return out;
-  if (!Array.isArray(digests) || digests.some((d) => typeof d !== 'string'))
-    throw fail('malformed_payload', '_sd is not an array of digests');
-  for (const digest of digests as string[]) {
-    const d = byDigest.get(digest);
-    if (!d) continue;
-    if (d.name === undefined) throw fail('malformed_disclosure', 'an object property disclosure has no claim name');
-    take(d);
-    if (Object.hasOwn(out, d.name)) throw fail('claim_collision', `disclosed claim ${d.name} is already present`);
-    out[d.name] = reveal(d.value, byDigest);
-  }
-  return out;
-}
-
-function take(d: Disclosure): void {
-  if (d.used) throw fail('digest_referenced_twice', 'a disclosure is referenced by more than one digest');
-  d.used = true;
-}
 
 /**
  * The issuer-signed payload with the presented disclosures applied: `_sd`, `_sd_alg` and
- * undisclosed array elements removed. Refuses an unknown `_sd_alg`, a malformed, duplicated or
- * unreferenced disclosure, and a disclosure referenced twice.
+ * undisclosed array elements removed. Strict (see disclosures.ts): a disclosure presented twice
+ * or referenced by no digest is refused as tampering, never dropped.
  */
 export async function applyDisclosures(payload: Record<string, unknown>, disclosures: readonly string[]): Promise<Record<string, unknown>> {
-  const alg = payload._sd_alg ?? 'sha-256';
-  if (alg !== 'sha-256') throw fail('unsupported_digest', `_sd_alg ${JSON.stringify(alg)} is not sha-256`);
-  const byDigest = new Map<string, Disclosure>();
-  for (const encoded of disclosures) {
-    const digest = await sha256Url(encoded);
-    if (byDigest.has(digest)) throw fail('duplicate_disclosure', 'the same disclosure is presented twice');
-    byDigest.set(digest, parseDisclosure(encoded));
-  }
-  const { _sd_alg: _ignored, ...rest } = payload;
-  const claims = reveal(rest, byDigest) as Record<string, unknown>;
-  const unreferenced = [...byDigest.values()].filter((d) => !d.used).length;
-  if (unreferenced > 0)
-    throw fail('unreferenced_disclosure', `${unreferenced} disclosure(s) are referenced by no digest: altered or foreign`);
-  return claims;
+  return (await walkDisclosures(payload, disclosures, 'refuse')).claims;
 }
 
 export interface KeyBindingExpectation {

@@ -86,4 +86,10 @@ describe('presenting an SD-JWT VC', () => {
       'invalid_request',
     );
   });
+
+  it('POST /v1/present answers an SD-JWT nested too deep to walk with a 422 problem, never a 5xx', async () => {
+    const deep = `{"a":${'['.repeat(90_000)}${']'.repeat(90_000)}}`;
+    const sdJwt = `${base64url.encode('{"alg":"ES256","typ":"dc+sd-jwt"}')}.${base64url.encode(deep)}.c2lnbmF0dXJl~`;
+    await expectProblem(await h.request('POST', '/v1/present', { body: { credential: sdJwt, reveal: [] } }), 422, 'invalid_presentation');
+  });
 });
