@@ -1,0 +1,39 @@
+/**
+ * launchproof as an operator runs it, for the side-by-side benchmark: `init`, `tenant create`
+ * and `api-key create` through its CLI, then `node bin/launchproof.mjs serve` as a child on
+ * 127.0.0.1, on PGlite in a scratch data directory or on the PostgreSQL database given. The
+ * environment is the tests' (test/support/service-process.ts) with rate limits out of the way.
+ */
+import { BIN, baseEnv, freePort, runCli } from '../test/support/service-process.ts';
+import { redact, scratchDir, startChild, type Child } from './children.ts';
+import { UNLIMITED_RATES } from './measure.ts';
+
+export interface LaunchproofUnderTest {
+  readonly child: Child;
+  readonly port: number;
+  readonly tenant: string;
+  /** A tenant API key holding every role (admin alone may not issue), made by `api-key create`; never printed. */
+  readonly token: string;
+  readonly engine: 'pglite' | 'postgres';
+}
+
+function cli(args: string[], env: Record<string, string>): string {
+  const r = runCli(args, env);
+  if (r.status !== 0) throw new Error(`launchproof ${args.join(' ')} exited ${r.status}: ${redact(r.stderr)}`);
+  return r.stdout;
+}
+
+export async function startLaunchproof(databaseUrl?: string): Promise<LaunchproofUnderTest> {
+  const dataDir = await scratchDir('lp-bench-data');
+  const port = await freePort();
+  // NODE_ENV as the tests' children inherit it from vitest; LAUNCHPROOF_ENV from baseEnv (development).
+  const env = { ...baseEnv(dataDir, port), ...UNLIMITED_RATES, NODE_ENV: 'test', DATABASE_URL: databaseUrl ?? '' };
+  const tenant = 'acme';
+  cli(['init'], env);
+  cli(['tenant', 'create', tenant, '--name', 'Acme Bench'], env);
+  const { token } = JSON.parse(
+    cli(['api-key', 'create', '--tenant', tenant, '--roles', 'admin,issuer,status,keys,auditor', '--label', 'bench'], env),
+  ) as { token: string };
+  const child = await startChild([BIN, 'serve'], env, /launchproof serving/);
+  return { child, port, tenant, token, engine: databaseUrl ? 'postgres' : 'pglite' };
+}

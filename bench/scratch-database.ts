@@ -1,0 +1,37 @@
+/**
+ * A database of its own on the PostgreSQL server named by BENCH_POSTGRES_URL, for one bench
+ * run: launchproof migrates into it and the peer issuer makes its schema there, so both run
+ * against the same server, and nothing of a run outlives it (dropped at the end).
+ */
+import postgres from 'postgres';
+
+export interface ScratchDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+export async function createScratchDatabase(serverUrl: string): Promise<ScratchDatabase> {
+  const name = `lp_bench_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        // WITH (FORCE): a pool that has not yet noticed its server stopped must not keep the database.
+        await again.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await again.end({ timeout: 5 });
+      }
+    },
+  };
+}
