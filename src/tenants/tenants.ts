@@ -2,7 +2,7 @@ import { AppError } from '../errors/index.ts';
 import { recordEvent, type Actor } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { DEFAULT_KEY_POLICY, keyPolicySchema, type KeyPolicy } from '../keys/policy.ts';
-import { initialiseKeys } from '../keys/rotation.ts';
+import { ensureKeys } from '../keys/rotation.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
@@ -98,7 +98,7 @@ export async function createTenant(
       throw new AppError('tenant_exists', `tenant ${input.id} already exists`);
     }
     await recordEvent(tx, { tenantId: input.id, at: deps.now, actor: deps.actor, action: 'tenant.created', target: input.id });
-    await initialiseKeys(tx, { ...deps }, input.id);
+    await ensureKeys(tx, { ...deps }, input.id);
     return true;
   });
   return { tenant: await requireTenant(deps.db, input.id), created };
