@@ -76,4 +76,11 @@ describe('the shape of src/', () => {
     ]);
     expect(circles(graph)).toEqual([['keys/a.ts → tenants/b.ts', 'tenants/b.ts → keys/a.ts']]);
   });
+
+  it('keeps SQL out of src/http: routes and middleware call a domain store or use case', () => {
+    const withSql = sourceFiles(join(SRC, 'http'))
+      .filter((file) => /\.query\s*[<(]|\bsql`|\.unsafe\s*\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(withSql).toEqual([]);
+  });
 });
