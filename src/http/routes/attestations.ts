@@ -1,8 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAssessment } from '../../attestations/assessments.ts';
-import { issueAttestations, mediaTypeOf } from '../../attestations/issue.ts';
+import { issueAttestations } from '../../attestations/issue.ts';
 import { issueRequestSchema } from '../../attestations/issue-request.ts';
 import { assessmentSchema } from '../../readiness/assessment.ts';
+import { mediaTypeOf } from '../../credentials/media-types.ts';
 import { CREDENTIAL_FORMATS, findCredential, listCredentials, type CredentialRecord } from '../../credentials/records.ts';
 import { AppError } from '../../errors/index.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
@@ -130,8 +131,8 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
           attestation_id: out.attestationId,
           assessment: out.assessment,
           kid: out.kid,
-          valid_from: out.validFrom,
-          valid_until: out.validUntil,
+          valid_from: out.validFrom.toISOString(),
+          valid_until: out.validUntil.toISOString(),
           supersedes: out.supersedes,
           credentials: out.credentials.map((cr) => ({
             id: cr.id,
