@@ -8,6 +8,14 @@ import { describe, expect, it } from 'vitest';
  * import from a lower folder to a higher one closes a circle again, and a query written in a
  * route puts SQL back beside HTTP. These tests read the source itself, so such a change fails
  * CI at the commit that makes it, naming the files involved.
+ *
+ * The order today, lowest first: config, errors, util; log, readiness; store; audit, metrics;
+ * keys (key material, policy, lifecycle); tenants (a tenant is created with its keys); auth and
+ * did (both name tenants); credentials (formats, records, the signer); status (lists and changes,
+ * signed with the credentials' signer); then what composes domains: attestations, use-cases
+ * (first start, key compromise, KEK rotation), verify, oid4vci, vc-api, sharing, pages, web,
+ * http, runtime. A new import that points down this list is fine; one that points up is the
+ * circle this test refuses.
  */
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
