@@ -22,7 +22,7 @@ import { loadMigrations } from '../src/runtime/node/migration-files.ts';
 import { buildWebAssets } from '../src/runtime/node/web-assets.ts';
 import { openPglite } from '../src/runtime/pglite/database.ts';
 import { migrate } from '../src/store/migrations.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { BackgroundWork } from '../src/util/background.ts';
 import { credentialFromText } from '../src/verify/credential-text.ts';

@@ -9,7 +9,7 @@ import { generateKeyEncryptionKey, generateSigningKey, importKeyEncryptionKey } 
 import { rotateNow } from '../src/keys/rotation.ts';
 import { createJsonLogger } from '../src/log/logger.ts';
 import { migrate } from '../src/store/migrations.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { loadMigrations } from '../src/runtime/node/migration-files.ts';
 import { openPglite } from '../src/runtime/pglite/database.ts';

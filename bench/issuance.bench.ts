@@ -11,7 +11,7 @@ import { createApp } from '../src/http/app.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../src/log/logger.ts';
 import { migrate } from '../src/store/migrations.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { loadMigrations } from '../src/runtime/node/migration-files.ts';
 import { openPglite } from '../src/runtime/pglite/database.ts';

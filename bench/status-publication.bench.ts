@@ -21,7 +21,7 @@ import { publishList } from '../src/status/publish.ts';
 import { statusListUrls } from '../src/status/urls.ts';
 import { migrate } from '../src/store/migrations.ts';
 import { withTenant } from '../src/store/tenant-scope.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { prng } from '../test/support/prng.ts';
 import { opsPerSecond } from './measure.ts';

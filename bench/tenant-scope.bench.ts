@@ -13,7 +13,7 @@ import { openPostgres } from '../src/runtime/postgres/database.ts';
 import { migrate } from '../src/store/migrations.ts';
 import type { Database } from '../src/store/port.ts';
 import { withTenant } from '../src/store/tenant-scope.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { opsPerSecond, table } from './measure.ts';
 

@@ -14,7 +14,7 @@ import { createJsonLogger } from '../src/log/logger.ts';
 import { loadMigrations } from '../src/runtime/node/migration-files.ts';
 import { openPglite } from '../src/runtime/pglite/database.ts';
 import { migrate } from '../src/store/migrations.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { Projection } from '../src/projection/projection.ts';
 import { keyHistory, listForms } from '../src/projection/verification.ts';

@@ -2,7 +2,7 @@ import { recordEvent, type Actor } from '../audit/events.ts';
 import type { AttestationContent } from '../credentials/attestation.ts';
 import { signJwtVcJson } from '../credentials/formats/jwt-vc-json.ts';
 import { signSdJwtVc } from '../credentials/formats/sd-jwt-vc.ts';
-import { signVcJwt, VC_JWT_MEDIA_TYPE } from '../credentials/formats/vc-jwt.ts';
+import { signVcJwt } from '../credentials/formats/vc-jwt.ts';
 import { insertCredential, type CredentialFormat } from '../credentials/records.ts';
 import { activeSigner, type IssuerSigner } from '../credentials/signer.ts';
 import { typeMetadata } from '../credentials/type-metadata.ts';
@@ -32,12 +32,6 @@ export interface IssueDeps {
   readonly actor: Actor;
   readonly metrics?: Metrics;
 }
-
-export const MEDIA_TYPES: Record<CredentialFormat, string> = {
-  'vc+jwt': VC_JWT_MEDIA_TYPE,
-  jwt_vc_json: 'application/jwt',
-  'dc+sd-jwt': 'application/dc+sd-jwt',
-};
 
 /** Default validity when the caller names none: a quarter, or less where the policy says so. */
 const DEFAULT_VALIDITY_DAYS = 90;
@@ -98,8 +92,8 @@ export interface IssuedAttestation {
   readonly assessment: { readonly id: string; readonly verdict: StoredAssessment['verdict'] };
   /** The signing key as a DID URL. */
   readonly kid: string;
-  readonly validFrom: string;
-  readonly validUntil: string;
+  readonly validFrom: Date;
+  readonly validUntil: Date;
   readonly supersedes: string | null;
   readonly credentials: readonly { readonly id: string; readonly format: CredentialFormat; readonly credential: string }[];
 }
@@ -212,31 +206,43 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
     attestationId,
     assessment: { id: stored.id, verdict: stored.verdict },
     kid: signer.didUrl,
-    validFrom: v.from.toISOString(),
-    validUntil: v.until.toISOString(),
+    validFrom: v.from,
+    validUntil: v.until,
     supersedes: request.supersedes ?? null,
     credentials,
   };
 }
 
-/** What an Idempotency-Key row holds for an issuance: the typed result, as JSON. */
-const STORED_STATUS = 201;
+/** An issuance as an Idempotency-Key row holds it: the result's JSON form. */
+interface StoredIssuance {
+  readonly attestationId: string;
+  readonly assessment: IssuedAttestation['assessment'];
+  readonly kid: string;
+  readonly validFrom: string;
+  readonly validUntil: string;
+  readonly supersedes: string | null;
+  readonly credentials: IssuedAttestation['credentials'];
+}
+
+/** Rows written before issuance returned a typed result hold the wire body of that time. */
+interface LegacyStoredIssuance {
+  readonly assessment: IssuedAttestation['assessment'];
+  readonly kid: string;
+  readonly valid_from: string;
+  readonly valid_until: string;
+  readonly credentials: readonly { id: string; format: CredentialFormat; credential: string }[];
+}
 
 /**
- * A stored result. Rows written before issuance returned a typed result hold the old wire body
- * (snake_case, no attestation id); a retry of such a request still gets its credentials back,
- * with the attestation migration 5 made of them.
+ * The result a replay answers. A legacy row has no attestation id: a retry of such a request
+ * still gets its credentials back, with the attestation migration 5 made of them.
  */
-async function fromStored(tx: Queryable, tenantId: string, body: unknown): Promise<IssuedAttestation> {
-  const b = body as Record<string, unknown>;
-  if (typeof b.attestationId === 'string') return b as unknown as IssuedAttestation;
-  const legacy = b as {
-    assessment: IssuedAttestation['assessment'];
-    kid: string;
-    valid_from: string;
-    valid_until: string;
-    credentials: IssuedAttestation['credentials'];
-  };
+async function fromStored(tx: Queryable, tenantId: string, stored: unknown): Promise<IssuedAttestation> {
+  if (typeof (stored as { attestationId?: unknown }).attestationId === 'string') {
+    const s = stored as StoredIssuance;
+    return { ...s, validFrom: new Date(s.validFrom), validUntil: new Date(s.validUntil) };
+  }
+  const legacy = stored as LegacyStoredIssuance;
   const first = legacy.credentials[0]?.id.replace(/^urn:uuid:/, '');
   const attestationId = first === undefined ? undefined : await attestationOfCredential(tx, tenantId, first);
   // Migration 5 gave every stored credential an attestation; a stored response without one is not ours.
@@ -245,8 +251,8 @@ async function fromStored(tx: Queryable, tenantId: string, body: unknown): Promi
     attestationId,
     assessment: legacy.assessment,
     kid: legacy.kid,
-    validFrom: legacy.valid_from,
-    validUntil: legacy.valid_until,
+    validFrom: new Date(legacy.valid_from),
+    validUntil: new Date(legacy.valid_until),
     supersedes: null,
     credentials: legacy.credentials.map((c) => ({ id: c.id, format: c.format, credential: c.credential })),
   };
@@ -255,7 +261,8 @@ async function fromStored(tx: Queryable, tenantId: string, body: unknown): Promi
 /**
  * Issues every requested format of one attestation in a single transaction: a credential is
  * returned only once its record is stored, and any failure leaves nothing behind. With an
- * Idempotency-Key the same request returns the same result, a different one is refused.
+ * Idempotency-Key the same request returns the same result (`replayed`), a different one is
+ * refused.
  */
 export async function issueAttestations(
   deps: IssueDeps,
@@ -267,15 +274,10 @@ export async function issueAttestations(
   const out = await retryingTransaction(() =>
     withTenant(deps.db, tenantId, async (tx) => {
       if (!idempotencyKey || !fingerprint) return { ...(await issueLocked(tx, deps, tenantId, request)), replayed: false };
-      const out = await once(
-        tx,
-        { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now },
-        async () => ({
-          status: STORED_STATUS,
-          body: await issueLocked(tx, deps, tenantId, request),
-        }),
+      const run = await once(tx, { tenantId, operation: 'attestations.issue', key: idempotencyKey, fingerprint, now: deps.now }, () =>
+        issueLocked(tx, deps, tenantId, request),
       );
-      return { ...(await fromStored(tx, tenantId, out.body)), replayed: out.replayed };
+      return run.replayed ? { ...(await fromStored(tx, tenantId, run.stored)), replayed: true } : { ...run.result, replayed: false };
     }),
   );
   // Counted once committed, outside the retried transaction: a retry or a replay issues nothing new.
@@ -291,6 +293,3 @@ export async function issueAttestations(
 export function issueAttestationsIn(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<IssuedAttestation> {
   return issueLocked(tx, deps, tenantId, request);
 }
-
-/** The media type each format is served and stored as. */
-export const mediaTypeOf = (format: CredentialFormat): string => MEDIA_TYPES[format];

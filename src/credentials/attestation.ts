@@ -1,6 +1,6 @@
 import type { Assessment, ControlResult, Evidence } from '../readiness/assessment.ts';
 import type { Verdict } from '../readiness/verdict.ts';
-import type { StatusReference } from '../status/urls.ts';
+import type { StatusReference } from './status-reference.ts';
 
 /**
  * What a readiness attestation says, independent of how it is secured: the assessment and

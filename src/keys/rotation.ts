@@ -4,10 +4,9 @@ import type { Metrics } from '../metrics/port.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { generateSigningKey, sealPrivateJwk, type KeyEncryptionKey } from './key-crypto.ts';
-import { keyState, type KeyRecord } from './lifecycle.ts';
+import { keyState, type KeyRecord, type KeyState } from './lifecycle.ts';
 import { activateKey, findKey, insertKey, listKeys, markRevoked, retireKey } from './key-store.ts';
 import { DAY_MS, keyPolicySchema, type KeyPolicy } from './policy.ts';
-import { revokeAll, type StatusChangeOutcome } from '../status/changes.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
 
 export interface RotationContext {
@@ -107,37 +106,35 @@ export function rotateNow(ctx: RotationContext, tenantId: string): Promise<Rotat
   return withTenant(ctx.db, tenantId, (tx) => rotateLocked(tx, ctx, tenantId, true));
 }
 
-/** Used inside an existing tenant transaction (tenant creation). */
-export function initialiseKeys(tx: Queryable, ctx: RotationContext, tenantId: string): Promise<RotationOutcome> {
+/**
+ * Ensures an active and a next key exist inside the caller's tenant transaction: tenant creation,
+ * and the replacement of a revoked key.
+ */
+export function ensureKeys(tx: Queryable, ctx: RotationContext, tenantId: string): Promise<RotationOutcome> {
   return rotateLocked(tx, ctx, tenantId, false);
 }
 
-export interface RevokedKey {
-  readonly key: KeyRecord;
-  /** The credentials the key signed, revoked with it; their lists need re-signing. */
-  readonly credentials: StatusChangeOutcome;
-}
-
 /**
- * Marks a key compromised: it leaves the JWKS and DID document at once and everything it
- * signed stops verifying. Every credential it signed is revoked in the same transaction, so a
- * verifier holding an old copy of the DID document (an offline auditor) still learns of it.
- * If it was signing, the waiting key takes over so issuance never stops; if it was waiting,
- * a new one replaces it.
+ * Marks a key compromised, inside the caller's tenant transaction, with the tenant lock held: it
+ * leaves the JWKS and DID document at once. Returns the state it was in, so the caller knows
+ * whether a replacement must be brought in (`ensureKeys`). Revoking what the key signed is the
+ * caller's part (use-cases/revoke-key.ts): keys sit below status and cannot reach it from here.
  */
-export function revokeKey(ctx: RotationContext, tenantId: string, kid: string, reason: string): Promise<RevokedKey> {
-  return withTenant(ctx.db, tenantId, async (tx) => {
-    await lockTenantPolicy(tx, tenantId);
-    const key = await findKey(tx, tenantId, kid);
-    if (!key) throw new AppError('key_not_found', `tenant ${tenantId} has no key ${kid}`);
-    const state = keyState(key, ctx.now);
-    if (state === 'revoked') throw new AppError('key_state_conflict', `key ${kid} is already revoked`);
-    await markRevoked(tx, tenantId, kid, ctx.now, reason);
-    await recordEvent(tx, { tenantId, at: ctx.now, actor: ctx.actor, action: 'key.revoked', target: kid, detail: { reason, state } });
-    const credentials = await revokeAll(tx, ctx, tenantId, { kid }, `signing key revoked: ${reason}`.slice(0, 500));
-    if (state === 'active' || state === 'next') await rotateLocked(tx, ctx, tenantId, false);
-    return { key: (await findKey(tx, tenantId, kid))!, credentials };
-  });
+export async function markKeyRevoked(
+  tx: Queryable,
+  ctx: RotationContext,
+  tenantId: string,
+  kid: string,
+  reason: string,
+): Promise<KeyState> {
+  await lockTenantPolicy(tx, tenantId);
+  const key = await findKey(tx, tenantId, kid);
+  if (!key) throw new AppError('key_not_found', `tenant ${tenantId} has no key ${kid}`);
+  const state = keyState(key, ctx.now);
+  if (state === 'revoked') throw new AppError('key_state_conflict', `key ${kid} is already revoked`);
+  await markRevoked(tx, tenantId, kid, ctx.now, reason);
+  await recordEvent(tx, { tenantId, at: ctx.now, actor: ctx.actor, action: 'key.revoked', target: kid, detail: { reason, state } });
+  return state;
 }
 
 /** Replaces a tenant's key policy; it applies from the next rotation on. */

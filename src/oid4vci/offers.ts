@@ -13,9 +13,21 @@ import { randomId, randomSecret, randomTxCode, secretHash, txCodeHash } from './
 export const OFFER_LIFETIME_MS = 10 * 60_000;
 const DEFAULT_TX_CODE_LENGTH = 6;
 
+/** The offer object of OID4VCI 1.0 §4.1.1, in the spec's own member names. */
+export interface CredentialOfferObject {
+  readonly credential_issuer: string;
+  readonly credential_configuration_ids: string[];
+  readonly grants: {
+    readonly [PRE_AUTHORIZED_CODE_GRANT]: {
+      readonly 'pre-authorized_code': string;
+      readonly tx_code?: { readonly length: number; readonly input_mode: 'numeric' | 'text'; readonly description: string };
+    };
+  };
+}
+
 export interface CreatedOffer {
   readonly id: string;
-  readonly offer: Record<string, unknown>;
+  readonly offer: CredentialOfferObject;
   readonly offerUri: string;
   readonly offerByReferenceUri: string;
   readonly credentialOfferUri: string;
@@ -104,13 +116,13 @@ export async function createOffer(
 interface StoredOffer {
   credential_issuer: string;
   credential_configuration_ids: string[];
-  grant: Record<string, unknown>;
+  grant: Omit<CredentialOfferObject['grants'][typeof PRE_AUTHORIZED_CODE_GRANT], 'pre-authorized_code'>;
   /** The code sealed under the reference (offer-seal.ts); absent on offers made before defect 7 was fixed. */
   sealed_code?: string;
 }
 
 /** The offer object of OID4VCI 1.0 §4.1.1, its code put back into the stored, code-less copy. */
-function withCode(o: StoredOffer, code: string): Record<string, unknown> {
+function withCode(o: StoredOffer, code: string): CredentialOfferObject {
   return {
     credential_issuer: o.credential_issuer,
     credential_configuration_ids: o.credential_configuration_ids,
@@ -119,7 +131,7 @@ function withCode(o: StoredOffer, code: string): Record<string, unknown> {
 }
 
 /** What credential_offer_uri answers: the offer while it can still be redeemed, nothing after. */
-export async function offerDocument(tx: Queryable, tenantId: string, ref: string, now: Date): Promise<Record<string, unknown>> {
+export async function offerDocument(tx: Queryable, tenantId: string, ref: string, now: Date): Promise<CredentialOfferObject> {
   // An offer without a sealed code predates defect 7: its code is derivable from its reference,
   // which logs may hold, so it counts as expired (offers live ten minutes; none is lost for long).
   const rows = await tx.query<{ id: string; offer: StoredOffer }>(

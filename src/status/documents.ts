@@ -4,7 +4,7 @@ import type { IssuerSigner } from '../credentials/signer.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import { StatusList } from './bitstring.ts';
 import { encodeBitstringStatusList, encodeTokenStatusList } from './codec.ts';
-import type { StatusListUrls } from './urls.ts';
+import type { StatusListUrls } from '../credentials/status-reference.ts';
 import { TOKEN_STATUS_BITS, TOKEN_STATUS_VALUE, type CredentialStatus } from './values.ts';
 
 /** How long a consumer may cache a list before fetching it again (the token's `ttl`, seconds). */

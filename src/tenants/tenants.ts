@@ -2,7 +2,7 @@ import { AppError } from '../errors/index.ts';
 import { recordEvent, type Actor } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { DEFAULT_KEY_POLICY, keyPolicySchema, type KeyPolicy } from '../keys/policy.ts';
-import { initialiseKeys } from '../keys/rotation.ts';
+import { ensureKeys } from '../keys/rotation.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
@@ -29,11 +29,19 @@ const toTenant = (r: TenantRow): Tenant => ({
   createdAt: r.created_at,
 });
 
-export async function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
-  const rows = await withTenant(db, id, (tx) =>
-    tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]),
-  );
+/** The tenant, read inside the caller's transaction. */
+export async function tenantById(tx: Queryable, id: string): Promise<Tenant | undefined> {
+  const rows = await tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]);
   return rows[0] && toTenant(rows[0]);
+}
+
+export function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
+  return withTenant(db, id, (tx) => tenantById(tx, id));
+}
+
+/** Whether the tenant exists, inside the caller's transaction (authentication asks it beside the key lookup). */
+export async function isExistingTenant(tx: Queryable, id: string): Promise<boolean> {
+  return (await tx.query('select 1 from tenants where id = $1', [id])).length === 1;
 }
 
 export async function requireTenant(db: Database, id: string): Promise<Tenant> {
@@ -54,11 +62,16 @@ export async function inExistingTenant<T>(
 ): Promise<T> {
   if (TENANT_ID_PATTERN.test(tenantId) || (options.allowPlatform && tenantId === PLATFORM_TENANT_ID)) {
     const found = await withTenant(db, tenantId, async (tx) =>
-      (await tx.query('select 1 from tenants where id = $1', [tenantId])).length === 1 ? { value: await fn(tx) } : undefined,
+      (await isExistingTenant(tx, tenantId)) ? { value: await fn(tx) } : undefined,
     );
     if (found) return found.value;
   }
   throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+}
+
+/** The tenant behind a public per-tenant route, or tenant_not_found (the platform is not one). */
+export function existingTenant(db: Database, id: string): Promise<Tenant> {
+  return inExistingTenant(db, id, async (tx) => (await tenantById(tx, id))!);
 }
 
 export async function listTenants(db: Database): Promise<Tenant[]> {
@@ -100,7 +113,7 @@ export async function createTenant(
       throw new AppError('tenant_exists', `tenant ${input.id} already exists`);
     }
     await recordEvent(tx, { tenantId: input.id, at: deps.now, actor: deps.actor, action: 'tenant.created', target: input.id });
-    await initialiseKeys(tx, { ...deps }, input.id);
+    await ensureKeys(tx, { ...deps }, input.id);
     return true;
   });
   return { tenant: await requireTenant(deps.db, input.id), created };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors/index.ts';
-import type { StatusReference } from '../status/urls.ts';
-import { bitstringStatusEntries } from '../status/urls.ts';
+import { bitstringStatusEntries, type StatusReference } from '../credentials/status-reference.ts';
 import type { CredentialStatus } from '../status/values.ts';
 
 /**

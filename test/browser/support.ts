@@ -6,7 +6,7 @@ import { parseConfig, type Config } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
 import { freshPglite } from '../support/databases.ts';
 import { testWebAssets } from '../support/harness.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
 import { keysSealedUnderOtherKek } from '../../src/keys/kek-check.ts';
-import { rotateKek } from '../../src/keys/kek-rotation.ts';
+import { rotateKek } from '../../src/use-cases/kek-rotation.ts';
 import {
   generateKeyEncryptionKey,
   importKeyEncryptionKey,
@@ -13,7 +13,7 @@ import {
 import { createJsonLogger } from '../../src/log/logger.ts';
 import type { Database, Queryable } from '../../src/store/port.ts';
 import { acrossTenants } from '../../src/store/tenant-scope.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { fixedClock, ORIGIN, testWebAssets } from '../support/harness.ts';

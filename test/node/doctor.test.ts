@@ -10,7 +10,7 @@ import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { migrationRecords } from '../../src/store/migration-state.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { createSafeFetch } from '../../src/verify/remote/safe-fetch.ts';
 import { TENANT_ROLE } from '../../src/store/tenant-scope.ts';

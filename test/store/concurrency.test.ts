@@ -8,7 +8,7 @@ import { createJsonLogger } from '../../src/log/logger.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { skipBecause } from '../support/skip.ts';

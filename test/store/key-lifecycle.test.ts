@@ -5,10 +5,11 @@ import { generateKeyEncryptionKey, importKeyEncryptionKey, openPrivateJwk, type 
 import { listKeys, sealedPrivateKey } from '../../src/keys/key-store.ts';
 import { keyState, publishedKeys, type KeyRecord } from '../../src/keys/lifecycle.ts';
 import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../../src/keys/policy.ts';
-import { revokeKey, rotateIfDue, rotateNow, setKeyPolicy } from '../../src/keys/rotation.ts';
+import { rotateIfDue, rotateNow, setKeyPolicy } from '../../src/keys/rotation.ts';
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
+import { revokeKey } from '../../src/use-cases/revoke-key.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { fixedClock } from '../support/harness.ts';
 

@@ -17,7 +17,7 @@ import { statusListUrls } from '../../src/status/urls.ts';
 import { TOKEN_STATUS_VALUE, type CredentialStatus } from '../../src/status/values.ts';
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants } from '../../src/store/tenant-scope.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { fixedClock, ORIGIN } from '../support/harness.ts';

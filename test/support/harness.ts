@@ -9,7 +9,7 @@ import { createJsonLogger } from '../../src/log/logger.ts';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { migrationRecords } from '../../src/store/migration-state.ts';
 import type { Database } from '../../src/store/port.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { BackgroundWork } from '../../src/util/background.ts';
 import type { WebAssets } from '../../src/web/assets.ts';
 

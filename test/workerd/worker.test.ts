@@ -15,7 +15,7 @@ import { decodeBitstringStatusList, decodeTokenStatusList } from '../../src/stat
 import { STATUS_LIST_REFRESH_SECONDS, STATUS_LIST_TOKEN_MEDIA_TYPE } from '../../src/status/documents.ts';
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants, TENANT_ROLE, withTenant } from '../../src/store/tenant-scope.ts';
-import { bootstrap } from '../../src/tenants/bootstrap.ts';
+import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { ensureOrigin } from '../../src/deployment/origin.ts';

@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { ATTESTATION_TYPE, credentialSubjectClaims, seconds, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { attestationUrls, tenantDid } from '../urls.ts';
-import { bitstringStatusEntries } from '../../status/urls.ts';
+import { bitstringStatusEntries } from '../status-reference.ts';
 
 /**
  * `jwt_vc_json` (OID4VCI's name for it): a VC Data Model 1.1 credential in the `vc` claim of a

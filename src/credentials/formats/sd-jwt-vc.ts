@@ -5,7 +5,7 @@ import { resultsClaims, seconds, subjectClaims, verdictClaims, type AttestationC
 import type { IssuerSigner } from '../signer.ts';
 import { issuerIdentity } from '../../did/issuer-identity.ts';
 import { attestationUrls } from '../urls.ts';
-import { tokenStatusClaim } from '../../status/urls.ts';
+import { tokenStatusClaim } from '../status-reference.ts';
 
 export const SD_JWT_VC_TYP = 'dc+sd-jwt';
 

@@ -2,7 +2,7 @@ import { CompactSign } from 'jose';
 import { ATTESTATION_TYPE, credentialSubjectClaims, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { attestationUrls, tenantDid } from '../urls.ts';
-import { bitstringStatusEntries } from '../../status/urls.ts';
+import { bitstringStatusEntries } from '../status-reference.ts';
 
 export const VC_JWT_MEDIA_TYPE = 'application/vc+jwt';
 

@@ -4,6 +4,7 @@ import { canActOnTenant, type Principal, type Role } from '../../auth/principal.
 import { AppError } from '../../errors/index.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
 import { acrossTenants } from '../../store/tenant-scope.ts';
+import { isExistingTenant } from '../../tenants/tenants.ts';
 import type { AppEnv } from '../context.ts';
 import { redactPath } from '../redact-path.ts';
 import { refuseIfSpent, take } from './rate-limit.ts';
@@ -71,7 +72,7 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
       isApiKey || checkTenant
         ? await acrossTenants(c.env.db, async (tx) => ({
             keyPrincipal: isApiKey ? await apiKeyPrincipal(tx, token) : undefined,
-            tenantExists: checkTenant && (await tx.query('select 1 from tenants where id = $1', [tenantId])).length === 1,
+            tenantExists: checkTenant && (await isExistingTenant(tx, tenantId)),
           }))
         : { keyPrincipal: undefined, tenantExists: false };
     const { tenantExists } = looked;

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attestationDetail, attestationPage, type AttestationDetail } from '../../attestations/detail.ts';
-import { mediaTypeOf } from '../../attestations/issue.ts';
+import { mediaTypeOf } from '../../credentials/media-types.ts';
 import type { AttestationRecord } from '../../attestations/store.ts';
 import { CREDENTIAL_FORMATS } from '../../credentials/records.ts';
 import { setAttestationStatus } from '../../status/changes.ts';

@@ -1,18 +1,19 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAssessment } from '../../attestations/assessments.ts';
-import { issueAttestations, mediaTypeOf } from '../../attestations/issue.ts';
+import { issueAttestations } from '../../attestations/issue.ts';
 import { issueRequestSchema } from '../../attestations/issue-request.ts';
 import { assessmentSchema } from '../../readiness/assessment.ts';
+import { mediaTypeOf } from '../../credentials/media-types.ts';
 import { CREDENTIAL_FORMATS, findCredential, listCredentials, type CredentialRecord } from '../../credentials/records.ts';
 import { AppError } from '../../errors/index.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
+import { AssessmentStoredSchema, AttestationIssuedSchema } from '../issuance-schemas.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, IssuancePageQuery, problem, TenantParam } from '../schemas.ts';
 
 const denied = { 401: problem('No valid credential'), 403: problem('Not allowed'), 404: problem('Unknown tenant') };
-const anyJson = z.record(z.string(), z.unknown());
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -66,7 +67,7 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
       middleware: [issuer] as const,
       request: { params: TenantParam, body: { required: true, content: { 'application/json': { schema: assessmentSchema } } } },
       responses: {
-        201: { description: 'Stored with its verdict', content: { 'application/json': { schema: anyJson } } },
+        201: { description: 'Stored with its verdict', content: { 'application/json': { schema: AssessmentStoredSchema } } },
         400: problem('Invalid request'),
         422: problem('The assessment does not add up'),
         ...denied,
@@ -100,7 +101,7 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
         body: { required: true, content: { 'application/json': { schema: issueRequestSchema } } },
       },
       responses: {
-        201: { description: 'Issued and recorded', content: { 'application/json': { schema: anyJson } } },
+        201: { description: 'Issued and recorded', content: { 'application/json': { schema: AttestationIssuedSchema } } },
         400: problem('Invalid request'),
         409: problem('Idempotency-Key reused with a different request'),
         422: problem('The assessment does not add up'),
@@ -130,8 +131,8 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
           attestation_id: out.attestationId,
           assessment: out.assessment,
           kid: out.kid,
-          valid_from: out.validFrom,
-          valid_until: out.validUntil,
+          valid_from: out.validFrom.toISOString(),
+          valid_until: out.validUntil.toISOString(),
           supersedes: out.supersedes,
           credentials: out.credentials.map((cr) => ({
             id: cr.id,

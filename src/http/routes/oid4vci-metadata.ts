@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { keyPolicySchema } from '../../keys/policy.ts';
 import { authorizationServerMetadata, credentialIssuerMetadata } from '../../oid4vci/metadata.ts';
-import { inExistingTenant } from '../../tenants/tenants.ts';
+import { existingTenant, inExistingTenant } from '../../tenants/tenants.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { publicJson } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
@@ -21,11 +20,8 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: AppDeps)
     }),
     async (c) => {
       const { tenant } = c.req.valid('param');
-      const row = await inExistingTenant(c.env.db, tenant, async (tx) => {
-        const [r] = await tx.query<{ name: string; key_policy: unknown }>('select name, key_policy from tenants where id = $1', [tenant]);
-        return r!;
-      });
-      const doc = credentialIssuerMetadata(deps.config.publicUrl, tenant, row.name, keyPolicySchema.parse(row.key_policy));
+      const found = await existingTenant(c.env.db, tenant);
+      const doc = credentialIssuerMetadata(deps.config.publicUrl, tenant, found.name, found.keyPolicy);
       return publicJson(c, doc, deps.config.publicCacheSeconds) as never;
     },
   );

@@ -5,13 +5,14 @@ import { qrSvg } from '../../oid4vci/qr.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { inExistingTenant } from '../../tenants/tenants.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
+import { CredentialOfferSchema } from '../issuance-schemas.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
 
 const OfferCreated = z
   .object({
     id: z.string(),
-    credential_offer: z.record(z.string(), z.unknown()),
+    credential_offer: CredentialOfferSchema,
     credential_offer_uri: z.string(),
     offer_uri: z.string(),
     offer_uri_by_reference: z.string(),
@@ -78,7 +79,7 @@ export function registerOid4vciOffers(app: OpenAPIHono<AppEnv>, deps: AppDeps, o
         }),
       },
       responses: {
-        200: { description: 'The credential offer object', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        200: { description: 'The credential offer object', content: { 'application/json': { schema: CredentialOfferSchema } } },
         400: problem('Not an offer reference'),
         404: problem('Unknown tenant, or no open offer'),
       },

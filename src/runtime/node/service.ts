@@ -13,7 +13,7 @@ import { guardConnectingRole } from '../../store/connecting-role.ts';
 import { migrationRecords } from '../../store/migration-state.ts';
 import { migrate } from '../../store/migrations.ts';
 import type { Database } from '../../store/port.ts';
-import { bootstrap, type BootstrapOutcome } from '../../tenants/bootstrap.ts';
+import { bootstrap, type BootstrapOutcome } from '../../use-cases/bootstrap.ts';
 import { resolveKek } from './kek.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';

@@ -2,8 +2,11 @@ import { recordEvent, type Actor } from '../audit/events.ts';
 import type { Database } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../tenants/tenant-id.ts';
-import { openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey } from './key-crypto.ts';
-import { keysPerKek, keysSealedUnder, lockSealedPrivateKey, replaceSealedPrivateKey } from './key-store.ts';
+import { openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { keysPerKek, keysSealedUnder, lockSealedPrivateKey, replaceSealedPrivateKey } from '../keys/key-store.ts';
+
+// Here rather than in keys/: each run is audited in the platform tenant's log, and keys sit below
+// tenants (tenants create their keys).
 
 export interface KekRotationOutcome {
   readonly fromKekId: string;

@@ -4,8 +4,11 @@ import { SYSTEM_ACTOR } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
-import { PLATFORM_TENANT_ID } from './tenant-id.ts';
-import { createTenant } from './tenants.ts';
+import { PLATFORM_TENANT_ID } from '../tenants/tenant-id.ts';
+import { createTenant } from '../tenants/tenants.ts';
+
+// Here rather than in tenants/: the first start creates API keys (auth) as well as tenants, and
+// auth sits above tenants.
 
 export const DEMO_TENANT_ID = 'demo';
 

@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layering a newcomer reads from `ls src/*\/` holds only while nothing undoes it: a single
+ * import from a lower folder to a higher one closes a circle again, and a query written in a
+ * route puts SQL back beside HTTP. These tests read the source itself, so such a change fails
+ * CI at the commit that makes it, naming the files involved.
+ *
+ * The order today, lowest first: config, errors, util; log, readiness; store; audit, metrics;
+ * keys (key material, policy, lifecycle); tenants (a tenant is created with its keys); auth and
+ * did (both name tenants); credentials (formats, records, the signer); status (lists and changes,
+ * signed with the credentials' signer); then what composes domains: attestations, use-cases
+ * (first start, key compromise, KEK rotation), verify, oid4vci, vc-api, sharing, pages, web,
+ * http, runtime. A new import that points down this list is fine; one that points up is the
+ * circle this test refuses.
+ */
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(path);
+    return /\.m?ts$/.test(e.name) && !e.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const folderOf = (file: string) => relative(SRC, file).split('/')[0]!;
+// Static imports, re-exports and `import type`: a type-only import ties two folders as much as
+// a value does (one cannot be read, moved or reused without the other).
+const RELATIVE_SPECIFIER = /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g;
+
+/** folder → folder → one file-level import that makes the edge, for the failure message. */
+function folderGraph(): Map<string, Map<string, string>> {
+  const graph = new Map<string, Map<string, string>>();
+  for (const file of sourceFiles(SRC)) {
+    const from = folderOf(file);
+    if (from.endsWith('.ts')) continue;
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(RELATIVE_SPECIFIER)) {
+      const target = resolve(dirname(file), specifier!);
+      if (!target.startsWith(SRC + '/')) continue;
+      const to = folderOf(target);
+      if (to === from || to.endsWith('.ts')) continue;
+      if (!graph.has(from)) graph.set(from, new Map());
+      if (!graph.get(from)!.has(to)) graph.get(from)!.set(to, `${relative(SRC, file)} → ${relative(SRC, target)}`);
+    }
+  }
+  return graph;
+}
+
+/** Every folder circle, each as the imports that close it (depth-first search, one per back edge). */
+function circles(graph: Map<string, Map<string, string>>): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (folder: string) => {
+    state.set(folder, 'open');
+    path.push(folder);
+    for (const next of graph.get(folder)?.keys() ?? []) {
+      if (state.get(next) === 'open') {
+        const ring = [...path.slice(path.indexOf(next)), next];
+        found.push(ring.slice(1).map((to, i) => graph.get(ring[i]!)!.get(to)!));
+      } else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(folder, 'done');
+  };
+  for (const folder of [...graph.keys()].sort()) if (!state.has(folder)) visit(folder);
+  return found;
+}
+
+describe('the shape of src/', () => {
+  it('has folders that import each other in one direction only (no circle)', () => {
+    expect(circles(folderGraph())).toEqual([]);
+  });
+
+  it('finds a circle when there is one (the check above can fail)', () => {
+    const graph = new Map([
+      ['keys', new Map([['tenants', 'keys/a.ts → tenants/b.ts']])],
+      ['tenants', new Map([['keys', 'tenants/b.ts → keys/a.ts']])],
+    ]);
+    expect(circles(graph)).toEqual([['keys/a.ts → tenants/b.ts', 'tenants/b.ts → keys/a.ts']]);
+  });
+
+  it('keeps SQL out of src/http: routes and middleware call a domain store or use case', () => {
+    const withSql = sourceFiles(join(SRC, 'http'))
+      .filter((file) => /\.query\s*[<(]|\bsql`|\.unsafe\s*\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(withSql).toEqual([]);
+  });
+});
