@@ -137,19 +137,57 @@ export async function revokeApiKey(deps: { db: Database; now: Date; actor: Actor
   });
 }
 
+/** What a stored API key says about who presents it, without the secret's hash leaving this module. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly secretHash: string;
+  readonly roles: readonly Role[];
+  readonly revoked: boolean;
+}
+
+type RecordRow = { id: string; tenant_id: string; secret_hash: string; roles: Role[]; revoked_at: Date | null };
+const toRecord = (r: RecordRow): ApiKeyRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  secretHash: r.secret_hash,
+  roles: r.roles,
+  revoked: r.revoked_at !== null,
+});
+
+/** The key id a token names, or undefined when it is not shaped like one of our tokens. */
+export function apiKeyIdOf(token: string): string | undefined {
+  return TOKEN.exec(token)?.[1];
+}
+
+/** A key by id alone, for when its tenant is not known yet: the transaction must see every tenant (acrossTenants). */
+export async function findApiKeyAnywhere(tx: Queryable, id: string): Promise<ApiKeyRecord | undefined> {
+  const [row] = await tx.query<RecordRow>('select id, tenant_id, secret_hash, roles, revoked_at from api_keys where id = $1', [id]);
+  return row && toRecord(row);
+}
+
+/** A key of a known tenant (a key never changes tenant), in that tenant's transaction. */
+export async function findApiKey(tx: Queryable, tenantId: string, id: string): Promise<ApiKeyRecord | undefined> {
+  const [row] = await tx.query<RecordRow>(
+    'select id, tenant_id, secret_hash, roles, revoked_at from api_keys where tenant_id = $1 and id = $2',
+    [tenantId, id],
+  );
+  return row && toRecord(row);
+}
+
+/** The principal a presented token authenticates as against its stored record, or undefined for anything not a live key. */
+export async function principalOf(token: string, record: ApiKeyRecord | undefined): Promise<Principal | undefined> {
+  const presented = await hashToken(token);
+  if (!record || record.revoked || !constantTimeEqual(presented, record.secretHash)) return undefined;
+  return { id: `api_key:${record.id}`, via: 'api_key', tenantId: record.tenantId, roles: new Set(record.roles) };
+}
+
 /**
  * Resolves a presented token to its principal, or undefined for anything not a live key, in
  * the caller's transaction. The key's tenant is what we are looking for, so that transaction
  * must see every tenant (acrossTenants).
  */
 export async function apiKeyPrincipal(tx: Queryable, token: string): Promise<Principal | undefined> {
-  const m = TOKEN.exec(token);
-  if (!m) return undefined;
-  const [row] = await tx.query<{ tenant_id: string; secret_hash: string; roles: Role[]; revoked_at: Date | null }>(
-    'select tenant_id, secret_hash, roles, revoked_at from api_keys where id = $1',
-    [m[1]],
-  );
-  const presented = await hashToken(token);
-  if (!row || row.revoked_at !== null || !constantTimeEqual(presented, row.secret_hash)) return undefined;
-  return { id: `api_key:${m[1]}`, via: 'api_key', tenantId: row.tenant_id, roles: new Set(row.roles) };
+  const id = apiKeyIdOf(token);
+  return id === undefined ? undefined : principalOf(token, await findApiKeyAnywhere(tx, id));
 }

@@ -90,6 +90,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.use('*', async (c, next) => {
     c.set('keyLimits', keyLimits);
+    c.set('projection', deps.projection);
     if (c.req.path.startsWith('/v1/') || c.req.path === '/healthz' || c.req.path === '/readyz') return next();
     return publicLimit(c, next);
   });

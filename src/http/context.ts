@@ -67,6 +67,8 @@ export interface AppEnv {
     tenantId?: string;
     /** The per-credential rate limits the operator guard counts against (set once per app in app.ts). */
     keyLimits?: KeyLimits;
+    /** The app's read model, for middleware that is built without the app's deps (the operator guard). */
+    projection?: Projection;
     /** The problem code a refusal was answered with, for the request metrics. */
     problemCode?: ErrorCode;
   };

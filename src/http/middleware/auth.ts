@@ -1,10 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { apiKeyPrincipal, looksLikeApiKey } from '../../auth/api-keys.ts';
+import { looksLikeApiKey } from '../../auth/api-keys.ts';
+import { apiKeyPrincipalFrom, tenantExists as tenantExistsIn } from '../../projection/credentials.ts';
 import { canActOnTenant, type Principal, type Role } from '../../auth/principal.ts';
 import { AppError } from '../../errors/index.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
-import { acrossTenants } from '../../store/tenant-scope.ts';
-import { isExistingTenant } from '../../tenants/tenants.ts';
 import type { AppEnv } from '../context.ts';
 import { redactPath } from '../redact-path.ts';
 import { refuseIfSpent, take } from './rate-limit.ts';
@@ -66,15 +65,14 @@ export function guard(oidc: TokenVerifier | undefined, options: GuardOptions): M
     const token = m[1]!;
     const isApiKey = looksLikeApiKey(token);
     const checkTenant = tenantId !== undefined && TENANT_ID_PATTERN.test(tenantId);
-    // One transaction answers both lookups (none when neither is needed); what they reveal is
-    // still decided in the order below.
-    const looked =
-      isApiKey || checkTenant
-        ? await acrossTenants(c.env.db, async (tx) => ({
-            keyPrincipal: isApiKey ? await apiKeyPrincipal(tx, token) : undefined,
-            tenantExists: checkTenant && (await isExistingTenant(tx, tenantId)),
-          }))
-        : { keyPrincipal: undefined, tenantExists: false };
+    // Both from the projection: no round trip in steady state, and what they reveal is still
+    // decided in the order below.
+    const projection = c.get('projection')!;
+    const [keyPrincipal, exists] = await Promise.all([
+      isApiKey ? apiKeyPrincipalFrom(projection, c.env.db, token) : undefined,
+      checkTenant ? tenantExistsIn(projection, c.env.db, tenantId) : false,
+    ]);
+    const looked = { keyPrincipal, tenantExists: exists };
     const { tenantExists } = looked;
     const principal = isApiKey ? looked.keyPrincipal : await oidc?.(token);
     if (!principal) return refuse(credentialRefused(need));
