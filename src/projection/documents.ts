@@ -7,7 +7,7 @@ import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE } from '../status/documents.ts';
 import { storedPublication } from '../status/publish.ts';
 import { requireList } from '../status/lists.ts';
-import type { Database } from '../store/port.ts';
+import type { Database, Queryable } from '../store/port.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import type { Projection, Projected } from './projection.ts';
 
@@ -88,4 +88,40 @@ export function listDocuments(projection: Projection, db: Database, tenantId: st
     };
     return { value, weight: p.token.length + p.revocation.length + p.suspension.length, until: p.expiresAt.getTime() };
   });
+}
+
+/** Any other per-tenant public document (OID4VCI and OAuth metadata, profiles): `make` builds its JSON from the tenant's rows. */
+export function tenantDocument(
+  projection: Projection,
+  db: Database,
+  tenantId: string,
+  key: string,
+  make: (tx: Queryable) => Promise<unknown>,
+): Promise<PublicDocument> {
+  return projection.read(db, tenantId, `doc:${key}`, async (tx): Promise<Projected<PublicDocument>> => {
+    const doc = await documentOf(JSON.stringify(await make(tx)));
+    return { value: doc, weight: doc.body.length };
+  });
+}
+
+/**
+ * A document that is the same for the life of the process (type metadata, JSON-LD context,
+ * schemas, the built-in profiles): serialised and hashed once.
+ */
+export function constantDocuments(): (
+  key: string,
+  make: () => Promise<unknown> | unknown,
+  contentType?: string,
+) => Promise<PublicDocument> {
+  const made = new Map<string, Promise<PublicDocument>>();
+  return (key, make, contentType = 'application/json') => {
+    let doc = made.get(key);
+    if (!doc) {
+      doc = Promise.resolve(make()).then((value) => documentOf(typeof value === 'string' ? value : JSON.stringify(value), contentType));
+      made.set(key, doc);
+      // A failure is not remembered: the next request tries again.
+      doc.catch(() => made.delete(key));
+    }
+    return doc;
+  };
 }

@@ -1,14 +1,22 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorizationServerMetadata, credentialIssuerMetadata } from '../../oid4vci/metadata.ts';
-import { existingTenant, inExistingTenant } from '../../tenants/tenants.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
-import { publicJson } from '../public-json.ts';
+import { AppError } from '../../errors/index.ts';
+import { tenantDocument } from '../../projection/documents.ts';
+import { tenantById } from '../../tenants/tenants.ts';
+import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import type { AppEnv, ServiceDeps } from '../context.ts';
+import { servePublic } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
 
 const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
 
 /** OID4VCI 1.0 §12.2 issuer metadata and RFC 8414 authorization server metadata, per tenant. */
-export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
+  const origin = deps.config.publicUrl;
+  const tenantOf = (tenant: string) => {
+    if (!TENANT_ID_PATTERN.test(tenant)) throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
+    return tenant;
+  };
   app.openapi(
     createRoute({
       method: 'get',
@@ -19,10 +27,13 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: AppDeps)
       responses: { 200: json('Credential issuer metadata'), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
     }),
     async (c) => {
-      const { tenant } = c.req.valid('param');
-      const found = await existingTenant(c.env.db, tenant);
-      const doc = credentialIssuerMetadata(deps.config.publicUrl, tenant, found.name, found.keyPolicy);
-      return publicJson(c, doc, deps.config.publicCacheSeconds) as never;
+      const tenant = tenantOf(c.req.valid('param').tenant);
+      const doc = await tenantDocument(deps.projection, c.env.db, tenant, 'openid-credential-issuer', async (tx) => {
+        // The projection has checked the tenant exists in this same transaction.
+        const found = (await tenantById(tx, tenant))!;
+        return credentialIssuerMetadata(origin, tenant, found.name, found.keyPolicy);
+      });
+      return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
     },
   );
 
@@ -36,9 +47,11 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: AppDeps)
       responses: { 200: json('Authorization server metadata'), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
     }),
     async (c) => {
-      const { tenant } = c.req.valid('param');
-      await inExistingTenant(c.env.db, tenant, async () => undefined);
-      return publicJson(c, authorizationServerMetadata(deps.config.publicUrl, tenant), deps.config.publicCacheSeconds) as never;
+      const tenant = tenantOf(c.req.valid('param').tenant);
+      const doc = await tenantDocument(deps.projection, c.env.db, tenant, 'oauth-authorization-server', async () =>
+        authorizationServerMetadata(origin, tenant),
+      );
+      return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
     },
   );
 }

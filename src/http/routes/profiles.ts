@@ -4,11 +4,12 @@ import { addTenantProfile, findProfile, listProfiles, type ProfileEntry } from '
 import { AppError } from '../../errors/index.ts';
 import { profileSchema } from '../../readiness/profile.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
-import { inExistingTenant } from '../../tenants/tenants.ts';
+import { constantDocuments, tenantDocument } from '../../projection/documents.ts';
+import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
 import type { Queryable } from '../../store/port.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppEnv, ServiceDeps } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
-import { publicJson } from '../public-json.ts';
+import { servePublic } from '../public-json.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';
 
 const anyJson = z.record(z.string(), z.unknown());
@@ -41,12 +42,16 @@ const full = (e: ProfileEntry) => ({
   profile: e.pinned.profile,
 });
 
-export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
+export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oidc: TokenVerifier | undefined) {
   const origin = deps.config.publicUrl.origin;
-  // The platform index reads built-ins only; a tenant's reads its own too, once it is known to exist.
-  const inScope = <T>(c: Context<AppEnv>, fn: (tx: Queryable, tenant: string | undefined) => Promise<T>) => {
+  const constant = constantDocuments();
+  // The platform index holds built-ins only, the same for the life of the process; a tenant's
+  // holds its own too, from the projection (which also answers an unknown tenant).
+  const served = (c: Context<AppEnv>, key: string, make: (tx: Queryable, tenant: string | undefined) => Promise<unknown>) => {
     const tenant = c.req.param('tenant');
-    return tenant === undefined ? fn(c.env.db, undefined) : inExistingTenant(c.env.db, tenant, (tx) => fn(tx, tenant));
+    if (tenant === undefined) return constant(key, () => make(c.env.db, undefined));
+    if (!TENANT_ID_PATTERN.test(tenant)) throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
+    return tenantDocument(deps.projection, c.env.db, tenant, `profiles:${key}`, (tx) => make(tx, tenant));
   };
 
   for (const [path, base] of [
@@ -67,9 +72,10 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: 
         },
       }),
       async (c) => {
-        const tenant = c.req.param('tenant');
-        const list = await inScope(c, (tx, t) => listProfiles(tx, t));
-        return publicJson(c, { profiles: list.map((e) => summary(e, base(tenant ?? ''))) }, deps.config.publicCacheSeconds) as never;
+        const doc = await served(c, 'index', async (tx, t) => ({
+          profiles: (await listProfiles(tx, t)).map((e) => summary(e, base(t ?? ''))),
+        }));
+        return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
       },
     );
     app.openapi(
@@ -87,9 +93,12 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: 
       }),
       async (c) => {
         const { id, version } = c.req.valid('param');
-        const entry = await inScope(c, (tx, tenant) => findProfile(tx, tenant, id, version));
-        if (!entry) throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`);
-        const res = await publicJson(c, full(entry), IMMUTABLE_SECONDS);
+        const doc = await served(c, `${id}@${version}`, async (tx, tenant) => {
+          const entry = await findProfile(tx, tenant, id, version);
+          if (!entry) throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`);
+          return full(entry);
+        });
+        const res = servePublic(c, doc, IMMUTABLE_SECONDS);
         res.headers.set('cache-control', `public, max-age=${IMMUTABLE_SECONDS}, immutable`);
         return res as never;
       },

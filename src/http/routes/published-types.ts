@@ -4,7 +4,8 @@ import credentialSchema from '../../../wellknown/schemas/launch-readiness-creden
 import { typeMetadata } from '../../credentials/type-metadata.ts';
 import { readinessJsonSchemas } from '../../readiness/index.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { publicJson } from '../public-json.ts';
+import { servePublic } from '../public-json.ts';
+import { constantDocuments } from '../../projection/documents.ts';
 import { problem } from '../schemas.ts';
 
 const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
@@ -16,6 +17,7 @@ const SCHEMAS: Record<string, unknown> = {
 };
 
 export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  const constant = constantDocuments();
   // The type metadata is served from its exact bytes: `vct#integrity` in every SD-JWT VC is their digest.
   for (const path of ['/types/launch-readiness/v1', '/.well-known/vct/types/launch-readiness/v1']) {
     app.openapi(
@@ -27,8 +29,8 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
         responses: { 200: json('Type metadata'), 304: { description: 'Not modified' } },
       }),
       async (c) => {
-        const meta = await typeMetadata(deps.config.publicUrl);
-        return publicJson(c, meta.body, deps.config.publicCacheSeconds, 'application/json', { preserialised: true }) as never;
+        const doc = await constant('type-metadata', async () => (await typeMetadata(deps.config.publicUrl)).body);
+        return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
       },
     );
   }
@@ -41,7 +43,8 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       summary: 'JSON-LD context of the launch readiness credential (VC Data Model 2.0)',
       responses: { 200: json('JSON-LD context'), 304: { description: 'Not modified' } },
     }),
-    (c) => publicJson(c, readinessContext, deps.config.publicCacheSeconds, 'application/ld+json') as never,
+    async (c) =>
+      servePublic(c, await constant('context', () => readinessContext, 'application/ld+json'), deps.config.publicCacheSeconds) as never,
   );
 
   app.openapi(
@@ -61,7 +64,11 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       const name = c.req.valid('param').name.replace(/\.schema\.json$/, '');
       const schema = Object.hasOwn(SCHEMAS, name) ? SCHEMAS[name] : undefined;
       if (!schema) return c.notFound() as never;
-      return publicJson(c, schema, deps.config.publicCacheSeconds, 'application/schema+json') as never;
+      return servePublic(
+        c,
+        await constant(`schema:${name}`, () => schema, 'application/schema+json'),
+        deps.config.publicCacheSeconds,
+      ) as never;
     },
   );
 }
