@@ -1,6 +1,6 @@
 import { decodeBitstringStatusList, decodeTokenStatusList } from '../status/codec.ts';
 import { AppError } from '../errors/index.ts';
-import type { IssuerKeySource } from './issuer-keys.ts';
+import type { IssuerKey, IssuerKeySource } from './issuer-keys.ts';
 import { jsonSegment } from './input.ts';
 import { VerificationFailure, type StatusValue } from './result.ts';
 import { issuerReference, verifySignature } from './signature.ts';
@@ -13,20 +13,54 @@ export interface StatusListSource {
 
 const fail = (code: string, detail: string) => new VerificationFailure('status', code, detail);
 
+type SignedList = { header: Record<string, unknown>; payload: Record<string, unknown> };
+
+/**
+ * Lists whose signature has been checked, by the key object that checked them and their exact
+ * text. A list is the same document for thousands of credentials: checking its signature (and
+ * inflating it, below) once per copy rather than once per verification is what lets the service
+ * answer verifications from memory. The key is looked up and judged (revoked?) on every use; only
+ * the pure function "does this text verify under this key" is remembered. Bounded per key.
+ */
+const checkedLists = new WeakMap<IssuerKey, Map<string, SignedList>>();
+const LISTS_PER_KEY = 64;
+
+function remember(key: IssuerKey, jws: string, list: SignedList): void {
+  let byText = checkedLists.get(key);
+  if (!byText) checkedLists.set(key, (byText = new Map()));
+  if (byText.size >= LISTS_PER_KEY) byText.delete(byText.keys().next().value!);
+  byText.set(jws, list);
+}
+
 /** The list at `url`, its signature checked with the credential issuer's own key. */
-async function signedDocument(url: string, source: StatusListSource, issuer: string, keys: IssuerKeySource) {
+async function signedDocument(url: string, source: StatusListSource, issuer: string, keys: IssuerKeySource): Promise<SignedList> {
   const jws = await source.fetch(url);
   const parts = jws.split('.');
   if (parts.length !== 3) throw fail('malformed_list', `the status list at ${url} is not a compact JWS`);
   const header = jsonSegment(parts[0]!, 'status list header');
-  const payload = jsonSegment(parts[1]!, 'status list payload');
+  let key: IssuerKey;
   try {
-    await verifySignature(jws, header, issuerReference(issuer), keys);
+    key = (await verifySignature(jws, header, issuerReference(issuer), keys, (k) => checkedLists.get(k)?.has(jws) ?? false)).key;
   } catch (e) {
     if (e instanceof VerificationFailure) throw fail(`list_${e.code}`, `status list at ${url}: ${e.message}`);
     throw e;
   }
-  return { header, payload };
+  const known = checkedLists.get(key)?.get(jws);
+  if (known) return known;
+  const list = { header, payload: jsonSegment(parts[1]!, 'status list payload') };
+  remember(key, jws, list);
+  return list;
+}
+
+/** Decoded lists, by the payload object they came from (remembered above for as long as the copy is). */
+const decoded = new WeakMap<object, Promise<unknown>>();
+function decodeOnce<T>(payload: object, decode: () => Promise<T>): Promise<T> {
+  let list = decoded.get(payload) as Promise<T> | undefined;
+  if (!list) {
+    list = decode();
+    decoded.set(payload, list);
+  }
+  return list;
 }
 
 /** A list that expires at or before this instant (seconds) is no longer current. */
@@ -49,7 +83,7 @@ export async function tokenStatus(
   if (payload.sub !== ref.uri) throw fail('list_subject_mismatch', 'the status list token was not issued for the URL it was fetched from');
   if (payload.iss !== undefined && payload.iss !== issuer) throw fail('list_issuer_mismatch', 'the status list token has another issuer');
   if (typeof payload.exp === 'number' && payload.exp <= staleBefore(deps)) throw fail('list_expired', 'the status list token has expired');
-  const list = await decodeTokenStatusList(payload.status_list).catch((e: unknown) => {
+  const list = await decodeOnce(payload, () => decodeTokenStatusList(payload.status_list)).catch((e: unknown) => {
     throw fail('malformed_list', e instanceof AppError ? e.message : 'the status list cannot be decoded');
   });
   if ((ref.idx as number) >= list.size) throw fail('index_out_of_range', 'the status index lies beyond the list');
@@ -98,7 +132,7 @@ export async function bitstringStatus(
     if (typeof payload.validUntil === 'string' && Date.parse(payload.validUntil) / 1000 <= staleBefore(deps)) {
       throw fail('list_expired', 'the status list credential has expired');
     }
-    const list = await decodeBitstringStatusList(subject.encodedList).catch((e: unknown) => {
+    const list = await decodeOnce(subject, () => decodeBitstringStatusList(subject.encodedList)).catch((e: unknown) => {
       throw fail('malformed_list', e instanceof AppError ? e.message : 'the status list cannot be decoded');
     });
     if (index >= list.size) throw fail('index_out_of_range', 'the status index lies beyond the list');

@@ -4,6 +4,8 @@
  */
 import { base64url, CompactSign, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJsonLogger } from '../../src/log/logger.ts';
+import { republishStaleLists } from '../../src/status/sweep.ts';
 import { remoteIssuerKeys } from '../../src/verify/remote/remote-keys.ts';
 import { verifyCredential, type VerifyEnvironment } from '../../src/verify/pipeline.ts';
 import type { VerificationResult } from '../../src/verify/result.ts';
@@ -148,8 +150,10 @@ describe('the verification pipeline', () => {
     expect(failed(await verifyCredential(c!.credential, env({ now: new Date(issuedAt.getTime() - 3_600_000) })))).toEqual([
       'validity_period:not_yet_valid',
     ]);
-    // The issuer's clock moves too, so the status lists it serves are current at the verifier's instant.
+    // The issuer's clock moves too, and its sweep has re-signed the lists meanwhile (readers never
+    // sign), so the lists it serves are current at the verifier's instant.
     h.clock.set(new Date(exp + 30_000));
+    await republishStaleLists({ db: t.db, kek: h.kek, origin: h.config.publicUrl, now: h.clock(), log: createJsonLogger('error') });
     try {
       expect(failed(await verifyCredential(c!.credential, env({ now: new Date(exp + 30_000) })))).toEqual([]);
       expect(failed(await verifyCredential(c!.credential, env({ now: new Date(exp + 61_000) })))).toEqual(['validity_period:expired']);
