@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.ts';
 import { createApp } from '../../http/app.ts';
 import { followChanges } from '../../projection/follow.ts';
+import { batchedStdout } from './log-sink.ts';
 import { Projection } from '../../projection/projection.ts';
 import type { KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { keysSealedUnderOtherKek } from '../../keys/kek-check.ts';
@@ -51,7 +52,7 @@ export async function openService(
   // `origin: 'check'` for console commands: only init and the server may record the deployment's origin.
   options: { clock?: () => Date; log?: Logger; pages?: boolean; origin?: 'record' | 'check' } = {},
 ): Promise<Service> {
-  const log = options.log ?? createJsonLogger(config.logLevel);
+  const log = options.log ?? createJsonLogger(config.logLevel, batchedStdout());
   const clock = options.clock ?? (() => new Date());
   const kek = await resolveKek(config, log);
   // Process metrics (CPU, memory, event loop) only for the server: a console command has no scraper.
