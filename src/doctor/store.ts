@@ -15,14 +15,22 @@ export async function tenantRoleReach(q: Queryable): Promise<{ exists: boolean; 
 }
 
 /** Tenant-owned tables (those with a tenant_id column, and tenants itself) and their row-level security flags. */
+/**
+ * Tables with a tenant_id that row-level security deliberately leaves open: publication_versions
+ * holds only tenant ids and counters, which every instance polls across tenants outside any
+ * tenant transaction, and only its triggers may write it (migration 8).
+ */
+const SHARED_TABLES = ['publication_versions'];
+
 export async function tenantTableSecurity(q: Queryable): Promise<{ table: string; enabled: boolean; forced: boolean }[]> {
   const rows = await q.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
     `select c.relname, c.relrowsecurity, c.relforcerowsecurity
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = current_schema() and c.relkind = 'r'
+      where n.nspname = current_schema() and c.relkind = 'r' and not (to_jsonb(c.relname::text) <@ $1::jsonb)
         and (c.relname = 'tenants' or exists (
               select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped))
       order by c.relname`,
+    [SHARED_TABLES],
   );
   return rows.map((r) => ({ table: r.relname, enabled: r.relrowsecurity, forced: r.relforcerowsecurity }));
 }
