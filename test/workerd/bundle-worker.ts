@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -31,4 +32,20 @@ export async function deployedCompatibility(): Promise<{ compatibilityDate: stri
   const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
   if (!date || flags === undefined) throw new TypeError('wrangler.toml lacks compatibility_date or compatibility_flags');
   return { compatibilityDate: date, compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) };
+}
+
+/**
+ * Miniflare refuses a Hyperdrive URL without a password. The test servers use trust
+ * authentication, which never asks for one, so a placeholder satisfies the check and is unused.
+ */
+export function hyperdriveUrl(url: string): string {
+  const u = new URL(url);
+  if (!u.password) u.password = 'unused-with-trust-auth';
+  return u.toString();
+}
+
+/** Gathers workerd's output lines: it explains a failed start or a 500 only there. */
+export function collect(stream: Readable, into: string[]) {
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => into.push(...chunk.split('\n').filter((l) => l !== '')));
 }

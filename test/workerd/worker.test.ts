@@ -25,7 +25,7 @@ import type { VerificationResult } from '../../src/verify/result.ts';
 import { openTrustBundle, TRUST_BUNDLE_MEDIA_TYPE } from '../../src/verify/trust-bundle.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { asAdmin, createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { bundleWorker, deployedCompatibility } from './bundle-worker.ts';
+import { bundleWorker, collect, deployedCompatibility, hyperdriveUrl } from './bundle-worker.ts';
 import { skipBecause } from '../support/skip.ts';
 
 const ORIGIN = 'https://issuer.workers.test';
@@ -36,21 +36,6 @@ interface Jwk {
   alg: string;
   use: string;
   [member: string]: unknown;
-}
-
-/**
- * Miniflare refuses a Hyperdrive URL without a password. The test servers use trust
- * authentication, which never asks for one, so a placeholder satisfies the check and is unused.
- */
-function hyperdriveUrl(url: string): string {
-  const u = new URL(url);
-  if (!u.password) u.password = 'unused-with-trust-auth';
-  return u.toString();
-}
-
-function collect(stream: Readable, into: string[]) {
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => into.push(...chunk.split('\n').filter((l) => l !== '')));
 }
 
 /** A list's status at `idx`, read from a Status List Token as a relying party would. */
