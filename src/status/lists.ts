@@ -9,6 +9,13 @@ import { BITSTRING_STATUS_LIST_MIN_ENTRIES } from './codec.ts';
  */
 export const STATUS_LIST_SIZE = BITSTRING_STATUS_LIST_MIN_ENTRIES;
 
+/**
+ * Cursor rows per list (migrations/0009_status_slot_order.sql): up to this many issuances of one
+ * tenant claim slots side by side, each holding its own row until it commits; one more waits for
+ * the first of them. 32 rows of a few bytes are what every claim reads, whatever the history.
+ */
+export const STRIPES = 32;
+
 export interface StatusListRow {
   readonly id: string;
   readonly seq: number;
@@ -37,10 +44,28 @@ export async function openList(tx: Queryable, tenantId: string, now: Date): Prom
 /**
  * Closes list `seq` and returns list `seq + 1`. Every issuer that found `seq` full lands on the
  * same next row: the first insert wins, the others wait for it to commit and then read it.
+ * The closed list's cursors go, so a claim only ever reads the cursors of the open list.
  */
 export async function closeAndOpenNext(tx: Queryable, tenantId: string, full: StatusListRow, now: Date): Promise<StatusListRow> {
   await tx.query('update status_lists set full_at = $3 where tenant_id = $1 and id = $2 and full_at is null', [tenantId, full.id, now]);
+  await tx.query('delete from status_list_cursors where tenant_id = $1 and list_id = $2', [tenantId, full.id]);
   return openNext(tx, tenantId, full.seq, now);
+}
+
+/**
+ * Gives a list its cursors, splitting the numbers [0, size) among STRIPES rows, unless it has
+ * them. Lists opened before migration 9 (or by an older instance during an upgrade) get theirs
+ * here on first use. Returns how many rows it inserted: 0 when the list already had them.
+ */
+export async function addCursors(tx: Queryable, tenantId: string, list: StatusListRow): Promise<number> {
+  const rows = await tx.query(
+    `insert into status_list_cursors (tenant_id, list_id, stripe, next_n, stop_n)
+     select $1, $2, s, ($3::bigint * s / $4)::int, ($3::bigint * (s + 1) / $4)::int from generate_series(0, $4::int - 1) s
+     on conflict do nothing
+     returning stripe`,
+    [tenantId, list.id, list.size, STRIPES],
+  );
+  return rows.length;
 }
 
 async function openNext(tx: Queryable, tenantId: string, afterSeq: number, now: Date): Promise<StatusListRow> {
@@ -54,6 +79,7 @@ async function openNext(tx: Queryable, tenantId: string, afterSeq: number, now: 
     afterSeq + 1,
   ]);
   if (!row) throw new TypeError(`status list ${afterSeq + 1} of ${tenantId} neither inserted nor found`);
+  await addCursors(tx, tenantId, row);
   return row;
 }
 
