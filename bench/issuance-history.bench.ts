@@ -31,7 +31,7 @@ import { openPostgres } from '../src/runtime/postgres/database.ts';
 import { migrate } from '../src/store/migrations.ts';
 import type { Database, Queryable } from '../src/store/port.ts';
 import { acrossTenants } from '../src/store/tenant-scope.ts';
-import { bootstrap } from '../src/tenants/bootstrap.ts';
+import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { readinessAssessment } from '../test/http/helpers.ts';
 import { table, UNLIMITED_RATES } from './measure.ts';
