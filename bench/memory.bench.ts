@@ -2,12 +2,14 @@
  * Memory of `launchproof serve` on PGlite (issue 12, point 5: RSS after start ≤ 200 MiB, and no
  * growth over many issuances beyond the projection's bounded cache). The service is set up with
  * its CLI and started as an operator runs it (bench/launchproof-process.ts), then read:
- *   - from outside: VmRSS, split into anonymous memory (heaps, WebAssembly memory, code) and
- *     file-backed pages (the node binary, shared libraries), from /proc/PID/status;
+ *   - from outside: VmRSS, anonymous and file-backed, and its peak, from /proc/PID/status, and
+ *     the same memory by kind of mapping (V8 pages, WASM memory, malloc arenas...: bench/smaps.ts);
  *   - from inside: V8 heap used / total and external memory, from prom-client's process metrics
  *     at /metrics (served behind a METRICS_TOKEN generated for this run, never printed).
- * after start, and after each round of BENCH_ISSUANCES issuances (default 2,000; vc+jwt, 32 in
- * flight), BENCH_MEMORY_ROUNDS rounds (default 2), so a second round shows whether it grows.
+ * after start, after each of BENCH_MEMORY_ROUNDS rounds (default 2) of BENCH_ISSUANCES
+ * issuances (default 2,000; vc+jwt, 32 in flight), so a second round shows whether it grows,
+ * and after BENCH_MEMORY_IDLE_SECONDS idle (default 120), to tell the heap a load grew and V8
+ * gives back from what is held: measured, V8 kept it after 30 s idle and gave it back by 120 s.
  *
  *   node --import tsx bench/memory.bench.ts
  *   BENCH_ISSUANCES=2000 BENCH_MEMORY_ROUNDS=10 node --import tsx bench/memory.bench.ts
@@ -25,8 +27,11 @@ import { runLoad } from './load.ts';
 
 const ISSUANCES = Number(process.env.BENCH_ISSUANCES ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 2);
+/** Idle after the last round: what V8 then gives back was garbage, what stays is held. */
+const IDLE_SECONDS = Number(process.env.BENCH_MEMORY_IDLE_SECONDS ?? 120);
 if (!Number.isInteger(ISSUANCES) || ISSUANCES < 1) throw new TypeError('BENCH_ISSUANCES must be a positive integer');
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new TypeError('BENCH_MEMORY_ROUNDS must be a positive integer');
+if (!Number.isInteger(IDLE_SECONDS) || IDLE_SECONDS < 0) throw new TypeError('BENCH_MEMORY_IDLE_SECONDS must be a whole number');
 const ENTRY = process.env.BENCH_MEMORY_ENTRY === 'dist' ? fileURLToPath(new URL('../dist/launchproof.js', import.meta.url)) : undefined;
 const TARGET_MIB = 200;
 const started = performance.now();
@@ -127,6 +132,11 @@ async function main(): Promise<string> {
     if (r.errors > 0) throw new Error(`${r.errors} issuances failed, first: ${r.firstError ?? '?'}`);
     issued += r.ok;
     samples.push(await sample(lp, metricsToken, `after round ${round}`, issued, perSecond));
+  }
+  if (IDLE_SECONDS > 0) {
+    progress(`idle for ${IDLE_SECONDS} s`);
+    await delay(IDLE_SECONDS * 1000);
+    samples.push(await sample(lp, metricsToken, `after ${IDLE_SECONDS} s idle`, issued));
   }
   await lp.child.stop();
   return [
