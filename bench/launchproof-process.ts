@@ -23,7 +23,14 @@ function cli(args: string[], env: Record<string, string>): string {
   return r.stdout;
 }
 
-export async function startLaunchproof(databaseUrl?: string): Promise<LaunchproofUnderTest> {
+export interface StartOptions {
+  /** Further settings for `serve` alone (the memory bench's METRICS_TOKEN), never for the set-up commands. */
+  readonly serveEnv?: Record<string, string>;
+  /** The script `serve` runs from: bin/launchproof.mjs (TypeScript through tsx) unless given, e.g. dist/launchproof.js. */
+  readonly entry?: string;
+}
+
+export async function startLaunchproof(databaseUrl?: string, options: StartOptions = {}): Promise<LaunchproofUnderTest> {
   const dataDir = await scratchDir('lp-bench-data');
   const port = await freePort();
   // NODE_ENV as the tests' children inherit it from vitest; LAUNCHPROOF_ENV from baseEnv (development).
@@ -34,6 +41,6 @@ export async function startLaunchproof(databaseUrl?: string): Promise<Launchproo
   const { token } = JSON.parse(
     cli(['api-key', 'create', '--tenant', tenant, '--roles', 'admin,issuer,status,keys,auditor', '--label', 'bench'], env),
   ) as { token: string };
-  const child = await startChild([BIN, 'serve'], env, /launchproof serving/);
+  const child = await startChild([options.entry ?? BIN, 'serve'], { ...env, ...options.serveEnv }, /launchproof serving/);
   return { child, port, tenant, token, engine: databaseUrl ? 'postgres' : 'pglite' };
 }

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from '../../store/port.ts';
+import { limitWasmCompileThreads, pgliteMemoryOptions } from './memory.ts';
 
 function queryable(db: PGlite | Transaction): Queryable {
   return {
@@ -33,5 +34,6 @@ export function wrapPglite(db: PGlite): Database {
 
 /** Opens the embedded database kept in `dataDir` (or in memory when undefined). */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  return wrapPglite(await PGlite.create(dataDir === undefined ? undefined : { dataDir }));
+  limitWasmCompileThreads();
+  return wrapPglite(await PGlite.create({ ...pgliteMemoryOptions(), ...(dataDir === undefined ? {} : { dataDir }) }));
 }
