@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Database } from '../../src/store/port.ts';
+import { TENANT_ROLE } from '../../src/store/tenant-scope.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,4 +50,20 @@ export function hyperdriveUrl(url: string): string {
 export function collect(stream: Readable, into: string[]) {
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => into.push(...chunk.split('\n').filter((l) => l !== '')));
+}
+
+/**
+ * The Worker's connection as production demands it: an ordinary login role (a superuser is
+ * refused) with rows of every table and membership of the tenant role its tenant transactions
+ * switch to. Returns the role (dropped by the caller) and the URL the Worker's Hyperdrive uses.
+ */
+export async function workerConnection(db: Database, databaseUrl: string): Promise<{ role: string; url: string }> {
+  const role = `lp_worker_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  await db.exec(`create role ${role} login;
+    grant ${TENANT_ROLE} to ${role};
+    grant select, insert, update, delete on all tables in schema public to ${role};
+    grant usage, select on all sequences in schema public to ${role};`);
+  const url = new URL(databaseUrl);
+  url.username = role;
+  return { role, url: hyperdriveUrl(url.toString()) };
 }

@@ -17,13 +17,12 @@ import { rotateNow } from '../../src/keys/rotation.ts';
 import { DEFAULT_BOUND_MS } from '../../src/projection/projection.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import type { Database } from '../../src/store/port.ts';
-import { TENANT_ROLE } from '../../src/store/tenant-scope.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { revokeKey } from '../../src/use-cases/revoke-key.ts';
 import { asAdmin, createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { skipBecause } from '../support/skip.ts';
-import { bundleWorker, collect, deployedCompatibility, hyperdriveUrl } from './bundle-worker.ts';
+import { bundleWorker, collect, deployedCompatibility, workerConnection } from './bundle-worker.ts';
 
 const ORIGIN = 'https://issuer.workers.test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,14 +88,9 @@ describe.skipIf(
     await bootstrap({ db, kek, now: new Date() }, { demoTenant: false });
     await createTenant({ db, kek, now: new Date(), actor: 'test' }, { id: 'acme', name: 'Acme' });
     await ensureOrigin(db, new URL(ORIGIN), 'record', new Date());
-    // An ordinary role, as production demands of the Worker's connection.
-    workerRole = `lp_worker_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    await db.exec(`create role ${workerRole} login;
-      grant ${TENANT_ROLE} to ${workerRole};
-      grant select, insert, update, delete on all tables in schema public to ${workerRole};
-      grant usage, select on all sequences in schema public to ${workerRole};`);
-    const asWorker = new URL(database.url);
-    asWorker.username = workerRole;
+    // The Worker connects as an ordinary role, as production demands.
+    const connection = await workerConnection(db, database.url);
+    workerRole = connection.role;
 
     outdir = await mkdtemp(join(tmpdir(), 'launchproof-worker-fresh-'));
     const scriptPath = await bundleWorker(outdir);
@@ -113,7 +107,7 @@ describe.skipIf(
           scriptPath,
           modulesRoot: outdir,
           ...(await deployedCompatibility()),
-          hyperdrives: { HYPERDRIVE: hyperdriveUrl(asWorker.toString()) },
+          hyperdrives: { HYPERDRIVE: connection.url },
           // Warnings and worse only: every 20 ms request logged would bury what matters.
           bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: ORIGIN, KEY_ENCRYPTION_KEY: kekEncoded, LOG_LEVEL: 'warn' },
         },

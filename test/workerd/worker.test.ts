@@ -14,7 +14,7 @@ import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { decodeBitstringStatusList, decodeTokenStatusList } from '../../src/status/codec.ts';
 import { STATUS_LIST_REFRESH_SECONDS, STATUS_LIST_TOKEN_MEDIA_TYPE } from '../../src/status/documents.ts';
 import type { Database } from '../../src/store/port.ts';
-import { acrossTenants, TENANT_ROLE, withTenant } from '../../src/store/tenant-scope.ts';
+import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import { PLATFORM_TENANT_ID } from '../../src/tenants/tenant-id.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
@@ -25,7 +25,7 @@ import type { VerificationResult } from '../../src/verify/result.ts';
 import { openTrustBundle, TRUST_BUNDLE_MEDIA_TYPE } from '../../src/verify/trust-bundle.ts';
 import { readinessAssessment } from '../http/helpers.ts';
 import { asAdmin, createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
-import { bundleWorker, collect, deployedCompatibility, hyperdriveUrl } from './bundle-worker.ts';
+import { bundleWorker, collect, deployedCompatibility, hyperdriveUrl, workerConnection } from './bundle-worker.ts';
 import { skipBecause } from '../support/skip.ts';
 
 const ORIGIN = 'https://issuer.workers.test';
@@ -157,15 +157,9 @@ describe.skipIf(
     // `launchproof init` records the deployment's origin; a Worker with another one must refuse.
     await ensureOrigin(db, new URL(ORIGIN), 'record', new Date());
 
-    // The Worker connects as an ordinary role, as production demands (a superuser is refused):
-    // rows of every table, and membership of the tenant role its tenant transactions switch to.
-    workerRole = `lp_worker_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    await db.exec(`create role ${workerRole} login;
-      grant ${TENANT_ROLE} to ${workerRole};
-      grant select, insert, update, delete on all tables in schema public to ${workerRole};
-      grant usage, select on all sequences in schema public to ${workerRole};`);
-    const asWorker = new URL(database.url);
-    asWorker.username = workerRole;
+    // The Worker connects as an ordinary role, as production demands.
+    const connection = await workerConnection(db, database.url);
+    workerRole = connection.role;
 
     outdir = await mkdtemp(join(tmpdir(), 'launchproof-worker-'));
     const scriptPath = await bundleWorker(outdir);
@@ -176,7 +170,7 @@ describe.skipIf(
       // Module names are paths relative to this root; workerd refuses names that climb out of it.
       modulesRoot: outdir,
       ...runtime,
-      hyperdrives: { HYPERDRIVE: hyperdriveUrl(asWorker.toString()) },
+      hyperdrives: { HYPERDRIVE: connection.url },
     };
     mf = new Miniflare({
       host: '127.0.0.1',
