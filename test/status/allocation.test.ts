@@ -9,7 +9,7 @@ import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { allocateSlot, type StatusSlot } from '../../src/status/allocate.ts';
 import { STATUS_LIST_SIZE, STRIPES } from '../../src/status/lists.ts';
 import type { Database, Queryable } from '../../src/store/port.ts';
-import { withTenant } from '../../src/store/tenant-scope.ts';
+import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { fillOpenList, readsOf } from '../support/slot-history.ts';
@@ -204,8 +204,9 @@ describe.each(engines())('status slot allocation on $engine', ({ engine, open })
     const nearlyFull = await readsOf(inScope, db, claim);
     expect((await slotIndices(id)).size).toBeGreaterThan(0.95 * STATUS_LIST_SIZE - STRIPES);
     // What the claim may read: the open list's row and cursors, or, where the planner finds a
-    // whole scan cheaper, these two small tables (a row per list, STRIPES per open list).
-    const [small] = await withTenant(db, id, (tx) =>
+    // whole scan cheaper, these two small tables (a row per list, STRIPES per open list), every
+    // tenant's rows included: a scan reads the rows row-level security then hides.
+    const [small] = await acrossTenants(db, (tx) =>
       tx.query<{ n: number }>(`select (select count(*) from status_lists) + (select count(*) from status_list_cursors) as n`),
     );
     // Before the cursors, one claim read every taken slot of the list: 50,002 rows with 50,000 taken.
