@@ -156,11 +156,6 @@ export class Projection {
     }
   }
 
-  /** Forgets every version check, so each tenant's next read checks again (on-read mode after a lost subscription). */
-  distrustAll(): void {
-    for (const state of this.tenants.values()) state.checkedAt = -Infinity;
-  }
-
   stats(): ProjectionStats {
     return { ...this.counts, entries: this.entries.size, bytes: this.entries.weight };
   }
