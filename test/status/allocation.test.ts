@@ -205,7 +205,10 @@ describe.each(engines())('status slot allocation on $engine', ({ engine, open })
     expect((await slotIndices(id)).size).toBeGreaterThan(0.95 * STATUS_LIST_SIZE - STRIPES);
     // What the claim may read: the open list's row and cursors, or, where the planner finds a
     // whole scan cheaper, these two small tables (a row per list, STRIPES per open list), every
-    // tenant's rows included: a scan reads the rows row-level security then hides.
+    // tenant's rows included: a scan reads the rows row-level security then hides. Which plan it
+    // picks depends on statistics autovacuum gathers meanwhile, and a scan on the inside of a loop
+    // counts once per loop (CI saw 353 rows with 166 in the two tables): so a generous multiple of
+    // the small tables, never anything that grows with the slots taken.
     const [small] = await acrossTenants(db, (tx) =>
       tx.query<{ n: number }>(`select (select count(*) from status_lists) + (select count(*) from status_list_cursors) as n`),
     );
@@ -214,7 +217,7 @@ describe.each(engines())('status slot allocation on $engine', ({ engine, open })
       expect(reads.statements).toBe(1);
       expect(reads.rowsRead.status_slots ?? 0).toBe(0);
       const total = Object.values(reads.rowsRead).reduce((a, b) => a + b, 0);
-      expect(total).toBeLessThanOrEqual(2 * Math.max(Number(small!.n), 2 * STRIPES) + 8);
+      expect(total).toBeLessThanOrEqual(4 * Math.max(Number(small!.n), 2 * STRIPES) + 64);
     }
   });
 
