@@ -54,18 +54,26 @@ export async function requireTenant(db: Database, id: string): Promise<Tenant> {
  * Runs `fn` in a transaction scoped to `tenantId`, if that tenant exists; otherwise answers
  * tenant_not_found. One place decides "unknown tenant" for every public per-tenant route.
  */
+/**
+ * The id a public per-tenant route may look up, or tenant_not_found for one no tenant can have
+ * (refused before any lookup). The platform only where the route serves its documents too.
+ */
+export function lookupTenantId(tenantId: string, options: { allowPlatform?: boolean } = {}): string {
+  if (TENANT_ID_PATTERN.test(tenantId) || (options.allowPlatform && tenantId === PLATFORM_TENANT_ID)) return tenantId;
+  throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+}
+
 export async function inExistingTenant<T>(
   db: Database,
   tenantId: string,
   fn: (tx: Queryable) => Promise<T>,
   options: { allowPlatform?: boolean } = {},
 ): Promise<T> {
-  if (TENANT_ID_PATTERN.test(tenantId) || (options.allowPlatform && tenantId === PLATFORM_TENANT_ID)) {
-    const found = await withTenant(db, tenantId, async (tx) =>
-      (await isExistingTenant(tx, tenantId)) ? { value: await fn(tx) } : undefined,
-    );
-    if (found) return found.value;
-  }
+  lookupTenantId(tenantId, options);
+  const found = await withTenant(db, tenantId, async (tx) =>
+    (await isExistingTenant(tx, tenantId)) ? { value: await fn(tx) } : undefined,
+  );
+  if (found) return found.value;
   throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
 }
 

@@ -2,6 +2,7 @@ import { ensureKeys, markKeyRevoked, type RotationContext } from '../keys/rotati
 import { findKey } from '../keys/key-store.ts';
 import type { KeyRecord } from '../keys/lifecycle.ts';
 import { revokeAll, type StatusChangeOutcome } from '../status/changes.ts';
+import { listsSignedBy } from '../status/publish.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 
 // Here rather than in keys/: revoking a key also revokes the credentials it signed, which is the
@@ -9,8 +10,10 @@ import { withTenant } from '../store/tenant-scope.ts';
 
 export interface RevokedKey {
   readonly key: KeyRecord;
-  /** The credentials the key signed, revoked with it; their lists need re-signing. */
+  /** The credentials the key signed, revoked with it. */
   readonly credentials: StatusChangeOutcome;
+  /** Lists to re-sign now: those the revocations changed and those whose current copy the key signed. */
+  readonly lists: readonly string[];
 }
 
 /**
@@ -25,6 +28,7 @@ export function revokeKey(ctx: RotationContext, tenantId: string, kid: string, r
     const state = await markKeyRevoked(tx, ctx, tenantId, kid, reason);
     const credentials = await revokeAll(tx, ctx, tenantId, { kid }, `signing key revoked: ${reason}`.slice(0, 500));
     if (state === 'active' || state === 'next') await ensureKeys(tx, ctx, tenantId);
-    return { key: (await findKey(tx, tenantId, kid))!, credentials };
+    const signedBy = await listsSignedBy(tx, tenantId, kid);
+    return { key: (await findKey(tx, tenantId, kid))!, credentials, lists: [...new Set([...credentials.lists, ...signedBy])] };
   });
 }

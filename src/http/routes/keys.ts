@@ -5,7 +5,6 @@ import { listKeys } from '../../keys/key-store.ts';
 import { keyState, type KeyRecord } from '../../keys/lifecycle.ts';
 import { rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotation.ts';
 import { publishBeforeResponse } from '../after-response.ts';
-import { listsSignedBy } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { requireTenant } from '../../tenants/tenants.ts';
 import { revokeKey } from '../../use-cases/revoke-key.ts';
@@ -104,10 +103,8 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
     async (c) => {
       const { tenant, kid } = c.req.valid('param');
       const context = ctx(c);
-      const { key, credentials } = await revokeKey(context, tenant, kid, c.req.valid('json').reason);
-      // Lists the revoked key signed are re-signed by the tenant's signing key now, with those it revoked.
-      const signedBy = await withTenant(c.env.db, tenant, (tx) => listsSignedBy(tx, tenant, kid));
-      await publishBeforeResponse(c, deps, tenant, [...credentials.lists, ...signedBy]);
+      const { key, credentials, lists } = await revokeKey(context, tenant, kid, c.req.valid('json').reason);
+      await publishBeforeResponse(c, deps, tenant, lists);
       return c.json({ ...view(key, context.now), credentials_revoked: credentials.changed.length }, 200);
     },
   );

@@ -1,9 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorizationServerMetadata, credentialIssuerMetadata } from '../../oid4vci/metadata.ts';
-import { AppError } from '../../errors/index.ts';
 import { tenantDocument } from '../../projection/documents.ts';
-import { tenantById } from '../../tenants/tenants.ts';
-import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { lookupTenantId, tenantById } from '../../tenants/tenants.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
 import { servePublic } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
@@ -13,10 +11,6 @@ const json = (description: string) => ({ description, content: { 'application/js
 /** OID4VCI 1.0 §12.2 issuer metadata and RFC 8414 authorization server metadata, per tenant. */
 export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
   const origin = deps.config.publicUrl;
-  const tenantOf = (tenant: string) => {
-    if (!TENANT_ID_PATTERN.test(tenant)) throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
-    return tenant;
-  };
   app.openapi(
     createRoute({
       method: 'get',
@@ -27,7 +21,7 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceD
       responses: { 200: json('Credential issuer metadata'), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
     }),
     async (c) => {
-      const tenant = tenantOf(c.req.valid('param').tenant);
+      const tenant = lookupTenantId(c.req.valid('param').tenant);
       const doc = await tenantDocument(deps.projection, c.env.db, tenant, 'openid-credential-issuer', async (tx) => {
         // The projection has checked the tenant exists in this same transaction.
         const found = (await tenantById(tx, tenant))!;
@@ -47,7 +41,7 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceD
       responses: { 200: json('Authorization server metadata'), 304: { description: 'Not modified' }, 404: problem('Unknown tenant') },
     }),
     async (c) => {
-      const tenant = tenantOf(c.req.valid('param').tenant);
+      const tenant = lookupTenantId(c.req.valid('param').tenant);
       const doc = await tenantDocument(deps.projection, c.env.db, tenant, 'oauth-authorization-server', async () =>
         authorizationServerMetadata(origin, tenant),
       );

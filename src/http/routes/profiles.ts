@@ -5,7 +5,7 @@ import { AppError } from '../../errors/index.ts';
 import { profileSchema } from '../../readiness/profile.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { constantDocuments, tenantDocument } from '../../projection/documents.ts';
-import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { lookupTenantId } from '../../tenants/tenants.ts';
 import type { Queryable } from '../../store/port.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
@@ -50,8 +50,7 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oi
   const served = (c: Context<AppEnv>, key: string, make: (tx: Queryable, tenant: string | undefined) => Promise<unknown>) => {
     const tenant = c.req.param('tenant');
     if (tenant === undefined) return constant(key, () => make(c.env.db, undefined));
-    if (!TENANT_ID_PATTERN.test(tenant)) throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
-    return tenantDocument(deps.projection, c.env.db, tenant, `profiles:${key}`, (tx) => make(tx, tenant));
+    return tenantDocument(deps.projection, c.env.db, lookupTenantId(tenant), `profiles:${key}`, (tx) => make(tx, tenant));
   };
 
   for (const [path, base] of [

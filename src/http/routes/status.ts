@@ -3,8 +3,7 @@ import { VC_JWT_MEDIA_TYPE } from '../../credentials/formats/vc-jwt.ts';
 import { revokeAll, setCredentialStatus, statusOf, type CredentialStatusView } from '../../status/changes.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE, STATUS_LIST_TTL_SECONDS } from '../../status/documents.ts';
 import { listDocuments, type ListDocuments } from '../../projection/documents.ts';
-import { TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
-import { AppError } from '../../errors/index.ts';
+import { lookupTenantId } from '../../tenants/tenants.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES } from '../../status/values.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
@@ -134,10 +133,9 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oidc
       }),
       async (c) => {
         const { tenant, list } = c.req.valid('param');
-        if (!TENANT_ID_PATTERN.test(tenant)) throw new AppError('tenant_not_found', `tenant ${tenant} does not exist`);
         const now = deps.clock();
         // Served from memory: the copy the last change or sweep signed. A reader never signs.
-        const documents = await listDocuments(deps.projection, c.env.db, tenant, list);
+        const documents = await listDocuments(deps.projection, c.env.db, lookupTenantId(tenant), list);
         // Never cacheable past the copy's own expiry, and never longer than the ttl it announces.
         const left = Math.floor((documents.expiresAt.getTime() - now.getTime()) / 1000);
         const maxAge = Math.max(0, Math.min(STATUS_LIST_TTL_SECONDS, left));

@@ -2,7 +2,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../errors/index.ts';
 import { keyDocument, type KeyDocumentName } from '../../projection/documents.ts';
-import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from '../../tenants/tenant-id.ts';
+import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
+import { lookupTenantId } from '../../tenants/tenants.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
 import { servePublic } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
@@ -34,10 +35,7 @@ const DOCUMENTS: { name: KeyDocumentName; summary: string; platformPath: string;
 export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
   const documentDeps = { origin: deps.config.publicUrl, clock: deps.clock };
   async function serve(c: Context<AppEnv>, tenantId: string, name: KeyDocumentName) {
-    if (tenantId !== PLATFORM_TENANT_ID && !TENANT_ID_PATTERN.test(tenantId)) {
-      throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
-    }
-    const doc = await keyDocument(deps.projection, c.env.db, documentDeps, tenantId, name);
+    const doc = await keyDocument(deps.projection, c.env.db, documentDeps, lookupTenantId(tenantId, { allowPlatform: true }), name);
     return servePublic(c, doc, deps.config.publicCacheSeconds);
   }
 

@@ -11,7 +11,7 @@ import { DEFAULT_KEY_POLICY, SIGNING_ALGORITHMS, type SigningAlgorithm } from '.
 import { rotateNow } from '../../keys/rotation.ts';
 import { createJsonLogger } from '../../log/logger.ts';
 import { migrate } from '../../store/migrations.ts';
-import { listsSignedBy, publishList } from '../../status/publish.ts';
+import { publishList } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
@@ -341,7 +341,7 @@ async function main(argv: string[]): Promise<number> {
         out(await rotateNow(keyCtx, need(rest[0], 'tenant id')));
         return 0;
       case 'keys revoke': {
-        const { key, credentials } = await revokeKey(
+        const { key, credentials, lists } = await revokeKey(
           keyCtx,
           need(rest[0], 'tenant id'),
           need(rest[1], 'kid'),
@@ -349,8 +349,7 @@ async function main(argv: string[]): Promise<number> {
         );
         // Re-signed before the command returns: a revoked credential must read as revoked at once,
         // and no list may stay signed by the revoked key.
-        const signedBy = await withTenant(service.db, key.tenantId, (tx) => listsSignedBy(tx, key.tenantId, key.kid));
-        for (const listId of new Set([...credentials.lists, ...signedBy])) {
+        for (const listId of lists) {
           await publishList({ db: service.db, kek: service.kek, origin: service.config.publicUrl, now }, key.tenantId, listId);
         }
         out({ kid: key.kid, revoked_at: key.revokedAt, credentials_revoked: credentials.changed.length });
