@@ -181,13 +181,3 @@ export async function principalOf(token: string, record: ApiKeyRecord | undefine
   if (!record || record.revoked || !constantTimeEqual(presented, record.secretHash)) return undefined;
   return { id: `api_key:${record.id}`, via: 'api_key', tenantId: record.tenantId, roles: new Set(record.roles) };
 }
-
-/**
- * Resolves a presented token to its principal, or undefined for anything not a live key, in
- * the caller's transaction. The key's tenant is what we are looking for, so that transaction
- * must see every tenant (acrossTenants).
- */
-export async function apiKeyPrincipal(tx: Queryable, token: string): Promise<Principal | undefined> {
-  const id = apiKeyIdOf(token);
-  return id === undefined ? undefined : principalOf(token, await findApiKeyAnywhere(tx, id));
-}

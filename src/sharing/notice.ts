@@ -1,9 +1,7 @@
-import type { Database, Queryable } from '../store/port.ts';
-import { withTenant } from '../store/tenant-scope.ts';
+import type { Queryable } from '../store/port.ts';
 import { combinedStatus, type CredentialStatus } from '../status/values.ts';
 import { isUuid } from '../util/uuid.ts';
-import { localTenantOf } from '../verify/local-keys.ts';
-import type { AttestationNotice, NoticeSource } from '../verify/notices.ts';
+import type { AttestationNotice } from '../verify/notices.ts';
 
 /**
  * What the issuer publishes about the attestation a credential belongs to: its status, since
@@ -48,18 +46,5 @@ export async function noticeOfCredential(tx: Queryable, tenantId: string, creden
     ...(row.successor && row.successor_issued_at
       ? { supersededBy: { attestation: row.successor, issuedAt: row.successor_issued_at.toISOString() } }
       : {}),
-  };
-}
-
-/**
- * Notices of this deployment's own issuers, read from their records (what the public notice
- * URL serves). Other issuers' notices are not fetched: a notice only explains a status, and a
- * caller-named URL is not worth a request on the public verification path.
- */
-export function localNotices(db: Database, origin: URL): NoticeSource {
-  return async (issuer, credentialId) => {
-    const tenant = localTenantOf(origin, issuer);
-    if (tenant === undefined) return undefined;
-    return withTenant(db, tenant, (tx) => noticeOfCredential(tx, tenant, credentialId));
   };
 }

@@ -77,11 +77,6 @@ export async function inExistingTenant<T>(
   throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
 }
 
-/** The tenant behind a public per-tenant route, or tenant_not_found (the platform is not one). */
-export function existingTenant(db: Database, id: string): Promise<Tenant> {
-  return inExistingTenant(db, id, async (tx) => (await tenantById(tx, id))!);
-}
-
 export async function listTenants(db: Database): Promise<Tenant[]> {
   const rows = await acrossTenants(db, (tx) =>
     tx.query<TenantRow>(`select id, name, key_policy, created_at from tenants where id <> '_platform' order by id`),
