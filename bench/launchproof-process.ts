@@ -28,6 +28,8 @@ export interface StartOptions {
   readonly serveEnv?: Record<string, string>;
   /** The script `serve` runs from: bin/launchproof.mjs (TypeScript through tsx) unless given, e.g. dist/launchproof.js. */
   readonly entry?: string;
+  /** Flags for `node` itself before the entry, e.g. `--cpu-prof` to see where a line's time goes. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export async function startLaunchproof(databaseUrl?: string, options: StartOptions = {}): Promise<LaunchproofUnderTest> {
@@ -41,6 +43,10 @@ export async function startLaunchproof(databaseUrl?: string, options: StartOptio
   const { token } = JSON.parse(
     cli(['api-key', 'create', '--tenant', tenant, '--roles', 'admin,issuer,status,keys,auditor', '--label', 'bench'], env),
   ) as { token: string };
-  const child = await startChild([options.entry ?? BIN, 'serve'], { ...env, ...options.serveEnv }, /launchproof serving/);
+  const child = await startChild(
+    [...(options.nodeArgs ?? []), options.entry ?? BIN, 'serve'],
+    { ...env, ...options.serveEnv },
+    /launchproof serving/,
+  );
   return { child, port, tenant, token, engine: databaseUrl ? 'postgres' : 'pglite' };
 }

@@ -1,11 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { cors } from 'hono/cors';
 import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv, KeyLimits, ServiceDeps } from './context.ts';
 import { Projection } from '../projection/projection.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { openCors } from './middleware/cors.ts';
 import { requestMetrics } from './middleware/metrics.ts';
 import { noMetrics } from '../metrics/port.ts';
 import { policy, rateLimit } from './middleware/rate-limit.ts';
@@ -99,8 +99,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));
   app.use('*', refuseDeepJson());
   app.use('*', refuseNulCharacters());
-  const publicCors = cors({
-    origin: '*',
+  const publicCors = openCors({
     allowMethods: ['GET', 'HEAD', 'OPTIONS'],
     allowHeaders: ['If-None-Match'],
     exposeHeaders: ['ETag'],
@@ -109,10 +108,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/.well-known/*', publicCors);
   // Verifying is public and a browser may do it: registered before the /t/* policy, whose
   // preflight answers first otherwise. Operator POSTs under /t/* stay server-to-server.
-  app.use(
-    '/t/:tenant/credentials/verify',
-    cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86_400 }),
-  );
+  app.use('/t/:tenant/credentials/verify', openCors({ allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86_400 }));
   for (const path of PUBLIC_CORS_PATHS) app.use(path, publicCors);
 
   registerHealth(app, deps);

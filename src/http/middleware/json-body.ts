@@ -8,12 +8,15 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
 /** Refuses bodies over the limit (413), whether or not they declare their length. */
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize,
     onError: () => {
       throw new AppError('payload_too_large', `request body over ${maxSize} bytes`);
     },
   });
+  // A GET or HEAD has no body in a fetch Request. Asking for one anyway (hono's bodyLimit reads
+  // `c.req.raw.body`) makes @hono/node-server build the whole web Request it otherwise avoids.
+  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next));
 }
 
 /**
