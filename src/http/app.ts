@@ -14,7 +14,8 @@ import { limitBody, requireJsonBody } from './middleware/json-body.ts';
 import { refuseDeepJson } from './middleware/json-depth.ts';
 import { refuseNulCharacters } from './middleware/refuse-nul.ts';
 import { requestId } from './middleware/request-id.ts';
-import { securityHeaders } from './middleware/security-headers.ts';
+import { securityFields, securityHeaders } from './middleware/security-headers.ts';
+import { HotPaths } from './hot-paths.ts';
 import { errorHandler, problemResponse } from './problem-response.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
@@ -83,18 +84,25 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     clientAddress: (c) => clientAddress(c, deps.config.trustProxy),
     clock: deps.clock,
   };
-  const publicLimit = rateLimit(
-    policy('public', deps.config.rateLimits.publicPerMinute),
-    (c) => clientAddress(c, deps.config.trustProxy),
-    deps.clock,
-  );
+  const publicPolicy = policy('public', deps.config.rateLimits.publicPerMinute);
+  const publicLimit = rateLimit(publicPolicy, (c) => clientAddress(c, deps.config.trustProxy), deps.clock);
+  const security = { https: deps.config.publicUrl.protocol === 'https:' };
+  const hotPaths = new HotPaths({
+    log: deps.log,
+    metrics: deps.metrics ?? noMetrics,
+    securityFields: securityFields(security),
+    publicLimit: publicPolicy,
+    trustProxy: deps.config.trustProxy,
+    clock: deps.clock,
+  });
   app.use('*', async (c, next) => {
     c.set('keyLimits', keyLimits);
     c.set('projection', deps.projection);
+    c.set('hotPaths', hotPaths);
     if (c.req.path.startsWith('/v1/') || c.req.path === '/healthz' || c.req.path === '/readyz') return next();
     return publicLimit(c, next);
   });
-  app.use('*', securityHeaders({ https: deps.config.publicUrl.protocol === 'https:' }));
+  app.use('*', securityHeaders(security));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody(/^(?:\/t\/[^/]+\/token|\/verify)$/));
   app.use('*', refuseDeepJson());
@@ -158,5 +166,9 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     return refused;
   });
   app.onError(errorHandler(deps.log));
+
+  // Public documents memory holds are answered before routing (hot-paths.ts says why and how).
+  const routed = app.fetch;
+  app.fetch = (request, env, executionCtx) => hotPaths.answer(request, env as AppEnv['Bindings']) ?? routed(request, env, executionCtx);
   return app;
 }

@@ -10,9 +10,14 @@ import type { AppEnv } from './context.ts';
  * did not come through those proxies: the entry point's address is used.
  */
 export function clientAddress(c: Context<AppEnv>, trustProxy: number): string {
-  const direct = c.env?.clientAddress ?? 'unknown';
+  return clientAddressFrom(c.env?.clientAddress, trustProxy === 0 ? undefined : c.req.header('x-forwarded-for'), trustProxy);
+}
+
+/** clientAddress from its parts: the entry point's address and the X-Forwarded-For field. */
+export function clientAddressFrom(entryAddress: string | undefined, forwardedFor: string | null | undefined, trustProxy: number): string {
+  const direct = entryAddress ?? 'unknown';
   if (trustProxy === 0) return limitKey(direct);
-  const hops = (c.req.header('x-forwarded-for') ?? '')
+  const hops = (forwardedFor ?? '')
     .split(',')
     .map((h) => h.trim())
     .filter((h) => h !== '');

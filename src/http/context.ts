@@ -11,6 +11,7 @@ import type { WebAssets } from '../web/assets.ts';
 import type { Metrics } from '../metrics/port.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import type { Projection } from '../projection/projection.ts';
+import type { HotPaths } from './hot-paths.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
 export interface AppDeps {
@@ -69,6 +70,8 @@ export interface AppEnv {
     keyLimits?: KeyLimits;
     /** The app's read model, for middleware that is built without the app's deps (the operator guard). */
     projection?: Projection;
+    /** Where a route leaves how to answer its path again from memory (hot-paths.ts). */
+    hotPaths?: HotPaths;
     /** The problem code a refusal was answered with, for the request metrics. */
     problemCode?: ErrorCode;
   };

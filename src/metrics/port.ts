@@ -16,6 +16,8 @@ export type MetricEvent =
       readonly status: number;
       readonly seconds: number;
     }
+  /** A public GET answered from memory before routing (http/hot-paths.ts); also counted as an http_request. */
+  | { readonly kind: 'answered_from_memory'; readonly route: string }
   | { readonly kind: 'http_problem'; readonly code: string; readonly route: string }
   | { readonly kind: 'rate_limited'; readonly route: string }
   | { readonly kind: 'issued'; readonly format: string; readonly tenant: string }

@@ -39,6 +39,7 @@ export function nextKeyInstant(keys: readonly KeyRecord[], now: Date): number | 
 }
 
 export type KeyDocumentName = 'did' | 'jwks' | 'jwt-vc-issuer';
+const keyDocumentKey = (name: KeyDocumentName) => `doc:${name}`;
 
 const KEY_DOCUMENTS: Record<KeyDocumentName, (origin: URL, tenantId: string, keys: readonly KeyRecord[]) => unknown> = {
   did: (origin, tenantId, keys) => didDocument(issuerIdentity(origin, tenantId), keys),
@@ -54,13 +55,18 @@ export function keyDocument(
   tenantId: string,
   name: KeyDocumentName,
 ): Promise<PublicDocument> {
-  return projection.read(db, tenantId, `doc:${name}`, async (tx): Promise<Projected<PublicDocument>> => {
+  return projection.read(db, tenantId, keyDocumentKey(name), async (tx): Promise<Projected<PublicDocument>> => {
     const now = deps.clock();
     const keys = await listKeys(tx, tenantId);
     const doc = await documentOf(JSON.stringify(KEY_DOCUMENTS[name](deps.origin, tenantId, publishedKeys(keys, now))));
     const until = nextKeyInstant(keys, now);
     return { value: doc, weight: doc.body.length, ...(until === undefined ? {} : { until }) };
   });
+}
+
+/** What keyDocument holds in memory now, if anything (Projection.peek). */
+export function heldKeyDocument(projection: Projection, tenantId: string, name: KeyDocumentName): PublicDocument | undefined {
+  return projection.peek(tenantId, keyDocumentKey(name));
 }
 
 /** A list's latest signed copy in its three forms, each ready to serve, and when it expires. */
@@ -71,12 +77,19 @@ export interface ListDocuments {
   readonly expiresAt: Date;
 }
 
+const listKey = (listId: string) => `list:${listId}`;
+
+/** What listDocuments holds in memory now, if anything (Projection.peek). */
+export function heldListDocuments(projection: Projection, tenantId: string, listId: string): ListDocuments | undefined {
+  return projection.peek(tenantId, listKey(listId));
+}
+
 /**
  * The stored copy of one list. Reading never signs: copies are made by the change that needs
  * one and by the sweep, so a list without one yet is refused here as temporarily unavailable.
  */
 export function listDocuments(projection: Projection, db: Database, tenantId: string, listId: string): Promise<ListDocuments> {
-  return projection.read(db, tenantId, `list:${listId}`, async (tx): Promise<Projected<ListDocuments>> => {
+  return projection.read(db, tenantId, listKey(listId), async (tx): Promise<Projected<ListDocuments>> => {
     await requireList(tx, tenantId, listId);
     const p = await storedPublication(tx, tenantId, listId);
     if (!p) throw new AppError('status_list_unpublished', `status list ${listId} has no signed copy yet`);
@@ -90,6 +103,13 @@ export function listDocuments(projection: Projection, db: Database, tenantId: st
   });
 }
 
+const tenantDocumentKey = (key: string) => `doc:${key}`;
+
+/** What tenantDocument holds in memory now for `key`, if anything (Projection.peek). */
+export function heldTenantDocument(projection: Projection, tenantId: string, key: string): PublicDocument | undefined {
+  return projection.peek(tenantId, tenantDocumentKey(key));
+}
+
 /** Any other per-tenant public document (OID4VCI and OAuth metadata, profiles): `make` builds its JSON from the tenant's rows. */
 export function tenantDocument(
   projection: Projection,
@@ -98,7 +118,7 @@ export function tenantDocument(
   key: string,
   make: (tx: Queryable) => Promise<unknown>,
 ): Promise<PublicDocument> {
-  return projection.read(db, tenantId, `doc:${key}`, async (tx): Promise<Projected<PublicDocument>> => {
+  return projection.read(db, tenantId, tenantDocumentKey(key), async (tx): Promise<Projected<PublicDocument>> => {
     const doc = await documentOf(JSON.stringify(await make(tx)));
     return { value: doc, weight: doc.body.length };
   });

@@ -117,14 +117,7 @@ export class Projection {
     if (this.mode === 'on-read' && this.elapsed() - state.checkedAt >= this.boundMs) await this.check(db, tenantId, state);
     const id = `${tenantId}\n${key}`;
     const hit = this.entries.get(id);
-    if (
-      hit &&
-      hit.state === state &&
-      hit.generation === state.generation &&
-      hit.version >= state.known &&
-      hit.until > this.clock().getTime() &&
-      hit.expires > this.elapsed()
-    ) {
+    if (hit && this.current(hit, state)) {
       this.counts.hits++;
       return unwrap<T>(hit.outcome);
     }
@@ -139,6 +132,21 @@ export class Projection {
     } finally {
       if (this.building.get(id)?.done === done) this.building.delete(id);
     }
+  }
+
+  /**
+   * The value `read` would answer with from memory alone, at once: undefined where `read` would
+   * go to the database first (nothing held, held but outdated, a version check due) or would
+   * throw a remembered refusal. For the answers made before routing (http/hot-paths.ts), which
+   * leave every other case to the route.
+   */
+  peek<T>(tenantId: string, key: string): T | undefined {
+    const state = this.tenants.get(tenantId);
+    if (!state || (this.mode === 'on-read' && this.elapsed() - state.checkedAt >= this.boundMs)) return undefined;
+    const hit = this.entries.get(`${tenantId}\n${key}`);
+    if (!hit || !this.current(hit, state) || 'error' in hit.outcome) return undefined;
+    this.counts.hits++;
+    return hit.outcome.value as T;
   }
 
   /** A version announced by a notification or found by the poll. */
@@ -158,6 +166,17 @@ export class Projection {
 
   stats(): ProjectionStats {
     return { ...this.counts, entries: this.entries.size, bytes: this.entries.weight };
+  }
+
+  /** Whether an entry may still be served: nothing newer is known, and neither the clock nor the safety net has outdated it. */
+  private current(hit: Entry, state: TenantState): boolean {
+    return (
+      hit.state === state &&
+      hit.generation === state.generation &&
+      hit.version >= state.known &&
+      hit.until > this.clock().getTime() &&
+      hit.expires > this.elapsed()
+    );
   }
 
   private stateOf(tenantId: string): TenantState {

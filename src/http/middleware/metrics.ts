@@ -14,6 +14,11 @@ function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   return path.endsWith('*') ? 'unmatched' : path;
 }
 
+/** One request answered: counted and timed by method, route template and status. */
+export function recordRequest(metrics: Metrics, method: string, route: string, status: number, started: number): void {
+  metrics.record({ kind: 'http_request', method, route, status, seconds: (performance.now() - started) / 1000 });
+}
+
 /**
  * Counts and times every request by method, route template and status, and counts refusals by
  * their problem code (set by problemResponse). Rate-limit refusals and signing failures are read
@@ -32,7 +37,7 @@ export function requestMetrics(metrics: Metrics): MiddlewareHandler<AppEnv> {
     // is already a 499 from the error handler, which asks the entry point: client-closed.ts.)
     const answered = c.res.status;
     const status = answered < 500 && c.req.raw.signal.aborted ? CLIENT_CLOSED_REQUEST : answered;
-    metrics.record({ kind: 'http_request', method: c.req.method, route, status, seconds: (performance.now() - started) / 1000 });
+    recordRequest(metrics, c.req.method, route, status, started);
     const code = c.get('problemCode');
     if (code === undefined || status === CLIENT_CLOSED_REQUEST) return;
     metrics.record({ kind: 'http_problem', code, route });

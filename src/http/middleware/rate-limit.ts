@@ -11,8 +11,17 @@ import { problemResponse } from '../problem-response.ts';
  * A response under two policies (public and verify) lists both, so the fields are appended.
  */
 export function advertise(headers: Headers, name: string, windows: FixedWindows, state: WindowState): void {
-  headers.append('ratelimit-policy', `"${name}";q=${windows.quota};w=${windows.windowSeconds}`);
-  headers.append('ratelimit', `"${name}";r=${state.remaining};t=${state.resetSeconds}`);
+  const fields = rateLimitFields(name, windows, state);
+  headers.append('ratelimit-policy', fields['ratelimit-policy']);
+  headers.append('ratelimit', fields.ratelimit);
+}
+
+/** The two fields for one policy, as values. */
+export function rateLimitFields(name: string, windows: FixedWindows, state: WindowState) {
+  return {
+    'ratelimit-policy': `"${name}";q=${windows.quota};w=${windows.windowSeconds}`,
+    ratelimit: `"${name}";r=${state.remaining};t=${state.resetSeconds}`,
+  };
 }
 
 /** A named policy: one quota per minute, counted per key. */

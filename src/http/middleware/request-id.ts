@@ -5,10 +5,14 @@ import type { AppEnv } from '../context.ts';
 // anything into our logs or response headers.
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The id a request is known by: the caller's X-Request-Id where acceptable, else a new one. */
+export function requestIdOf(given: string | null | undefined): string {
+  return given && ACCEPTABLE.test(given) ? given : crypto.randomUUID();
+}
+
 export function requestId(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const id = given && ACCEPTABLE.test(given) ? given : crypto.randomUUID();
+    const id = requestIdOf(c.req.header('x-request-id'));
     c.set('requestId', id);
     await next();
     c.res.headers.set('x-request-id', id);

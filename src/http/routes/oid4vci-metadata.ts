@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorizationServerMetadata, credentialIssuerMetadata } from '../../oid4vci/metadata.ts';
-import { tenantDocument } from '../../projection/documents.ts';
+import { heldTenantDocument, tenantDocument } from '../../projection/documents.ts';
 import { lookupTenantId, tenantById } from '../../tenants/tenants.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
 import { servePublic } from '../public-json.ts';
@@ -11,6 +11,11 @@ const json = (description: string) => ({ description, content: { 'application/js
 /** OID4VCI 1.0 §12.2 issuer metadata and RFC 8414 authorization server metadata, per tenant. */
 export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
   const origin = deps.config.publicUrl;
+  const maxAge = deps.config.publicCacheSeconds;
+  const again = (tenant: string, key: string) => () => {
+    const held = heldTenantDocument(deps.projection, tenant, key);
+    return held && { doc: held, maxAge };
+  };
   app.openapi(
     createRoute({
       method: 'get',
@@ -27,7 +32,7 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceD
         const found = (await tenantById(tx, tenant))!;
         return credentialIssuerMetadata(origin, tenant, found.name, found.keyPolicy);
       });
-      return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
+      return servePublic(c, doc, maxAge, { again: again(tenant, 'openid-credential-issuer') }) as never;
     },
   );
 
@@ -45,7 +50,7 @@ export function registerOid4vciMetadata(app: OpenAPIHono<AppEnv>, deps: ServiceD
       const doc = await tenantDocument(deps.projection, c.env.db, tenant, 'oauth-authorization-server', async () =>
         authorizationServerMetadata(origin, tenant),
       );
-      return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
+      return servePublic(c, doc, maxAge, { again: again(tenant, 'oauth-authorization-server') }) as never;
     },
   );
 }

@@ -4,7 +4,7 @@ import { addTenantProfile, findProfile, listProfiles, type ProfileEntry } from '
 import { AppError } from '../../errors/index.ts';
 import { profileSchema } from '../../readiness/profile.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
-import { constantDocuments, tenantDocument } from '../../projection/documents.ts';
+import { constantDocuments, heldTenantDocument, tenantDocument, type PublicDocument } from '../../projection/documents.ts';
 import { lookupTenantId } from '../../tenants/tenants.ts';
 import type { Queryable } from '../../store/port.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
@@ -47,11 +47,22 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oi
   const constant = constantDocuments();
   // The platform index holds built-ins only, the same for the life of the process; a tenant's
   // holds its own too, from the projection (which also answers an unknown tenant).
-  const served = (c: Context<AppEnv>, key: string, make: (tx: Queryable, tenant: string | undefined) => Promise<unknown>) => {
+  // Each with what memory holds for the same path later (servePublic's `again`).
+  const served = async (
+    c: Context<AppEnv>,
+    key: string,
+    make: (tx: Queryable, tenant: string | undefined) => Promise<unknown>,
+  ): Promise<{ doc: PublicDocument; held: () => PublicDocument | undefined }> => {
     const tenant = c.req.param('tenant');
-    if (tenant === undefined) return constant(key, () => make(c.env.db, undefined));
-    return tenantDocument(deps.projection, c.env.db, lookupTenantId(tenant), `profiles:${key}`, (tx) => make(tx, tenant));
+    if (tenant === undefined) {
+      const doc = await constant(key, () => make(c.env.db, undefined));
+      return { doc, held: () => doc };
+    }
+    const tenantId = lookupTenantId(tenant);
+    const doc = await tenantDocument(deps.projection, c.env.db, tenantId, `profiles:${key}`, (tx) => make(tx, tenant));
+    return { doc, held: () => heldTenantDocument(deps.projection, tenantId, `profiles:${key}`) };
   };
+  const maxAge = deps.config.publicCacheSeconds;
 
   for (const [path, base] of [
     ['/profiles', () => `${origin}/profiles`],
@@ -71,10 +82,15 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oi
         },
       }),
       async (c) => {
-        const doc = await served(c, 'index', async (tx, t) => ({
+        const { doc, held } = await served(c, 'index', async (tx, t) => ({
           profiles: (await listProfiles(tx, t)).map((e) => summary(e, base(t ?? ''))),
         }));
-        return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
+        return servePublic(c, doc, maxAge, {
+          again: () => {
+            const now = held();
+            return now && { doc: now, maxAge };
+          },
+        }) as never;
       },
     );
     app.openapi(
@@ -92,14 +108,18 @@ export function registerProfiles(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oi
       }),
       async (c) => {
         const { id, version } = c.req.valid('param');
-        const doc = await served(c, `${id}@${version}`, async (tx, tenant) => {
+        const { doc, held } = await served(c, `${id}@${version}`, async (tx, tenant) => {
           const entry = await findProfile(tx, tenant, id, version);
           if (!entry) throw new AppError('profile_not_found', `no readiness profile ${id}@${version}`);
           return full(entry);
         });
-        const res = servePublic(c, doc, IMMUTABLE_SECONDS);
-        res.headers.set('cache-control', `public, max-age=${IMMUTABLE_SECONDS}, immutable`);
-        return res as never;
+        return servePublic(c, doc, IMMUTABLE_SECONDS, {
+          immutable: true,
+          again: () => {
+            const now = held();
+            return now && { doc: now, maxAge: IMMUTABLE_SECONDS, immutable: true };
+          },
+        }) as never;
       },
     );
   }

@@ -5,7 +5,8 @@ import { typeMetadata } from '../../credentials/type-metadata.ts';
 import { readinessJsonSchemas } from '../../readiness/index.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { servePublic } from '../public-json.ts';
-import { constantDocuments } from '../../projection/documents.ts';
+import { constantDocuments, type PublicDocument } from '../../projection/documents.ts';
+import type { Context } from 'hono';
 import { problem } from '../schemas.ts';
 
 const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
@@ -18,6 +19,9 @@ const SCHEMAS: Record<string, unknown> = {
 
 export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   const constant = constantDocuments();
+  const maxAge = deps.config.publicCacheSeconds;
+  // The same bytes for the life of the process: every later GET of the path may have them.
+  const serveConstant = (c: Context<AppEnv>, doc: PublicDocument) => servePublic(c, doc, maxAge, { again: () => ({ doc, maxAge }) });
   // The type metadata is served from its exact bytes: `vct#integrity` in every SD-JWT VC is their digest.
   for (const path of ['/types/launch-readiness/v1', '/.well-known/vct/types/launch-readiness/v1']) {
     app.openapi(
@@ -30,7 +34,7 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       }),
       async (c) => {
         const doc = await constant('type-metadata', async () => (await typeMetadata(deps.config.publicUrl)).body);
-        return servePublic(c, doc, deps.config.publicCacheSeconds) as never;
+        return serveConstant(c, doc) as never;
       },
     );
   }
@@ -43,8 +47,7 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       summary: 'JSON-LD context of the launch readiness credential (VC Data Model 2.0)',
       responses: { 200: json('JSON-LD context'), 304: { description: 'Not modified' } },
     }),
-    async (c) =>
-      servePublic(c, await constant('context', () => readinessContext, 'application/ld+json'), deps.config.publicCacheSeconds) as never,
+    async (c) => serveConstant(c, await constant('context', () => readinessContext, 'application/ld+json')) as never,
   );
 
   app.openapi(
@@ -64,11 +67,7 @@ export function registerPublishedTypes(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       const name = c.req.valid('param').name.replace(/\.schema\.json$/, '');
       const schema = Object.hasOwn(SCHEMAS, name) ? SCHEMAS[name] : undefined;
       if (!schema) return c.notFound() as never;
-      return servePublic(
-        c,
-        await constant(`schema:${name}`, () => schema, 'application/schema+json'),
-        deps.config.publicCacheSeconds,
-      ) as never;
+      return serveConstant(c, await constant(`schema:${name}`, () => schema, 'application/schema+json')) as never;
     },
   );
 }

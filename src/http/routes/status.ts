@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { VC_JWT_MEDIA_TYPE } from '../../credentials/formats/vc-jwt.ts';
 import { revokeAll, setCredentialStatus, statusOf, type CredentialStatusView } from '../../status/changes.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE, STATUS_LIST_TTL_SECONDS } from '../../status/documents.ts';
-import { listDocuments, type ListDocuments } from '../../projection/documents.ts';
+import { heldListDocuments, listDocuments, type ListDocuments } from '../../projection/documents.ts';
 import { lookupTenantId } from '../../tenants/tenants.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES } from '../../status/values.ts';
@@ -133,13 +133,20 @@ export function registerStatus(app: OpenAPIHono<AppEnv>, deps: ServiceDeps, oidc
       }),
       async (c) => {
         const { tenant, list } = c.req.valid('param');
-        const now = deps.clock();
+        const tenantId = lookupTenantId(tenant);
         // Served from memory: the copy the last change or sweep signed. A reader never signs.
-        const documents = await listDocuments(deps.projection, c.env.db, lookupTenantId(tenant), list);
-        // Never cacheable past the copy's own expiry, and never longer than the ttl it announces.
-        const left = Math.floor((documents.expiresAt.getTime() - now.getTime()) / 1000);
-        const maxAge = Math.max(0, Math.min(STATUS_LIST_TTL_SECONDS, left));
-        return servePublic(c, form.pick(documents), maxAge) as never;
+        const answer = (documents: ListDocuments) => {
+          // Never cacheable past the copy's own expiry, and never longer than the ttl it announces.
+          const left = Math.floor((documents.expiresAt.getTime() - deps.clock().getTime()) / 1000);
+          return { doc: form.pick(documents), maxAge: Math.max(0, Math.min(STATUS_LIST_TTL_SECONDS, left)) };
+        };
+        const { doc, maxAge } = answer(await listDocuments(deps.projection, c.env.db, tenantId, list));
+        return servePublic(c, doc, maxAge, {
+          again: () => {
+            const held = heldListDocuments(deps.projection, tenantId, list);
+            return held && answer(held);
+          },
+        }) as never;
       },
     );
   }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../errors/index.ts';
-import { keyDocument, type KeyDocumentName } from '../../projection/documents.ts';
+import { heldKeyDocument, keyDocument, type KeyDocumentName } from '../../projection/documents.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { lookupTenantId } from '../../tenants/tenants.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
@@ -34,9 +34,16 @@ const DOCUMENTS: { name: KeyDocumentName; summary: string; platformPath: string;
 
 export function registerWellKnown(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
   const documentDeps = { origin: deps.config.publicUrl, clock: deps.clock };
+  const maxAge = deps.config.publicCacheSeconds;
   async function serve(c: Context<AppEnv>, tenantId: string, name: KeyDocumentName) {
-    const doc = await keyDocument(deps.projection, c.env.db, documentDeps, lookupTenantId(tenantId, { allowPlatform: true }), name);
-    return servePublic(c, doc, deps.config.publicCacheSeconds);
+    const tenant = lookupTenantId(tenantId, { allowPlatform: true });
+    const doc = await keyDocument(deps.projection, c.env.db, documentDeps, tenant, name);
+    return servePublic(c, doc, maxAge, {
+      again: () => {
+        const held = heldKeyDocument(deps.projection, tenant, name);
+        return held && { doc: held, maxAge };
+      },
+    });
   }
 
   for (const doc of DOCUMENTS) {

@@ -26,6 +26,12 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}) {
     buckets: LATENCY_BUCKETS,
     registers: r,
   });
+  const fromMemory = new Counter({
+    name: 'launchproof_http_answered_from_memory_total',
+    help: 'Public GETs answered from memory before routing (also in launchproof_http_requests_total), by route template.',
+    labelNames: ['route'] as const,
+    registers: r,
+  });
   const problems = new Counter({
     name: 'launchproof_http_problems_total',
     help: 'Requests refused or failed with a problem document, by route template and problem code.',
@@ -118,6 +124,8 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}) {
           duration.observe(labels, e.seconds);
           return;
         }
+        case 'answered_from_memory':
+          return void fromMemory.inc({ route: e.route });
         case 'http_problem':
           return void problems.inc({ route: e.route, code: e.code });
         case 'rate_limited':
