@@ -23,7 +23,8 @@ export async function followChanges(
   projection: Projection,
   db: Database,
   log: Logger,
-  options: { pollMs?: number } = {},
+  /** `pollMs: false` where no notification can be lost (an embedded database only this process opens). */
+  options: { pollMs?: number | false } = {},
 ): Promise<Following> {
   let seenTotal: string | undefined;
   let stopped = false;
@@ -50,27 +51,30 @@ export async function followChanges(
   await reload();
 
   let failures = 0;
-  const timer = setInterval(() => {
-    void reload().then(
-      () => {
-        if (failures > 0) log.info('projection: versions readable again', { failures });
-        failures = 0;
-      },
-      (e: unknown) => {
-        // Unreadable versions mean the database is unreachable, and so is any change to it. Serving what
-        // is in memory meanwhile keeps public documents up; the first successful poll catches up.
-        if (failures++ === 0 && !stopped) log.warn('projection: polling versions failed', { error: String(e) });
-      },
-    );
-  }, options.pollMs ?? DEFAULT_POLL_MS);
+  const timer =
+    options.pollMs === false
+      ? undefined
+      : setInterval(() => {
+          void reload().then(
+            () => {
+              if (failures > 0) log.info('projection: versions readable again', { failures });
+              failures = 0;
+            },
+            (e: unknown) => {
+              // Unreadable versions mean the database is unreachable, and so is any change to it. Serving what
+              // is in memory meanwhile keeps public documents up; the first successful poll catches up.
+              if (failures++ === 0 && !stopped) log.warn('projection: polling versions failed', { error: String(e) });
+            },
+          );
+        }, options.pollMs ?? DEFAULT_POLL_MS);
   // Never the reason a process stays alive (Node's timers have unref; others need not).
-  (timer as { unref?: () => void }).unref?.();
+  (timer as { unref?: () => void } | undefined)?.unref?.();
   projection.mode = 'notified';
 
   return {
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       projection.mode = 'on-read';
       await unlisten?.().catch(() => {});
     },
