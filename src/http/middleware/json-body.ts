@@ -8,15 +8,22 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
 /** Refuses bodies over the limit (413), whether or not they declare their length. */
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
-  const limit = bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError('payload_too_large', `request body over ${maxSize} bytes`);
-    },
-  });
-  // A GET or HEAD has no body in a fetch Request. Asking for one anyway (hono's bodyLimit reads
-  // `c.req.raw.body`) makes @hono/node-server build the whole web Request it otherwise avoids.
-  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next));
+  const refuse = (): never => {
+    throw new AppError('payload_too_large', `request body over ${maxSize} bytes`);
+  };
+  const limit = bodyLimit({ maxSize, onError: refuse });
+  // hono's bodyLimit asks for `c.req.raw.body` first, and on Node that makes @hono/node-server
+  // build a whole web Request with a stream body, where it would otherwise read the body straight
+  // from the socket when the route asks for it. So what needs no stream is decided here as hono
+  // decides it: a GET or HEAD has no body, and a declared length without chunking is the length
+  // (the HTTP parser holds the body to it). Anything else (chunked, or HTTP/2 without a length)
+  // is counted as it streams in, by hono's.
+  return (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limit(c, next);
+    return parseInt(length, 10) > maxSize ? refuse() : next();
+  };
 }
 
 /**
