@@ -45,18 +45,8 @@ export interface ShareInput {
 
 export type ShareState = 'active' | 'expired' | 'revoked';
 
-export interface ShareRecord {
-  readonly id: string;
-  readonly attestationId: string;
-  readonly label: string | null;
-  readonly reveal: readonly string[];
-  readonly format: string;
-  readonly createdAt: Date;
-  readonly createdBy: string;
-  readonly expiresAt: Date;
-  readonly revokedAt: Date | null;
-  readonly viewCount: number;
-  readonly lastViewedAt: Date | null;
+/** A share link as its owner sees it: as stored, and where it stands now. */
+export interface ShareRecord extends StoredShare {
   readonly state: ShareState;
 }
 
