@@ -76,7 +76,7 @@ function circles(graph: Map<string, Map<string, string>>): string[][] {
  * Whether a file holds SQL: it runs a statement through the port (or a client's tagged template),
  * or it holds a string that starts like a statement, for a helper to run elsewhere.
  */
-export function hasSql(text: string): boolean {
+function hasSql(text: string): boolean {
   return (
     /\.query\s*[<(]|\bsql`|\.unsafe\s*\(/.test(text) ||
     /['"`]\s*(?:select\s+(?:[^'"`]*?\bfrom\s|[\w.]+\s*\(|\d)|insert\s+into\s|update\s+\w+\s+set\s|delete\s+from\s|with\s+\w+\s+as\s*\()/i.test(
