@@ -24,7 +24,6 @@ import { openPglite } from '../src/runtime/pglite/database.ts';
 import { migrate } from '../src/store/migrations.ts';
 import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
-import { BackgroundWork } from '../src/util/background.ts';
 import { credentialFromText } from '../src/verify/credential-text.ts';
 import { verifyOnline } from '../src/web/verify-online.ts';
 import { verifyCredential } from '../src/verify/pipeline.ts';
@@ -62,11 +61,10 @@ const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
 const { adminToken } = await bootstrap({ db, kek, now: new Date() }, { demoTenant: false });
 await createTenant({ db, kek, now: new Date(), actor: 'bench' }, { id: 'acme', name: 'Acme Corp' });
 const webAssets = await buildWebAssets();
-const background = new BackgroundWork();
 const built: { app?: ReturnType<typeof createApp> } = {};
 // Listening first: the origin the credentials name has to carry the port.
 const server = serve({
-  fetch: (req) => built.app!.fetch(req, { db, defer: (work) => background.track(work) }),
+  fetch: (req) => built.app!.fetch(req, { db }),
   port: 0,
   hostname: '127.0.0.1',
 });
@@ -195,5 +193,4 @@ console.log(`| JS gzipped (zlib default level, beside its ${kb(jsBody.length)} b
 
 await browser.close();
 server.close();
-await background.settled();
 await db.close();

@@ -46,7 +46,7 @@ await service.sweep();
 await report('first sweep');
 const origin = config.publicUrl.origin;
 for (const path of ['/readyz', '/openapi.json', '/verify']) {
-  await service.app.fetch(new Request(`${origin}${path}`), { db: service.db, defer: () => {} });
+  await service.app.fetch(new Request(`${origin}${path}`), { db: service.db });
 }
 await report('GET /readyz, /openapi.json, /verify');
 await service.close();

@@ -1,11 +1,5 @@
 import type { Database, Queryable } from '../store/port.ts';
-
-/** The deployment row: this database's identity and the origin its identifiers were issued under. */
-export interface Deployment {
-  readonly databaseId: string;
-  /** `https://host[:port]`, or null on a database no serving process has started on yet. */
-  readonly origin: string | null;
-}
+import { readDeploymentForUpdate, recordOrigin, type Deployment } from './store.ts';
 
 /**
  * A process whose PUBLIC_URL is not the deployment's origin. It must not sign: status lists and
@@ -13,12 +7,6 @@ export interface Deployment {
  */
 export class OriginMismatchError extends Error {
   override readonly name = 'OriginMismatchError';
-}
-
-export async function readDeployment(q: Queryable): Promise<Deployment> {
-  const [row] = await q.query<{ database_id: string; origin: string | null }>('select database_id, origin from deployment');
-  if (!row) throw new TypeError('the deployment row is missing: migration 0006 inserts it');
-  return { databaseId: row.database_id, origin: row.origin };
 }
 
 const MOVE_HINT =
@@ -47,7 +35,7 @@ export function ensureOrigin(db: Database, origin: URL, mode: 'record' | 'check'
           "this database has no recorded origin yet; run `launchproof init` (or start the server) with PUBLIC_URL set to the deployment's public origin first",
         );
       }
-      await tx.query('update deployment set origin = $1, origin_recorded_at = $2', [origin.origin, at]);
+      await recordOrigin(tx, origin.origin, at);
       return { ...current, origin: origin.origin };
     }
     if (current.origin !== origin.origin) throw new OriginMismatchError(mismatchMessage(current.origin, origin.origin));
@@ -55,15 +43,9 @@ export function ensureOrigin(db: Database, origin: URL, mode: 'record' | 'check'
   });
 }
 
-async function readDeploymentForUpdate(tx: Queryable): Promise<Deployment> {
-  const [row] = await tx.query<{ database_id: string; origin: string | null }>('select database_id, origin from deployment for update');
-  if (!row) throw new TypeError('the deployment row is missing: migration 0006 inserts it');
-  return { databaseId: row.database_id, origin: row.origin };
-}
-
 /** Records a new origin on purpose (`launchproof origin set`): the only way the origin ever changes. */
 export async function moveOrigin(tx: Queryable, origin: URL, at: Date): Promise<{ from: string | null; to: string }> {
   const current = await readDeploymentForUpdate(tx);
-  await tx.query('update deployment set origin = $1, origin_recorded_at = $2', [origin.origin, at]);
+  await recordOrigin(tx, origin.origin, at);
   return { from: current.origin, to: origin.origin };
 }

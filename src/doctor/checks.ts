@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
-import { mismatchMessage, readDeployment } from '../deployment/origin.ts';
+import { mismatchMessage } from '../deployment/origin.ts';
+import { readDeployment } from '../deployment/store.ts';
 import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { allSealedKeys } from '../keys/key-store.ts';
 import { migrationStatus, type MigrationRecord } from '../store/migration-state.ts';

@@ -55,8 +55,6 @@ export interface KeyLimits {
 export interface AppEnv {
   Bindings: {
     db: Database;
-    /** Receives work that continues after the response (see afterResponse); the entry keeps it alive. */
-    defer?: (work: Promise<unknown>) => void;
     /** The client's address as the entry point saw it (socket on Node, cf-connecting-ip on Workers): rate limits key on it. */
     clientAddress?: string;
     /** True once the client has hung up before its request was read whole (Node: the socket closed mid-body); see client-closed.ts. */

@@ -1,6 +1,7 @@
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
 import { kekFor, openPrivateJwk, type KeyEncryptionKey } from './key-crypto.ts';
+import { sealedSigningKeys, signingKeysSealedUnderNeither } from './key-store.ts';
 
 /**
  * Keys that may still have to sign (waiting or signing, not revoked) but were sealed under a
@@ -11,15 +12,7 @@ export async function keysSealedUnderOtherKek(
   db: Database,
   kek: KeyEncryptionKey,
 ): Promise<{ tenantId: string; kid: string; kekId: string }[]> {
-  const rows = await acrossTenants(db, (tx) =>
-    tx.query<{ tenant_id: string; kid: string; kek_id: string }>(
-      `select tenant_id, kid, kek_id from signing_keys
-       where retired_at is null and revoked_at is null and kek_id <> $1 and kek_id <> $2 order by tenant_id, kid`,
-      // Both parameters are plain text: lists travel badly through the two adapters (see port.ts).
-      [kek.id, kek.previous?.id ?? kek.id],
-    ),
-  );
-  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id }));
+  return acrossTenants(db, (tx) => signingKeysSealedUnderNeither(tx, kek.id, kek.previous?.id ?? kek.id));
 }
 
 /**
@@ -29,18 +22,13 @@ export async function keysSealedUnderOtherKek(
  * KEK. A platform operation across tenants; the private keys it opens are dropped at once.
  */
 export async function keysTheKekCannotOpen(db: Database, kek: KeyEncryptionKey): Promise<{ tenantId: string; kid: string }[]> {
-  const rows = await acrossTenants(db, (tx) =>
-    tx.query<{ tenant_id: string; kid: string; kek_id: string; private_jwk_enc: string }>(
-      `select tenant_id, kid, kek_id, private_jwk_enc from signing_keys
-       where retired_at is null and revoked_at is null order by tenant_id, kid`,
-    ),
-  );
+  const keys = await acrossTenants(db, sealedSigningKeys);
   const failed: { tenantId: string; kid: string }[] = [];
-  for (const r of rows) {
+  for (const k of keys) {
     try {
-      await openPrivateJwk(kekFor(kek, r.kek_id) ?? kek, r.tenant_id, r.kid, r.private_jwk_enc);
+      await openPrivateJwk(kekFor(kek, k.kekId) ?? kek, k.tenantId, k.kid, k.sealed);
     } catch {
-      failed.push({ tenantId: r.tenant_id, kid: r.kid });
+      failed.push({ tenantId: k.tenantId, kid: k.kid });
     }
   }
   return failed;

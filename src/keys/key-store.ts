@@ -1,8 +1,14 @@
 import type { Queryable } from '../store/port.ts';
 import type { KeyRecord } from './lifecycle.ts';
 import type { PublicJwk } from './key-crypto.ts';
-import type { SigningAlgorithm } from './policy.ts';
+import type { KeyPolicy, SigningAlgorithm } from './policy.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+
+/*
+ * The keys domain's SQL, all of it: the signing_keys rows, and the two columns of the tenants
+ * row that keys decide (the key policy, and the lock every rotation of a tenant takes on it).
+ * Callers own the transaction and pass it in; nothing here opens one.
+ */
 
 interface KeyRow {
   tenant_id: string;
@@ -161,4 +167,53 @@ export async function allSealedKeys(
        from signing_keys order by tenant_id, kid`,
   );
   return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id, sealed: r.private_jwk_enc, mayStillSign: r.may_sign }));
+}
+
+/**
+ * Keys that may still have to sign (waiting or signing, not revoked) sealed under neither of two
+ * KEK ids. Both parameters are plain text: lists travel badly through the two adapters (see port.ts).
+ */
+export async function signingKeysSealedUnderNeither(
+  tx: Queryable,
+  kekId: string,
+  otherKekId: string,
+): Promise<{ tenantId: string; kid: string; kekId: string }[]> {
+  const rows = await tx.query<{ tenant_id: string; kid: string; kek_id: string }>(
+    `select tenant_id, kid, kek_id from signing_keys
+       where retired_at is null and revoked_at is null and kek_id <> $1 and kek_id <> $2 order by tenant_id, kid`,
+    [kekId, otherKekId],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id }));
+}
+
+/** Every sealed key that may still have to sign (waiting or signing, not revoked), across tenants. */
+export async function sealedSigningKeys(tx: Queryable): Promise<{ tenantId: string; kid: string; kekId: string; sealed: string }[]> {
+  const rows = await tx.query<{ tenant_id: string; kid: string; kek_id: string; private_jwk_enc: string }>(
+    `select tenant_id, kid, kek_id, private_jwk_enc from signing_keys
+       where retired_at is null and revoked_at is null order by tenant_id, kid`,
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id, sealed: r.private_jwk_enc }));
+}
+
+/**
+ * The tenant's key policy as stored, with the tenant row locked (undefined: no such tenant): every
+ * rotation, revocation and key bootstrap of a tenant runs one at a time, on every instance.
+ */
+export async function lockKeyPolicy(tx: Queryable, tenantId: string): Promise<{ keyPolicy: unknown } | undefined> {
+  const rows = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for update', [tenantId]);
+  return rows[0] && { keyPolicy: rows[0].key_policy };
+}
+
+export async function writeKeyPolicy(tx: Queryable, tenantId: string, policy: KeyPolicy): Promise<void> {
+  notePublicationChange(tx, tenantId);
+  await tx.query('update tenants set key_policy = $2 where id = $1', [tenantId, policy]);
+}
+
+/**
+ * Every tenant id, the platform's included, for the rotation sweep. Read here rather than through
+ * tenants/: a tenant is created with its keys, so tenants sits above keys and keys cannot call it.
+ */
+export async function allTenantIds(tx: Queryable): Promise<string[]> {
+  const rows = await tx.query<{ id: string }>('select id from tenants order by id');
+  return rows.map((r) => r.id);
 }

@@ -5,9 +5,8 @@ import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { generateSigningKey, sealPrivateJwk, type KeyEncryptionKey } from './key-crypto.ts';
 import { keyState, type KeyRecord, type KeyState } from './lifecycle.ts';
-import { activateKey, findKey, insertKey, listKeys, markRevoked, retireKey } from './key-store.ts';
+import { activateKey, findKey, insertKey, listKeys, lockKeyPolicy, markRevoked, retireKey, writeKeyPolicy } from './key-store.ts';
 import { DAY_MS, keyPolicySchema, type KeyPolicy } from './policy.ts';
-import { notePublicationChange } from '../store/publication-changes.ts';
 
 export interface RotationContext {
   readonly db: Database;
@@ -30,9 +29,9 @@ export interface RotationOutcome {
  * at a time, on every instance, so two schedulers firing together produce one rotation.
  */
 async function lockTenantPolicy(tx: Queryable, tenantId: string): Promise<KeyPolicy> {
-  const rows = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for update', [tenantId]);
-  if (!rows[0]) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
-  return keyPolicySchema.parse(rows[0].key_policy);
+  const row = await lockKeyPolicy(tx, tenantId);
+  if (!row) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+  return keyPolicySchema.parse(row.keyPolicy);
 }
 
 async function createKey(tx: Queryable, ctx: RotationContext, tenantId: string, policy: KeyPolicy, activate: boolean): Promise<string> {
@@ -141,8 +140,7 @@ export async function markKeyRevoked(
 export function setKeyPolicy(ctx: RotationContext, tenantId: string, policy: KeyPolicy): Promise<KeyPolicy> {
   return withTenant(ctx.db, tenantId, async (tx) => {
     await lockTenantPolicy(tx, tenantId);
-    notePublicationChange(tx, tenantId);
-    await tx.query('update tenants set key_policy = $2 where id = $1', [tenantId, policy]);
+    await writeKeyPolicy(tx, tenantId, policy);
     await recordEvent(tx, { tenantId, at: ctx.now, actor: ctx.actor, action: 'key_policy.updated', detail: { ...policy } });
     return policy;
   });

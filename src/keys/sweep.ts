@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics/port.ts';
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
 import type { KeyEncryptionKey } from './key-crypto.ts';
+import { allTenantIds } from './key-store.ts';
 import { rotateIfDue } from './rotation.ts';
 
 /**
@@ -18,10 +19,10 @@ export async function rotateDueKeys(deps: {
   log: Logger;
   metrics?: Metrics;
 }): Promise<{ rotated: string[]; failed: string[] }> {
-  const tenants = await acrossTenants(deps.db, (tx) => tx.query<{ id: string }>('select id from tenants order by id'));
+  const tenants = await acrossTenants(deps.db, allTenantIds);
   const rotated: string[] = [];
   const failed: string[] = [];
-  for (const { id } of tenants) {
+  for (const id of tenants) {
     try {
       const out = await rotateIfDue({ db: deps.db, kek: deps.kek, now: deps.now, actor: SYSTEM_ACTOR, metrics: deps.metrics }, id);
       if (out.rotated) {

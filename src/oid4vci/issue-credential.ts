@@ -1,4 +1,3 @@
-import type { Actor } from '../audit/events.ts';
 import { issueAttestationsIn } from '../attestations/issue.ts';
 import { issueRequestSchema } from '../attestations/issue-request.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
@@ -11,6 +10,7 @@ import { oid4vciUrls } from './endpoints.ts';
 import { consumeNonce } from './nonces.ts';
 import { OAuthError } from './oauth-error.ts';
 import { verifyJwtProof, type VerifiedProof } from './proof.ts';
+import { bindHolderKey, lockOfferForClaim, recordIssuedFormat, type ClaimableOffer } from './store.ts';
 import type { Metrics } from '../metrics/port.ts';
 
 export interface CredentialDeps {
@@ -21,15 +21,7 @@ export interface CredentialDeps {
   readonly metrics?: Metrics;
 }
 
-interface OfferRow {
-  assessment_id: string;
-  formats: OfferFormat[];
-  issued_formats: OfferFormat[];
-  holder_thumbprint: string | null;
-  created_by: Actor;
-}
-
-type Claimed = { ok: true; offer: OfferRow } | { ok: false; error: OAuthError };
+type Claimed = { ok: true; offer: ClaimableOffer } | { ok: false; error: OAuthError };
 
 /**
  * Spends the nonce, binds the holder key and claims the format, in the transaction that then
@@ -47,31 +39,18 @@ async function claim(
   proof: VerifiedProof,
   now: Date,
 ): Promise<Claimed> {
-  const [offer] = await tx.query<OfferRow>(
-    'select assessment_id, formats, issued_formats, holder_thumbprint, created_by from oid4vci_offers where tenant_id = $1 and id = $2 for update',
-    [tenantId, offerId],
-  );
+  const offer = await lockOfferForClaim(tx, tenantId, offerId);
   if (!(await consumeNonce(tx, tenantId, proof.nonce, now)))
     return { ok: false, error: new OAuthError('invalid_nonce', 'the c_nonce is unknown, expired or already used') };
   if (!offer!.formats.includes(format))
     return { ok: false, error: new OAuthError('invalid_credential_request', 'this credential configuration was not offered') };
-  if (offer!.issued_formats.includes(format))
+  if (offer!.issuedFormats.includes(format))
     return { ok: false, error: new OAuthError('invalid_credential_request', 'this credential was already issued for the offer') };
-  if (offer!.holder_thumbprint !== null && offer!.holder_thumbprint !== proof.thumbprint)
+  if (offer!.holderThumbprint !== null && offer!.holderThumbprint !== proof.thumbprint)
     return { ok: false, error: new OAuthError('invalid_proof', 'the offer is bound to another holder key') };
-  await tx.query(
-    'insert into oid4vci_holder_keys (tenant_id, thumbprint, offer_id, bound_at) values ($1, $2, $3, $4) on conflict do nothing',
-    [tenantId, proof.thumbprint, offerId, now],
-  );
-  const [bound] = await tx.query<{ offer_id: string }>(
-    'select offer_id from oid4vci_holder_keys where tenant_id = $1 and thumbprint = $2',
-    [tenantId, proof.thumbprint],
-  );
-  if (bound!.offer_id !== offerId) return { ok: false, error: new OAuthError('invalid_proof', 'the holder key is bound to another offer') };
-  await tx.query(
-    'update oid4vci_offers set holder_thumbprint = $3, issued_formats = issued_formats || $4::jsonb where tenant_id = $1 and id = $2',
-    [tenantId, offerId, proof.thumbprint, [format]],
-  );
+  const boundTo = await bindHolderKey(tx, tenantId, proof.thumbprint, offerId, now);
+  if (boundTo !== offerId) return { ok: false, error: new OAuthError('invalid_proof', 'the holder key is bound to another offer') };
+  await recordIssuedFormat(tx, tenantId, offerId, proof.thumbprint, format);
   return { ok: true, offer: offer! };
 }
 
@@ -97,11 +76,11 @@ export async function issueForOffer(deps: CredentialDeps, tenantId: string, offe
         const claimed = await claim(tx, tenantId, offerId, format, proof, deps.now);
         if (!claimed.ok) return claimed;
         const issueRequest = issueRequestSchema.parse({
-          assessment_id: claimed.offer.assessment_id,
+          assessment_id: claimed.offer.assessmentId,
           formats: [format],
           holder: { jwk: proof.jwk },
         });
-        const out = await issueAttestationsIn(tx, { ...deps, actor: claimed.offer.created_by }, tenantId, issueRequest);
+        const out = await issueAttestationsIn(tx, { ...deps, actor: claimed.offer.createdBy }, tenantId, issueRequest);
         return { ok: true as const, credential: out.credentials[0]!.credential };
       }),
     );

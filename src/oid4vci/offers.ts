@@ -8,6 +8,7 @@ import { oid4vciUrls } from './endpoints.ts';
 import type { OfferRequest } from './offer-request.ts';
 import { openCode, sealCode } from './offer-seal.ts';
 import { randomId, randomSecret, randomTxCode, secretHash, txCodeHash } from './secrets.ts';
+import { insertOffer, openOfferByRef } from './store.ts';
 
 /** Long enough to scan and type a code, short enough that a photographed QR code goes stale. */
 export const OFFER_LIFETIME_MS = 10 * 60_000;
@@ -72,26 +73,21 @@ export async function createOffer(
     grant,
     sealed_code: await sealCode(ref, tenantId, id, code),
   };
-  await tx.query(
-    `insert into oid4vci_offers (tenant_id, id, ref_hash, code_hash, tx_code_hash, tx_code_length, tx_code_input_mode, assessment_id, formats,
-       offer, created_at, created_by, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      tenantId,
-      id,
-      await secretHash(ref),
-      await secretHash(code),
-      txCode ? await txCodeHash(code, txCode) : null,
-      txCode ? txLength : null,
-      txCode ? txMode : null,
-      stored.id,
-      formats,
-      kept,
-      deps.now,
-      deps.actor,
-      expiresAt,
-    ],
-  );
+  await insertOffer(tx, {
+    tenantId,
+    id,
+    refHash: await secretHash(ref),
+    codeHash: await secretHash(code),
+    txCodeHash: txCode ? await txCodeHash(code, txCode) : null,
+    txCodeLength: txCode ? txLength : null,
+    txCodeInputMode: txCode ? txMode : null,
+    assessmentId: stored.id,
+    formats,
+    offer: kept,
+    createdAt: deps.now,
+    createdBy: deps.actor,
+    expiresAt,
+  });
   await recordEvent(tx, {
     tenantId,
     at: deps.now,
@@ -132,14 +128,8 @@ function withCode(o: StoredOffer, code: string): CredentialOfferObject {
 
 /** What credential_offer_uri answers: the offer while it can still be redeemed, nothing after. */
 export async function offerDocument(tx: Queryable, tenantId: string, ref: string, now: Date): Promise<CredentialOfferObject> {
-  // An offer without a sealed code predates defect 7: its code is derivable from its reference,
-  // which logs may hold, so it counts as expired (offers live ten minutes; none is lost for long).
-  const rows = await tx.query<{ id: string; offer: StoredOffer }>(
-    `select id, offer from oid4vci_offers
-      where tenant_id = $1 and ref_hash = $2 and used_at is null and expires_at > $3 and offer ? 'sealed_code'`,
-    [tenantId, await secretHash(ref), now],
-  );
-  const row = rows[0];
+  // An offer made before defect 7 was fixed is not found (openOfferByRef says why).
+  const row = await openOfferByRef<StoredOffer>(tx, tenantId, await secretHash(ref), now);
   if (!row) throw new AppError('offer_not_found', `tenant ${tenantId} has no open offer with this reference`);
   return withCode(row.offer, await openCode(ref, tenantId, row.id, row.offer.sealed_code!));
 }

@@ -7,6 +7,16 @@ import { isUuid } from '../util/uuid.ts';
 import { selectDisclosures } from '../verify/present.ts';
 import { VerificationFailure } from '../verify/result.ts';
 import { formatsOf, requireAttestation } from '../attestations/store.ts';
+import {
+  countShareView,
+  findShareByTokenHash,
+  insertShare,
+  markShareRevoked,
+  shareOfAttestation,
+  sharesOfAttestation,
+  shareToOpen,
+  type StoredShare,
+} from './store.ts';
 
 /*
  * A share link is the vendor's consent to show one attestation to whoever holds the link: the
@@ -35,18 +45,8 @@ export interface ShareInput {
 
 export type ShareState = 'active' | 'expired' | 'revoked';
 
-export interface ShareRecord {
-  readonly id: string;
-  readonly attestationId: string;
-  readonly label: string | null;
-  readonly reveal: readonly string[];
-  readonly format: string;
-  readonly createdAt: Date;
-  readonly createdBy: string;
-  readonly expiresAt: Date;
-  readonly revokedAt: Date | null;
-  readonly viewCount: number;
-  readonly lastViewedAt: Date | null;
+/** A share link as its owner sees it: as stored, and where it stands now. */
+export interface ShareRecord extends StoredShare {
   readonly state: ShareState;
 }
 
@@ -101,23 +101,19 @@ export async function createShare(
   return withTenant(deps.db, tenantId, async (tx) => {
     await requireAttestation(tx, tenantId, attestationId);
     const p = await presentationFor(tx, tenantId, attestationId, input.reveal);
-    await tx.query(
-      `insert into shares (id, tenant_id, attestation_id, credential_id, token_hash, label, reveal, presentation, created_at, created_by, expires_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        id,
-        tenantId,
-        attestationId,
-        p.credentialId,
-        await shareTokenHash(token),
-        input.label ?? null,
-        [...input.reveal],
-        p.presentation,
-        deps.now,
-        deps.actor,
-        input.expiresAt,
-      ],
-    );
+    await insertShare(tx, {
+      id,
+      tenantId,
+      attestationId,
+      credentialId: p.credentialId,
+      tokenHash: await shareTokenHash(token),
+      label: input.label ?? null,
+      reveal: input.reveal,
+      presentation: p.presentation,
+      createdAt: deps.now,
+      createdBy: deps.actor,
+      expiresAt: input.expiresAt,
+    });
     await recordEvent(tx, {
       tenantId,
       at: deps.now,
@@ -144,51 +140,16 @@ export async function createShare(
   });
 }
 
-interface ShareRow {
-  id: string;
-  attestation_id: string;
-  label: string | null;
-  reveal: string[];
-  format: string;
-  created_at: Date;
-  created_by: string;
-  expires_at: Date;
-  revoked_at: Date | null;
-  view_count: string | number;
-  last_viewed_at: Date | null;
-}
+const stateOf = (r: { revokedAt: Date | null; expiresAt: Date }, now: Date): ShareState =>
+  r.revokedAt ? 'revoked' : r.expiresAt.getTime() <= now.getTime() ? 'expired' : 'active';
 
-const stateOf = (r: { revoked_at: Date | null; expires_at: Date }, now: Date): ShareState =>
-  r.revoked_at ? 'revoked' : r.expires_at.getTime() <= now.getTime() ? 'expired' : 'active';
-
-const toShare = (r: ShareRow, now: Date): ShareRecord => ({
-  id: r.id,
-  attestationId: r.attestation_id,
-  label: r.label,
-  reveal: r.reveal,
-  format: r.format,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  viewCount: Number(r.view_count),
-  lastViewedAt: r.last_viewed_at,
-  state: stateOf(r, now),
-});
-
-const SHARE_COLUMNS = `s.id, s.attestation_id, s.label, s.reveal, c.format, s.created_at, s.created_by, s.expires_at, s.revoked_at,
-  s.view_count, s.last_viewed_at`;
+const toShare = (r: StoredShare, now: Date): ShareRecord => ({ ...r, state: stateOf(r, now) });
 
 /** Every share link of an attestation, newest first, with how often and when it was last viewed. */
 export function listShares(db: Database, tenantId: string, attestationId: string, now: Date): Promise<ShareRecord[]> {
   return withTenant(db, tenantId, async (tx) => {
     await requireAttestation(tx, tenantId, attestationId);
-    const rows = await tx.query<ShareRow>(
-      `select ${SHARE_COLUMNS} from shares s join credentials c on c.tenant_id = s.tenant_id and c.id = s.credential_id
-        where s.tenant_id = $1 and s.attestation_id = $2 order by s.created_at desc, s.id`,
-      [tenantId, attestationId],
-    );
-    return rows.map((r) => toShare(r, now));
+    return (await sharesOfAttestation(tx, tenantId, attestationId)).map((r) => toShare(r, now));
   });
 }
 
@@ -197,12 +158,7 @@ export function revokeShare(deps: ShareDeps, tenantId: string, attestationId: st
   return withTenant(deps.db, tenantId, async (tx) => {
     const notFound = () => new AppError('share_not_found', `attestation ${attestationId} has no share ${shareId}`);
     if (!isUuid(shareId)) throw notFound();
-    const updated = await tx.query<{ id: string }>(
-      `update shares set revoked_at = $4, revoked_by = $5
-        where tenant_id = $1 and attestation_id = $2 and id = $3 and revoked_at is null returning id`,
-      [tenantId, attestationId, shareId, deps.now, deps.actor],
-    );
-    if (updated.length === 1) {
+    if (await markShareRevoked(tx, tenantId, attestationId, shareId, deps.now, deps.actor)) {
       await recordEvent(tx, {
         tenantId,
         at: deps.now,
@@ -212,11 +168,7 @@ export function revokeShare(deps: ShareDeps, tenantId: string, attestationId: st
         detail: { share: shareId },
       });
     }
-    const [row] = await tx.query<ShareRow>(
-      `select ${SHARE_COLUMNS} from shares s join credentials c on c.tenant_id = s.tenant_id and c.id = s.credential_id
-        where s.tenant_id = $1 and s.attestation_id = $2 and s.id = $3`,
-      [tenantId, attestationId, shareId],
-    );
+    const row = await shareOfAttestation(tx, tenantId, attestationId, shareId);
     if (!row) throw notFound();
     return toShare(row, deps.now);
   });
@@ -246,43 +198,23 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export async function openShare(db: Database, token: string, now: Date, options: { countView: boolean }): Promise<OpenedShare | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined;
   const hash = await shareTokenHash(token);
-  const [found] = await acrossTenants(db, (tx) =>
-    tx.query<{ id: string; tenant_id: string }>('select id, tenant_id from shares where token_hash = $1', [hash]),
-  );
+  const found = await acrossTenants(db, (tx) => findShareByTokenHash(tx, hash));
   if (!found) return undefined;
-  return withTenant(db, found.tenant_id, async (tx) => {
-    const [row] = await tx.query<{
-      attestation_id: string;
-      label: string | null;
-      presentation: string;
-      expires_at: Date;
-      revoked_at: Date | null;
-      tenant_name: string;
-    }>(
-      `select s.attestation_id, s.label, s.presentation, s.expires_at, s.revoked_at, t.name as tenant_name
-         from shares s join tenants t on t.id = s.tenant_id
-        where s.tenant_id = $1 and s.id = $2`,
-      [found.tenant_id, found.id],
-    );
+  return withTenant(db, found.tenantId, async (tx) => {
+    const row = await shareToOpen(tx, found.tenantId, found.id);
     if (!row) return undefined;
     const state = stateOf(row, now);
     if (state !== 'active') return { kind: 'gone', why: state };
-    if (options.countView) {
-      await tx.query('update shares set view_count = view_count + 1, last_viewed_at = $3 where tenant_id = $1 and id = $2', [
-        found.tenant_id,
-        found.id,
-        now,
-      ]);
-    }
+    if (options.countView) await countShareView(tx, found.tenantId, found.id, now);
     return {
       kind: 'open',
-      tenantId: found.tenant_id,
-      tenantName: row.tenant_name,
+      tenantId: found.tenantId,
+      tenantName: row.tenantName,
       shareId: found.id,
-      attestationId: row.attestation_id,
+      attestationId: row.attestationId,
       label: row.label,
       credential: row.presentation,
-      expiresAt: row.expires_at,
+      expiresAt: row.expiresAt,
     };
   });
 }

@@ -1,47 +1,18 @@
 import { AppError } from '../errors/index.ts';
 import { recordEvent, type Actor } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { DEFAULT_KEY_POLICY, keyPolicySchema, type KeyPolicy } from '../keys/policy.ts';
+import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../keys/policy.ts';
 import { ensureKeys } from '../keys/rotation.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
-import { notePublicationChange } from '../store/publication-changes.ts';
+import { customerTenants, insertTenant, isExistingTenant, tenantById, type Tenant } from './store.ts';
 
-export interface Tenant {
-  readonly id: string;
-  readonly name: string;
-  readonly keyPolicy: KeyPolicy;
-  readonly createdAt: Date;
-}
-
-interface TenantRow {
-  id: string;
-  name: string;
-  key_policy: unknown;
-  created_at: Date;
-}
-
-const toTenant = (r: TenantRow): Tenant => ({
-  id: r.id,
-  name: r.name,
-  keyPolicy: keyPolicySchema.parse(r.key_policy),
-  createdAt: r.created_at,
-});
-
-/** The tenant, read inside the caller's transaction. */
-export async function tenantById(tx: Queryable, id: string): Promise<Tenant | undefined> {
-  const rows = await tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]);
-  return rows[0] && toTenant(rows[0]);
-}
+// Callers read tenants through this module, the domain's face; the rows and their SQL are store.ts's.
+export { isExistingTenant, tenantById, type Tenant } from './store.ts';
 
 export function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
   return withTenant(db, id, (tx) => tenantById(tx, id));
-}
-
-/** Whether the tenant exists, inside the caller's transaction (authentication asks it beside the key lookup). */
-export async function isExistingTenant(tx: Queryable, id: string): Promise<boolean> {
-  return (await tx.query('select 1 from tenants where id = $1', [id])).length === 1;
 }
 
 export async function requireTenant(db: Database, id: string): Promise<Tenant> {
@@ -51,10 +22,6 @@ export async function requireTenant(db: Database, id: string): Promise<Tenant> {
 }
 
 /**
- * Runs `fn` in a transaction scoped to `tenantId`, if that tenant exists; otherwise answers
- * tenant_not_found. One place decides "unknown tenant" for every public per-tenant route.
- */
-/**
  * The id a public per-tenant route may look up, or tenant_not_found for one no tenant can have
  * (refused before any lookup). The platform only where the route serves its documents too.
  */
@@ -63,6 +30,10 @@ export function lookupTenantId(tenantId: string, options: { allowPlatform?: bool
   throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
 }
 
+/**
+ * Runs `fn` in a transaction scoped to `tenantId`, if that tenant exists; otherwise answers
+ * tenant_not_found. One place decides "unknown tenant" for every public per-tenant route.
+ */
 export async function inExistingTenant<T>(
   db: Database,
   tenantId: string,
@@ -77,26 +48,14 @@ export async function inExistingTenant<T>(
   throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
 }
 
-export async function listTenants(db: Database): Promise<Tenant[]> {
-  const rows = await acrossTenants(db, (tx) =>
-    tx.query<TenantRow>(`select id, name, key_policy, created_at from tenants where id <> '_platform' order by id`),
-  );
-  return rows.map(toTenant);
+export function listTenants(db: Database): Promise<Tenant[]> {
+  return acrossTenants(db, customerTenants);
 }
 
 export interface CreateTenantInput {
   readonly id: string;
   readonly name: string;
   readonly keyPolicy?: KeyPolicy;
-}
-
-async function insertTenant(tx: Queryable, input: CreateTenantInput, at: Date): Promise<boolean> {
-  notePublicationChange(tx, input.id);
-  const rows = await tx.query(
-    `insert into tenants (id, name, key_policy, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing returning id`,
-    [input.id, input.name, input.keyPolicy ?? DEFAULT_KEY_POLICY, at],
-  );
-  return rows.length === 1;
 }
 
 /**
@@ -110,7 +69,7 @@ export async function createTenant(
   options: { ifAbsent?: boolean } = {},
 ): Promise<{ tenant: Tenant; created: boolean }> {
   const created = await withTenant(deps.db, input.id, async (tx) => {
-    const inserted = await insertTenant(tx, input, deps.now);
+    const inserted = await insertTenant(tx, { id: input.id, name: input.name, keyPolicy: input.keyPolicy ?? DEFAULT_KEY_POLICY }, deps.now);
     if (!inserted) {
       if (options.ifAbsent) return false;
       throw new AppError('tenant_exists', `tenant ${input.id} already exists`);

@@ -1,5 +1,6 @@
 import { insertApiKey } from '../auth/api-keys.ts';
 import { ROLES } from '../auth/principal.ts';
+import { countApiKeys, lockFirstApiKey } from '../auth/store.ts';
 import { SYSTEM_ACTOR } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database } from '../store/port.ts';
@@ -11,9 +12,6 @@ import { createTenant } from '../tenants/tenants.ts';
 // auth sits above tenants.
 
 export const DEMO_TENANT_ID = 'demo';
-
-// Advisory-lock key ("lpbs"): instances starting together agree on who issues the first admin key.
-const BOOTSTRAP_LOCK = 0x6c706273;
 
 export interface BootstrapOutcome {
   /** The first platform admin token, present only on the start that created it. */
@@ -35,9 +33,9 @@ export async function bootstrap(
   const demo = options.demoTenant ? await createTenant(base, { id: DEMO_TENANT_ID, name: 'Demo tenant' }, { ifAbsent: true }) : undefined;
 
   const adminToken = await acrossTenants(deps.db, async (tx) => {
-    await tx.query('select pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
-    const [row] = await tx.query<{ n: number }>('select count(*)::int as n from api_keys');
-    if ((row?.n ?? 0) > 0) return undefined;
+    // Instances starting together agree on who issues the first admin key.
+    await lockFirstApiKey(tx);
+    if ((await countApiKeys(tx)) > 0) return undefined;
     const { token } = await insertApiKey(tx, base, {
       tenantId: PLATFORM_TENANT_ID,
       roles: ROLES,

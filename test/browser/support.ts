@@ -7,7 +7,6 @@ import { createApp } from '../../src/http/app.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
-import { BackgroundWork } from '../../src/util/background.ts';
 import { freshPglite } from '../support/databases.ts';
 import { testWebAssets } from '../support/harness.ts';
 import { readinessAssessment } from '../http/helpers.ts';
@@ -79,8 +78,6 @@ export interface RunningService {
     reasons: { reason: string; publicReason?: string },
   ): Promise<void>;
   share(tenant: string, attestationId: string, body: { reveal: string[]; expires_at: string; label?: string }): Promise<ShareLink>;
-  /** Waits for work requests left running (status lists re-signed after a response). */
-  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,7 +89,6 @@ export interface RunningService {
 export async function startService(): Promise<RunningService> {
   const database = await freshPglite();
   const db = database.db;
-  const background = new BackgroundWork();
   const built: { app?: ReturnType<typeof createApp> } = {};
   // Listening comes first: the DIDs and issuer URLs are built from the origin, which needs the port.
   const server = serve({
@@ -100,7 +96,6 @@ export async function startService(): Promise<RunningService> {
       built.app
         ? built.app.fetch(req, {
             db,
-            defer: (work) => background.track(work),
             ...(env.incoming?.socket?.remoteAddress ? { clientAddress: env.incoming.socket.remoteAddress } : {}),
           })
         : new Response('starting', { status: 503 }),
@@ -182,13 +177,11 @@ export async function startService(): Promise<RunningService> {
         }),
         200,
       );
-      await background.settled();
     },
     share: async (tenant, attestationId, request) => {
       const body = await ok(await api('POST', `/v1/t/${tenant}/attestations/${encodeURIComponent(attestationId)}/shares`, request), 201);
       return { id: body.id as string, url: body.url as string, token: body.token as string };
     },
-    settled: () => background.settled(),
     // Once, whoever asks first: a file may stop the server early and again in afterAll.
     stop: () =>
       (stopped ??= (async () => {
@@ -197,7 +190,6 @@ export async function startService(): Promise<RunningService> {
           // Keep-alive connections from the browser would otherwise hold close() open.
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
-        await background.settled();
         await database.dispose();
       })()),
   };

@@ -19,7 +19,6 @@ describe('metrics the app reports', () => {
     expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'acme', name: 'Acme' } })).status).toBe(201);
   });
   afterAll(async () => {
-    await h.background.settled();
     await t.dispose();
   });
 

@@ -87,7 +87,6 @@ describe.each(engines())('share links on $engine', ({ open }) => {
   const deleteShare = (id: string, at = attestation, tenant = 'vendor', token = h.adminToken) =>
     h.request('DELETE', `/v1/t/${tenant}/attestations/${at}/shares/${id}`, { token });
   async function verify(credential: string): Promise<Report> {
-    await h.background.settled();
     const res = await h.request('POST', '/v1/verify', { body: { credential } });
     expect(res.status, await res.clone().text()).toBe(200);
     return (await res.json()) as Report;

@@ -72,7 +72,7 @@ describe.each(engines())('launchproof kek rotate on $engine', ({ open }) => {
             headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
             ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           }),
-          { db, defer: () => {} },
+          { db },
         );
       return {
         call,

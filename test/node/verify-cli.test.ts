@@ -64,7 +64,6 @@ describe('launchproof verify, offline', () => {
       token: h.adminToken,
       body: { status: 'revoked', reason: 'test' },
     });
-    await h.background.settled();
     const bundle = await (await h.request('GET', '/t/acme/trust-bundle.json')).text();
     bundleText = bundle;
 

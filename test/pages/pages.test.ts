@@ -112,7 +112,6 @@ describe('the buyer’s pages, rendered on the server', () => {
         body: { status, reason: `internal note: ${status}`, public_reason: publicReason },
       });
       expect(res.status, await res.clone().text()).toBe(200);
-      await h.background.settled();
     };
     await change('suspended', 'Evidence under review');
     for (const format of FORMATS) {

@@ -3,18 +3,14 @@
  * still under half full keeps serving (without handing out a slot it already gave), and one half
  * full or more is closed so the next issuance opens a new list.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
-import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
-import { wrapPglite } from '../../src/runtime/pglite/database.ts';
-import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { allocateSlot } from '../../src/status/allocate.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants, withTenant } from '../../src/store/tenant-scope.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
-import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
+import { emptyEngines, migrateThrough, type EmptyDatabase } from '../support/databases.ts';
 
 const NOW = new Date('2026-02-01T00:00:00Z');
 const SIZE = 131072;
@@ -22,41 +18,15 @@ const SIZE = 131072;
 const QUIET = 'quietquietquietquiet00';
 const BUSY = 'busybusybusybusybusy00';
 
-const emptyEngines: { engine: string; open: () => Promise<{ db: Database; close: () => Promise<void> }> }[] = [
-  {
-    engine: 'pglite',
-    open: async () => {
-      const db = wrapPglite(await PGlite.create());
-      return { db, close: () => db.close() };
-    },
-  },
-];
-if (postgresAvailable()) {
-  emptyEngines.push({
-    engine: 'postgres',
-    open: async () => {
-      const { url, drop } = await createPostgresDatabase({ migrated: false });
-      const db = openPostgres(url, { max: 4 });
-      return {
-        db,
-        close: async () => {
-          await db.close();
-          await drop();
-        },
-      };
-    },
-  });
-}
-
-describe.each(emptyEngines)('migration 9 over lists filled at random, on $engine', ({ open }) => {
+describe.each(emptyEngines())('migration 9 over lists filled at random, on $engine', ({ open }) => {
+  let t: EmptyDatabase;
   let db: Database;
-  let close: () => Promise<void>;
   const legacy: Record<string, Set<number>> = {};
 
   beforeAll(async () => {
-    ({ db, close } = await open());
-    const files = await loadMigrations();
-    await migrate(db, files.slice(0, 8));
+    t = await open();
+    db = t.db;
+    const files = await migrateThrough(db, 8);
     const kek = await importKeyEncryptionKey(generateKeyEncryptionKey());
     for (const id of ['quiet', 'busy']) await createTenant({ db, kek, now: NOW, actor: 'test' }, { id, name: id });
     // quiet: a tenth of its list taken at random; busy: six tenths.
@@ -82,7 +52,7 @@ describe.each(emptyEngines)('migration 9 over lists filled at random, on $engine
     }
     await migrate(db, files);
   });
-  afterAll(() => close?.());
+  afterAll(() => t?.dispose());
 
   const allocate = (tenant: string) => withTenant(db, tenant, (tx) => allocateSlot(tx, tenant, NOW));
   const lists = (tenant: string) =>

@@ -1,11 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
-import { wrapPglite } from '../../src/runtime/pglite/database.ts';
-import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { migrate, MigrationHistoryError, migrationsFromFiles, sha256Hex, type MigrationFile } from '../../src/store/migrations.ts';
 import type { Database } from '../../src/store/port.ts';
-import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
+import { emptyEngines, postgresAvailable } from '../support/databases.ts';
 import { skipBecause } from '../support/skip.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -13,41 +10,20 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** An empty, unmigrated database of each engine. */
-const emptyEngines: { engine: string; open: () => Promise<{ db: Database; second?: () => Database }> }[] = [
-  {
-    engine: 'pglite',
-    open: async () => {
-      const db = wrapPglite(await PGlite.create());
-      cleanups.push(() => db.close());
-      return { db };
-    },
+/** An empty, unmigrated database of each engine, disposed of after each test. */
+const emptyEnginesDisposed = emptyEngines().map(({ engine, open }) => ({
+  engine,
+  open: async () => {
+    const t = await open();
+    cleanups.push(() => t.dispose());
+    return t;
   },
-];
-if (postgresAvailable()) {
-  emptyEngines.push({
-    engine: 'postgres',
-    open: async () => {
-      const { url, drop } = await createPostgresDatabase({ migrated: false });
-      const opened: Database[] = [];
-      const connect = () => {
-        const db = openPostgres(url, { max: 4 });
-        opened.push(db);
-        return db;
-      };
-      cleanups.push(async () => {
-        for (const db of opened) await db.close();
-        await drop();
-      });
-      return { db: connect(), second: connect };
-    },
-  });
-}
+}));
 
 const tables = async (db: Database) =>
   (await db.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)).map((r) => r.t);
 
-describe.each(emptyEngines)('migrations on $engine', ({ open }) => {
+describe.each(emptyEnginesDisposed)('migrations on $engine', ({ open }) => {
   it('builds the schema from the numbered files and records each with its checksum', async () => {
     const { db } = await open();
     const files = await loadMigrations();
@@ -115,9 +91,9 @@ describe.skipIf(
   ),
 )('migrations from two instances at once (real PostgreSQL)', () => {
   it('serialise on the advisory lock: each migration is applied exactly once', async () => {
-    const { db, second } = await emptyEngines.find((e) => e.engine === 'postgres')!.open();
+    const { db, connect } = await emptyEnginesDisposed.find((e) => e.engine === 'postgres')!.open();
     const files = await loadMigrations();
-    const others = [db, second!(), second!(), second!()];
+    const others = [db, connect!(), connect!(), connect!()];
     const reports = await Promise.all(others.map((d) => migrate(d, files)));
     expect(reports.flatMap((r) => r.applied).sort()).toEqual(files.map((f) => f.version));
     const [row] = await db.query<{ n: number }>('select count(*)::int as n from schema_migrations');

@@ -18,7 +18,6 @@ import { TOKEN_STATUS_VALUE, type CredentialStatus } from '../../src/status/valu
 import type { Database } from '../../src/store/port.ts';
 import { acrossTenants } from '../../src/store/tenant-scope.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
-import { BackgroundWork } from '../../src/util/background.ts';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.ts';
 import { fixedClock, ORIGIN } from '../support/harness.ts';
 import { prng } from '../support/prng.ts';
@@ -61,7 +60,6 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 interface Instance {
   readonly name: string;
   readonly db: Database;
-  readonly background: BackgroundWork;
   readonly publishList: PublishModule['publishList'];
   request(method: string, path: string, init?: { token?: string; body?: unknown }): Promise<Response>;
 }
@@ -105,12 +103,10 @@ describe.skipIf(
       const { createApp, publishList } = await serviceModules();
       const db = openPostgres(created.url, { max: 10 });
       const app = createApp({ config, kek, clock, log, fetch: () => Promise.reject(new Error('no network in tests')) });
-      const background = new BackgroundWork();
-      const bindings = { db, defer: (work: Promise<unknown>) => background.track(work) };
+      const bindings = { db };
       instances.push({
         name,
         db,
-        background,
         publishList,
         request: (method, path, init = {}) => {
           const headers: Record<string, string> = {};
@@ -129,15 +125,12 @@ describe.skipIf(
   });
 
   afterAll(async () => {
-    await Promise.all((instances ?? []).map((i) => i.background.settled()));
     await Promise.all([...(instances ?? []).map((i) => i.db.close()), observer?.close()]);
     await drop?.();
   });
 
   const sql = <Row>(text: string, params: unknown[] = []) => acrossTenants(observer, (tx) => tx.query<Row>(text, params));
   const path = (url: string) => url.slice(ORIGIN.length);
-  const settled = () => Promise.all(instances.map((i) => i.background.settled()));
-
   async function tenant(id: string): Promise<void> {
     const res = await instances[1]!.request('POST', '/v1/tenants', { token: adminToken, body: { id, name: id } });
     expect(res.status, await res.clone().text()).toBe(201);
@@ -290,7 +283,6 @@ describe.skipIf(
         toReinstate.map((c, i) => patch(instances[i % 2]!, tenantId, c.id, 'suspended', 'before reinstatement')),
       );
       expect(suspensions.map((r) => r.status)).toEqual(suspensions.map(() => 200));
-      await settled();
       for (const c of toReinstate) expected.set(c.id, 'suspended');
       const before = await storedCopy(tenantId);
       expect(before.version).toBe(REINSTATE);
@@ -312,12 +304,11 @@ describe.skipIf(
         expect(await res.json()).toMatchObject({ status: changes[i]!.to, changed: true });
       }
       for (const { c, to } of changes) expected.set(c.id, to);
-      await settled();
-      console.log(`${CHANGES} status changes over 2 instances in ${(changeMs / 1000).toFixed(1)} s; background re-signing settled`);
+      console.log(`${CHANGES} status changes over 2 instances in ${(changeMs / 1000).toFixed(1)} s, each list re-signed before its answer`);
 
       // None lost: one history row and one version per change, and the copy the instances
-      // re-signed in the background (read before any GET, which would re-sign a stale copy
-      // itself) covers the last of them and shows every change.
+      // re-signed before answering (read before any GET) covers the last of them and shows
+      // every change.
       const history = await sql<{ to_status: string; n: number }>(
         `select to_status, count(*)::int as n from status_changes where tenant_id = $1 and reason like 'concurrent %' group by to_status`,
         [tenantId],
@@ -410,7 +401,6 @@ describe.skipIf(
         }
       }
       const resolved = await Promise.all(publications.map((p) => p.done));
-      await settled();
       watching = false;
       await watcher;
 

@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { wrapPglite } from '../../src/runtime/pglite/database.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
+import { migrate, type MigrationFile } from '../../src/store/migrations.ts';
 import type { Database } from '../../src/store/port.ts';
 
 export type EngineName = 'pglite' | 'postgres';
@@ -81,4 +83,67 @@ export function engines(): { engine: EngineName; open: () => Promise<TestDatabas
   const list: { engine: EngineName; open: () => Promise<TestDatabase> }[] = [{ engine: 'pglite', open: freshPglite }];
   if (postgresAvailable()) list.push({ engine: 'postgres', open: () => freshPostgres() });
   return list;
+}
+
+/** An empty database that no migration has touched. */
+export interface EmptyDatabase extends TestDatabase {
+  /** Opens another pool on the same database, closed by `dispose` (PostgreSQL only: a PGlite has one connection). */
+  readonly connect?: () => Database;
+}
+
+/**
+ * The engines a migration test runs on, each opening an empty, unmigrated database of its own
+ * (a new in-memory PGlite; a new PostgreSQL database not cloned from the migrated template), so
+ * the test can build the schema of an older version, fill it as that version did, and migrate.
+ * Use with `describe.each(emptyEngines())`.
+ */
+export function emptyEngines(): { engine: EngineName; open: () => Promise<EmptyDatabase> }[] {
+  const list: { engine: EngineName; open: () => Promise<EmptyDatabase> }[] = [
+    {
+      engine: 'pglite',
+      open: async () => {
+        const db = wrapPglite(await PGlite.create());
+        return { db, dispose: () => db.close() };
+      },
+    },
+  ];
+  if (postgresAvailable()) {
+    list.push({
+      engine: 'postgres',
+      open: async () => {
+        const { url, drop } = await createPostgresDatabase({ migrated: false });
+        const opened: Database[] = [];
+        const connect = () => {
+          const db = openPostgres(url, { max: 4 });
+          opened.push(db);
+          return db;
+        };
+        return {
+          db: connect(),
+          url,
+          connect,
+          dispose: async () => {
+            for (const db of opened) await db.close();
+            await drop();
+          },
+        };
+      },
+    });
+  }
+  return list;
+}
+
+/**
+ * Brings an empty database to the schema of `version` (every migration up to and including it)
+ * and returns all the migrations, for the test to apply the rest once it has written rows the
+ * way that version's code did.
+ */
+export async function migrateThrough(db: Database, version: number): Promise<MigrationFile[]> {
+  const files = await loadMigrations();
+  if (!files.some((f) => f.version > version)) throw new TypeError(`no migration comes after ${version}: nothing would be tested`);
+  await migrate(
+    db,
+    files.filter((f) => f.version <= version),
+  );
+  return files;
 }

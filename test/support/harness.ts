@@ -10,7 +10,6 @@ import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { migrationRecords } from '../../src/store/migration-state.ts';
 import type { Database } from '../../src/store/port.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
-import { BackgroundWork } from '../../src/util/background.ts';
 import type { WebAssets } from '../../src/web/assets.ts';
 
 export const ORIGIN = 'https://issuer.test';
@@ -43,10 +42,8 @@ export interface Harness {
   readonly adminToken: string;
   readonly logLines: string[];
   readonly app: ReturnType<typeof createApp>;
-  /** What requests left running (status-list re-signing), as the Node entry tracks it. */
-  readonly background: BackgroundWork;
   /** Bindings for calling `app.fetch` directly, as the Node entry passes them. */
-  readonly bindings: { db: Database; defer: (work: Promise<unknown>) => void };
+  readonly bindings: { db: Database };
   request(method: string, path: string, init?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
@@ -84,8 +81,7 @@ export async function harness(
     migrations,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
-  const background = new BackgroundWork();
-  const bindings = { db, defer: (work: Promise<unknown>) => background.track(work) };
+  const bindings = { db };
   return {
     db,
     config,
@@ -94,7 +90,6 @@ export async function harness(
     adminToken: outcome.adminToken,
     logLines,
     app,
-    background,
     bindings,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { ...init.headers };

@@ -56,7 +56,6 @@ describe('POST /v1/verify', () => {
       token: h.adminToken,
       body: { status: 'revoked', reason: 'test' },
     });
-    await h.background.settled();
     const revoked = await report({ credential: sd!.credential });
     expect(revoked.verified).toBe(false);
     expect(revoked.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ name: 'status', code: 'revoked' })]);

@@ -158,7 +158,6 @@ describe('trust bundles', () => {
       });
       expect(res.status).toBe(200);
     }
-    await h.background.settled();
     const after = await bundleOf('acme');
     for (const c of [sd!, vc!]) {
       const r = await verify(c.credential, after);
@@ -180,7 +179,6 @@ describe('trust bundles', () => {
     expect(
       (await h.request('POST', `/v1/t/globex/keys/${signingKid}/revoke`, { token: h.adminToken, body: { reason: 'leaked' } })).status,
     ).toBe(200);
-    await h.background.settled();
     const bundle = await bundleOf('globex');
     expect(bundle.keys.find((k) => k.kid === signingKid)).toMatchObject({
       revoked_at: h.clock().toISOString(),

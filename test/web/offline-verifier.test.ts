@@ -51,7 +51,6 @@ describe('the offline verifier', () => {
       token: h.adminToken,
       body: { status: 'revoked', reason: 'test', public_reason: 'the launch was withdrawn' },
     });
-    await h.background.settled();
     bundleText = await (await h.request('GET', '/t/acme/trust-bundle.json')).text();
     file = await h.request('GET', '/t/acme/verifier.html');
     html = await file.clone().text();

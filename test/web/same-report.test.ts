@@ -65,7 +65,6 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
       });
       expect(res.status, await res.clone().text()).toBe(200);
     }
-    await h.background.settled();
 
     // Signed by a key of its own, naming an issuer of another site and an issuer this site does not have.
     const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -137,7 +136,6 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
 
   it('a valid attestation under the tenant’s own profile: both recompute its verdict from that profile', async () => {
     const { credentials } = await issueUnderOwnProfile(h, 'acme', { id: 'acme-review', version: '2.0.0' }, ['vc+jwt', 'dc+sd-jwt']);
-    await h.background.settled();
     for (const { credential } of credentials) {
       const outcome = await expectSame(credential, { verified: true });
       expect(outcome!.result.readiness).toMatchObject({ profile: { id: 'acme-review', version: '2.0.0' }, recomputed: true });
@@ -151,7 +149,6 @@ describe('the browser pipeline and POST /v1/verify give identical reports', () =
       body: { status: 'revoked', reason: 'internal note' },
     });
     expect(patched.status).toBe(200);
-    await h.background.settled();
     const credential = issued.credentials[0]!.credential;
     const { outcome } = await browser(credential);
     if (outcome.kind !== 'judged') throw new Error(outcome.kind);

@@ -27,7 +27,6 @@ describe('launchproof verifier-html', () => {
     h = await harness(t.db);
     expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'acme', name: 'Acme Corp' } })).status).toBe(201);
     await issueAll(h, 'acme');
-    await h.background.settled();
     // Saved as a user would, with the newline an editor adds: the file's bytes are what is embedded and digested.
     bundle = `${await (await h.request('GET', '/t/acme/trust-bundle.json')).text()}\n`;
     const signed = JSON.parse(bundle) as { payload: string };

@@ -6,7 +6,7 @@ import { CREDENTIAL_FORMATS } from '../../credentials/records.ts';
 import { setAttestationStatus } from '../../status/changes.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES, type CredentialStatus } from '../../status/values.ts';
-import { publishBeforeResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../publish-before-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, IssuancePageQuery, problem, TenantParam } from '../schemas.ts';

@@ -4,7 +4,7 @@ import { keyLifecycleJson } from '../../keys/history-json.ts';
 import { listKeys } from '../../keys/key-store.ts';
 import { keyState, type KeyRecord } from '../../keys/lifecycle.ts';
 import { rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotation.ts';
-import { publishBeforeResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../publish-before-response.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { requireTenant } from '../../tenants/tenants.ts';
 import { revokeKey } from '../../use-cases/revoke-key.ts';

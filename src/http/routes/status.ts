@@ -7,7 +7,7 @@ import { lookupTenantId } from '../../tenants/tenants.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import { CREDENTIAL_STATUSES } from '../../status/values.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
-import { publishBeforeResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../publish-before-response.ts';
 import type { AppEnv, ServiceDeps } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { servePublic } from '../public-json.ts';

@@ -10,7 +10,7 @@ import { envelopeVcJwt } from '../../vc-api/envelope.ts';
 import { issuanceOf, issueCredentialRequestSchema, vcApiPointer } from '../../vc-api/issue-credential.ts';
 import { statusChangeOf, updateCredentialStatusSchema } from '../../vc-api/status-update.ts';
 import { vcApiVerification } from '../../vc-api/verification-result.ts';
-import { publishBeforeResponse } from '../after-response.ts';
+import { publishBeforeResponse } from '../publish-before-response.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, problem, TenantParam } from '../schemas.ts';

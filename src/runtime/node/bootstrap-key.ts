@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.ts';
-import type { Deployment } from '../../deployment/origin.ts';
+import type { Deployment } from '../../deployment/store.ts';
 import type { Logger } from '../../log/logger.ts';
 import { dataPath } from './open-database.ts';
 import { writeOwnerOnly } from './secret-files.ts';

@@ -1,10 +1,12 @@
 import { recordEvent } from '../../audit/events.ts';
 import type { Config } from '../../config/index.ts';
 import { issuerIdentity } from '../../did/issuer-identity.ts';
-import { moveOrigin, readDeployment } from '../../deployment/origin.ts';
+import { moveOrigin } from '../../deployment/origin.ts';
+import { readDeployment } from '../../deployment/store.ts';
 import { migrate } from '../../store/migrations.ts';
 import { acrossTenants } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
+import { isExistingTenant } from '../../tenants/tenants.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { UsageError } from './usage-error.ts';
@@ -42,8 +44,7 @@ export async function originCommand(config: Config, sub: string | undefined, res
     const now = new Date();
     const moved = await acrossTenants(db, async (tx) => {
       const change = await moveOrigin(tx, target, now);
-      const platform = await tx.query('select 1 from tenants where id = $1', [PLATFORM_TENANT_ID]);
-      if (platform.length > 0 && change.from !== change.to) {
+      if ((await isExistingTenant(tx, PLATFORM_TENANT_ID)) && change.from !== change.to) {
         await recordEvent(tx, {
           tenantId: PLATFORM_TENANT_ID,
           at: now,

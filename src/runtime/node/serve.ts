@@ -42,7 +42,6 @@ export async function listen(service: Service, config: Config): Promise<Listenin
         ? metrics(req)
         : service.app.fetch(req, {
             db: service.db,
-            defer: (work) => service.background.track(work),
             ...(env.incoming?.socket?.remoteAddress ? { clientAddress: env.incoming.socket.remoteAddress } : {}),
             // Destroyed before its body came whole: the client hung up mid-upload (defect 6).
             ...(env.incoming ? { clientGone: () => env.incoming!.destroyed && !env.incoming!.complete } : {}),

@@ -7,8 +7,8 @@ import type { KeyEncryptionKey } from '../../keys/key-crypto.ts';
 import { keysSealedUnderOtherKek } from '../../keys/kek-check.ts';
 import { rotateDueKeys } from '../../keys/sweep.ts';
 import { republishStaleLists } from '../../status/sweep.ts';
-import { BackgroundWork } from '../../util/background.ts';
-import { ensureOrigin, type Deployment } from '../../deployment/origin.ts';
+import { ensureOrigin } from '../../deployment/origin.ts';
+import type { Deployment } from '../../deployment/store.ts';
 import { createJsonLogger, type Logger } from '../../log/logger.ts';
 import { guardConnectingRole } from '../../store/connecting-role.ts';
 import { migrationRecords } from '../../store/migration-state.ts';
@@ -34,8 +34,6 @@ export interface Service {
   readonly bootstrap: BootstrapOutcome;
   /** This database's identity and recorded origin (equal to config.publicUrl's, or the service refused to open). */
   readonly deployment: Deployment;
-  /** Work requests leave running (status-list re-signing); `close` waits for it. */
-  readonly background: BackgroundWork;
   /** Runs the scheduled work once (the timer calls this): key rotation, then stale status lists. */
   sweep(): Promise<void>;
   /** Re-signs lists whose copy is behind their changes (a writer that died before signing): far more often than the sweep. */
@@ -101,7 +99,6 @@ export async function openService(
       migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });
-    const background = new BackgroundWork();
     return {
       config,
       db,
@@ -110,7 +107,6 @@ export async function openService(
       app,
       bootstrap: outcome,
       deployment,
-      background,
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log, metrics });
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
@@ -131,7 +127,6 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
-        await background.settled();
         await following?.stop();
         await db.close();
       },

@@ -123,19 +123,14 @@ export default {
       ctx.waitUntil(db.close());
       return startFailureResponse(e);
     }
-    // Work a request leaves running (re-signing a status list) uses this connection: it is
-    // closed only once that work is done, and waitUntil keeps the invocation alive until then.
-    const deferred: Promise<unknown>[] = [];
     try {
       // Cloudflare sets cf-connecting-ip at its edge; a client cannot choose it.
       const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined;
-      return await started.app.fetch(
-        request,
-        { db, defer: (work) => deferred.push(work), ...(clientAddress ? { clientAddress } : {}) },
-        ctx,
-      );
+      return await started.app.fetch(request, { db, ...(clientAddress ? { clientAddress } : {}) }, ctx);
     } finally {
-      ctx.waitUntil(Promise.allSettled(deferred).then(() => db.close()));
+      // A request leaves no work running (lists are re-signed before the answer goes), so the
+      // connection closes with it; waitUntil lets the close finish after the response.
+      ctx.waitUntil(db.close());
     }
   },
 

@@ -1,0 +1,56 @@
+import { keyPolicySchema, type KeyPolicy } from '../keys/policy.ts';
+import type { Queryable } from '../store/port.ts';
+import { notePublicationChange } from '../store/publication-changes.ts';
+
+/*
+ * The tenants domain's SQL, all of it: the tenants rows (their key_policy column is written by
+ * keys, under the row lock keys takes: keys/key-store.ts). Callers own the transaction.
+ */
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly keyPolicy: KeyPolicy;
+  readonly createdAt: Date;
+}
+
+interface TenantRow {
+  id: string;
+  name: string;
+  key_policy: unknown;
+  created_at: Date;
+}
+
+const toTenant = (r: TenantRow): Tenant => ({
+  id: r.id,
+  name: r.name,
+  keyPolicy: keyPolicySchema.parse(r.key_policy),
+  createdAt: r.created_at,
+});
+
+/** The tenant, read inside the caller's transaction. */
+export async function tenantById(tx: Queryable, id: string): Promise<Tenant | undefined> {
+  const rows = await tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]);
+  return rows[0] && toTenant(rows[0]);
+}
+
+/** Whether the tenant exists, inside the caller's transaction (authentication asks it beside the key lookup). */
+export async function isExistingTenant(tx: Queryable, id: string): Promise<boolean> {
+  return (await tx.query('select 1 from tenants where id = $1', [id])).length === 1;
+}
+
+/** Every tenant but the platform, by id; the transaction must see every tenant (acrossTenants). */
+export async function customerTenants(tx: Queryable): Promise<Tenant[]> {
+  const rows = await tx.query<TenantRow>(`select id, name, key_policy, created_at from tenants where id <> '_platform' order by id`);
+  return rows.map(toTenant);
+}
+
+/** Inserts the tenant unless its id is taken; true when this call inserted it. */
+export async function insertTenant(tx: Queryable, t: { id: string; name: string; keyPolicy: KeyPolicy }, at: Date): Promise<boolean> {
+  notePublicationChange(tx, t.id);
+  const rows = await tx.query(
+    `insert into tenants (id, name, key_policy, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing returning id`,
+    [t.id, t.name, t.keyPolicy, at],
+  );
+  return rows.length === 1;
+}
