@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { Metrics } from '../../src/metrics/port.ts';
+import type { Projection } from '../../src/projection/projection.ts';
 import type { FetchLike } from '../../src/auth/oidc.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey, type KeyEncryptionKey } from '../../src/keys/key-crypto.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
@@ -53,7 +54,14 @@ export interface Harness {
  */
 export async function harness(
   db: Database,
-  options: { env?: Record<string, string>; fetch?: FetchLike; clock?: ReturnType<typeof fixedClock>; metrics?: Metrics } = {},
+  options: {
+    env?: Record<string, string>;
+    fetch?: FetchLike;
+    clock?: ReturnType<typeof fixedClock>;
+    metrics?: Metrics;
+    /** The app's read model, where a test sets its freshness mode (createApp makes an on-read one otherwise). */
+    projection?: Projection;
+  } = {},
 ): Promise<Harness> {
   // Rate limits out of the way (the test clock stands still, so a window never turns), except
   // where a test sets its own.
@@ -80,6 +88,7 @@ export async function harness(
     webAssets: testWebAssets(),
     migrations,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.projection ? { projection: options.projection } : {}),
   });
   const bindings = { db };
   return {
