@@ -1,6 +1,6 @@
 import type { Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
-import { evaluateParsed, parseAssessment } from '../readiness/index.ts';
+import { evaluateParsed, parseAssessment, type Assessment } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { requireProfile } from './profiles.ts';
 import { findAssessment, insertAssessment, type NewAssessment, type StoredAssessment } from './store.ts';
@@ -8,17 +8,17 @@ import { findAssessment, insertAssessment, type NewAssessment, type StoredAssess
 export type { StoredAssessment } from './store.ts';
 
 /**
- * Evaluates a submitted assessment against the exact profile version it names, with the verdict
- * the service computes, ready to store: nothing is written, so an issuance can store it in the
- * same statement as what it issues. Refuses with the first check that fails.
+ * Evaluates an assessment already checked against the assessment schema (the issuance routes
+ * validate their whole body with it, so a second parse would only repeat the first) against
+ * the exact profile version it names, with the verdict the service computes, ready to store:
+ * nothing is written, so an issuance can store it in the same statement as what it issues.
  */
 export async function evaluateAssessment(
   tx: Queryable,
   deps: { now: Date; actor: Actor },
   tenantId: string,
-  input: unknown,
+  assessment: Assessment,
 ): Promise<NewAssessment> {
-  const assessment = parseAssessment(input);
   const profile = await requireProfile(tx, tenantId, assessment.profile.id, assessment.profile.version);
   const verdict = evaluateParsed(profile.pinned, assessment);
   return {
@@ -37,7 +37,7 @@ export async function recordAssessment(
   tenantId: string,
   input: unknown,
 ): Promise<StoredAssessment> {
-  const evaluated = await evaluateAssessment(tx, deps, tenantId, input);
+  const evaluated = await evaluateAssessment(tx, deps, tenantId, parseAssessment(input));
   await insertAssessment(tx, evaluated);
   return evaluated.stored;
 }

@@ -1,4 +1,4 @@
-import { recordEvent, type Actor } from '../audit/events.ts';
+import type { Actor } from '../audit/events.ts';
 import type { AttestationContent } from '../credentials/attestation.ts';
 import { signJwtVcJson } from '../credentials/formats/jwt-vc-json.ts';
 import { signSdJwtVc } from '../credentials/formats/sd-jwt-vc.ts';
@@ -164,7 +164,7 @@ async function issueWith(
   // A new assessment is evaluated here and stored with the attestation, in one statement below.
   const evaluated = request.assessment_id
     ? undefined
-    : await underPointer('/assessment', () => evaluateAssessment(tx, deps, tenantId, request.assessment));
+    : await underPointer('/assessment', () => evaluateAssessment(tx, deps, tenantId, request.assessment!));
   const stored = evaluated?.stored ?? (await requireAssessment(tx, tenantId, request.assessment_id!));
   const subject = {
     name: `${stored.assessment.subject.organisation} / ${stored.assessment.subject.product}`,
@@ -213,24 +213,21 @@ async function issueWith(
       },
       holder: holder ? { ...holder } : null,
       credentials: credentials.map((c) => ({ id: c.rowId, format: c.format, credential: c.credential })),
+      event: {
+        action: 'attestation.issued',
+        target: attestationId,
+        detail: {
+          assessment: stored.id,
+          credentials: credentials.map((c) => ({ id: c.id, format: c.format })),
+          kid: signer.kid,
+          ...(request.supersedes ? { supersedes: request.supersedes } : {}),
+        },
+      },
     }),
     // Only when it grows: the key's row is shared by every issuance of the tenant.
     ...(signer.signedUntil && signer.signedUntil >= signedUntil ? [] : [extendSignedUntil(tx, tenantId, signer.kid, signedUntil)]),
     // Built-in profiles have no row to mark.
     ...(findBuiltinProfile(profile.id, profile.version) ? [] : [markProfileUsed(tx, tenantId, profile.id, profile.version, deps.now)]),
-    recordEvent(tx, {
-      tenantId,
-      at: deps.now,
-      actor: deps.actor,
-      action: 'attestation.issued',
-      target: attestationId,
-      detail: {
-        assessment: stored.id,
-        credentials: credentials.map((c) => ({ id: c.id, format: c.format })),
-        kid: signer.kid,
-        ...(request.supersedes ? { supersedes: request.supersedes } : {}),
-      },
-    }),
   ]);
   return {
     attestationId,
