@@ -9,7 +9,7 @@ import { typeMetadata } from '../credentials/type-metadata.ts';
 import { AppError, underPointer } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { extendSignedUntil } from '../keys/key-store.ts';
-import { DAY_MS, keyPolicySchema } from '../keys/policy.ts';
+import { DAY_MS } from '../keys/policy.ts';
 import type { Metrics } from '../metrics/port.ts';
 import { findBuiltinProfile, jcsDigestSri } from '../readiness/index.ts';
 import { once } from '../store/idempotency.ts';
@@ -24,6 +24,7 @@ import { attestationOfCredential, findAttestation, markProfileUsed, recordIssuan
 import { allocateSlot } from '../status/allocate.ts';
 import { ensureFirstCopy } from '../status/publish.ts';
 import { statusListUrls } from '../status/urls.ts';
+import { lockedKeyPolicy } from '../tenants/tenants.ts';
 
 export interface IssueDeps {
   readonly db: Database;
@@ -115,14 +116,6 @@ async function checkSupersedes(tx: Queryable, tenantId: string, id: string, subj
   if (successor) throw new AppError('already_superseded', `attestation ${id} was already superseded by ${successor.id}`);
 }
 
-/** The tenant's key policy, its row locked FOR SHARE for the rest of the transaction. */
-async function lockedPolicy(tx: Queryable, tenantId: string) {
-  // FOR SHARE: issuances run side by side, but never alongside a rotation (FOR UPDATE) that could
-  // retire the signing key between choosing it and recording how long it must stay published.
-  const [tenant] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [tenantId]);
-  return keyPolicySchema.parse(tenant!.key_policy);
-}
-
 /**
  * Starts the reads an issuance needs whatever it asks for, all at once: the tenant's policy (its
  * row locked first, as each statement runs in the order sent), the signing key and a status slot.
@@ -131,7 +124,7 @@ async function lockedPolicy(tx: Queryable, tenantId: string) {
  * is wrong in several ways is refused for the same reason as before.
  */
 function startReads(tx: Queryable, deps: IssueDeps, tenantId: string) {
-  const policy = lockedPolicy(tx, tenantId);
+  const policy = lockedKeyPolicy(tx, tenantId);
   const signer = activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
   const slot = allocateSlot(tx, tenantId, deps.now);
   const all = [policy, signer, slot];

@@ -364,3 +364,12 @@ export async function listAttestations(
   });
   return { items: page.rows.map(toRecord), next: page.next };
 }
+
+/** Share links of an attestation that still open: neither revoked nor expired at `now`. */
+export async function activeShareCount(tx: Queryable, tenantId: string, attestationId: string, now: Date): Promise<number> {
+  const [row] = await tx.query<{ n: number }>(
+    'select count(*)::int as n from shares where tenant_id = $1 and attestation_id = $2 and revoked_at is null and expires_at > $3',
+    [tenantId, attestationId, now],
+  );
+  return row?.n ?? 0;
+}
