@@ -4,6 +4,7 @@ import { withTenant } from '../store/tenant-scope.ts';
 import { attestationStatus, statusesOf, type AttestationStatusView } from '../status/changes.ts';
 import type { CredentialStatus } from '../status/values.ts';
 import {
+  activeShareCount,
   formatsOf,
   listAttestations,
   requireAttestation,
@@ -36,16 +37,12 @@ async function statusOrNull(...args: Parameters<typeof attestationStatus>): Prom
 export function attestationDetail(db: Database, tenantId: string, id: string, now: Date): Promise<AttestationDetail> {
   return withTenant(db, tenantId, async (tx) => {
     const record = await requireAttestation(tx, tenantId, id);
-    const [shares] = await tx.query<{ n: number }>(
-      'select count(*)::int as n from shares where tenant_id = $1 and attestation_id = $2 and revoked_at is null and expires_at > $3',
-      [tenantId, id, now],
-    );
     return {
       record,
       formats: await formatsOf(tx, tenantId, id),
       status: await statusOrNull(tx, tenantId, id),
       supersededBy: (await successorOf(tx, tenantId, id)) ?? null,
-      activeShares: shares?.n ?? 0,
+      activeShares: await activeShareCount(tx, tenantId, id, now),
     };
   });
 }

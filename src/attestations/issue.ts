@@ -1,28 +1,30 @@
-import { recordEvent, type Actor } from '../audit/events.ts';
+import type { Actor } from '../audit/events.ts';
 import type { AttestationContent } from '../credentials/attestation.ts';
 import { signJwtVcJson } from '../credentials/formats/jwt-vc-json.ts';
 import { signSdJwtVc } from '../credentials/formats/sd-jwt-vc.ts';
 import { signVcJwt } from '../credentials/formats/vc-jwt.ts';
-import { insertCredential, type CredentialFormat } from '../credentials/records.ts';
+import type { CredentialFormat } from '../credentials/records.ts';
 import { activeSigner, type IssuerSigner } from '../credentials/signer.ts';
 import { typeMetadata } from '../credentials/type-metadata.ts';
 import { AppError, underPointer } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { DAY_MS, keyPolicySchema } from '../keys/policy.ts';
+import { extendSignedUntil } from '../keys/key-store.ts';
+import { DAY_MS } from '../keys/policy.ts';
 import type { Metrics } from '../metrics/port.ts';
-import { jcsDigestSri } from '../readiness/index.ts';
+import { findBuiltinProfile, jcsDigestSri } from '../readiness/index.ts';
 import { once } from '../store/idempotency.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { retryingTransaction } from '../store/retry.ts';
+import { together } from '../store/together.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import { recordAssessment, requireAssessment, type StoredAssessment } from './assessments.ts';
+import { evaluateAssessment, requireAssessment, type StoredAssessment } from './assessments.ts';
 import { resolveHolder, type Holder } from './holder.ts';
 import type { IssueRequest } from './issue-request.ts';
-import { markProfileUsed } from './profiles.ts';
-import { attestationOfCredential, findAttestation, insertAttestation, successorOf } from './store.ts';
+import { attestationOfCredential, findAttestation, markProfileUsed, recordIssuance, successorOf } from './store.ts';
 import { allocateSlot } from '../status/allocate.ts';
 import { ensureFirstCopy } from '../status/publish.ts';
 import { statusListUrls } from '../status/urls.ts';
+import { lockedKeyPolicy } from '../tenants/tenants.ts';
 
 export interface IssueDeps {
   readonly db: Database;
@@ -114,94 +116,112 @@ async function checkSupersedes(tx: Queryable, tenantId: string, id: string, subj
   if (successor) throw new AppError('already_superseded', `attestation ${id} was already superseded by ${successor.id}`);
 }
 
+/**
+ * Starts the reads an issuance needs whatever it asks for, all at once: the tenant's policy (its
+ * row locked first, as each statement runs in the order sent), the signing key and a status slot.
+ * They need no answer from one another, so the driver sends them in one write and they cost one
+ * round trip, not three. Awaited in the order a sequential issuance met them, so a request that
+ * is wrong in several ways is refused for the same reason as before.
+ */
+function startReads(tx: Queryable, deps: IssueDeps, tenantId: string) {
+  const policy = lockedKeyPolicy(tx, tenantId);
+  const signer = activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
+  const slot = allocateSlot(tx, tenantId, deps.now);
+  const all = [policy, signer, slot];
+  // Each is awaited below or, when an earlier step refuses, settled before the refusal leaves:
+  // none may still be queued on the connection when the transaction rolls back.
+  for (const p of all) p.catch(() => {});
+  return { policy, signer, slot, settled: () => Promise.allSettled(all) };
+}
+
 async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<IssuedAttestation> {
-  // FOR SHARE: issuances run side by side, but never alongside a rotation (FOR UPDATE) that could
-  // retire the signing key between choosing it and recording how long it must stay published.
-  const [tenant] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [tenantId]);
-  const policy = keyPolicySchema.parse(tenant!.key_policy);
+  const reads = startReads(tx, deps, tenantId);
+  try {
+    return await issueWith(tx, deps, tenantId, request, reads);
+  } catch (e) {
+    await reads.settled();
+    throw e;
+  }
+}
+
+async function issueWith(
+  tx: Queryable,
+  deps: IssueDeps,
+  tenantId: string,
+  request: IssueRequest,
+  reads: ReturnType<typeof startReads>,
+): Promise<IssuedAttestation> {
+  const policy = await reads.policy;
   const holder = resolveHolder(request);
   const v = validity(request, deps.now, policy.maxCredentialValidityDays);
-  const stored = request.assessment_id
-    ? await requireAssessment(tx, tenantId, request.assessment_id)
-    : await underPointer('/assessment', () => recordAssessment(tx, deps, tenantId, request.assessment));
+  // A new assessment is evaluated here and stored with the attestation, in one statement below.
+  const evaluated = request.assessment_id
+    ? undefined
+    : await underPointer('/assessment', () => evaluateAssessment(tx, deps, tenantId, request.assessment!));
+  const stored = evaluated?.stored ?? (await requireAssessment(tx, tenantId, request.assessment_id!));
   const subject = {
     name: `${stored.assessment.subject.organisation} / ${stored.assessment.subject.product}`,
     id: stored.assessment.subject.id ?? null,
   };
   if (request.supersedes) await checkSupersedes(tx, tenantId, request.supersedes, subject);
-  const signer = await activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
-
+  const signer = await reads.signer;
   // One slot for the attestation: every format points at it, so one change reaches them all.
-  const attestationId = crypto.randomUUID();
-  const slot = await allocateSlot(tx, tenantId, deps.now);
+  const slot = await reads.slot;
   // Readers never sign: a list gets its first signed copy with the first credential that points at it.
-  await ensureFirstCopy(tx, deps, tenantId, slot.listId);
-  await insertAttestation(tx, {
-    id: attestationId,
-    tenantId,
-    assessmentId: stored.id,
-    profileId: stored.verdict.profile.id,
-    profileVersion: stored.verdict.profile.version,
-    subjectName: subject.name,
-    subjectId: subject.id,
-    kid: signer.kid,
-    issuedAt: deps.now,
-    validFrom: v.from,
-    validUntil: v.until,
-    issuedBy: deps.actor,
-    supersedes: request.supersedes ?? null,
-    statusListId: slot.listId,
-    statusIndex: slot.index,
-  });
+  await ensureFirstCopy(tx, deps, tenantId, slot);
+
+  const attestationId = crypto.randomUUID();
   const status = { index: slot.index, urls: statusListUrls(deps.origin, tenantId, slot.listId) };
   const base = baseContent(stored, v, deps.now, holder);
-  const credentials = [];
-  for (const format of request.formats) {
-    const id = crypto.randomUUID();
-    const c: AttestationContent = { ...base, id: `urn:uuid:${id}`, status };
-    const credential = await sign(format, c, signer, deps.origin);
-    await insertCredential(tx, {
-      id,
-      tenantId,
-      attestationId,
-      assessmentId: stored.id,
-      format,
-      kid: signer.kid,
-      profileId: stored.verdict.profile.id,
-      profileVersion: stored.verdict.profile.version,
-      subjectName: subject.name,
-      subjectId: subject.id,
-      issuedAt: deps.now,
-      validFrom: v.from,
-      validUntil: v.until,
-      holder: holder ? { ...holder } : null,
-      credential,
-      issuedBy: deps.actor,
-      statusListId: slot.listId,
-      statusIndex: slot.index,
-    });
-    credentials.push({ id: c.id, format, credential });
-  }
-  // Rounded up to the next UTC midnight, and written only when it grows: the signing key's row is
-  // shared by every issuance, so it is locked about once a day instead of once per credential.
-  await tx.query(
-    'update signing_keys set signed_until = $3 where tenant_id = $1 and kid = $2 and (signed_until is null or signed_until < $3)',
-    [tenantId, signer.kid, new Date(Math.ceil(v.until.getTime() / DAY_MS) * DAY_MS)],
+  const credentials = await Promise.all(
+    request.formats.map(async (format) => {
+      const id = crypto.randomUUID();
+      const c: AttestationContent = { ...base, id: `urn:uuid:${id}`, status };
+      return { id: c.id, rowId: id, format, credential: await sign(format, c, signer, deps.origin) };
+    }),
   );
-  await markProfileUsed(tx, tenantId, stored.verdict.profile.id, stored.verdict.profile.version, deps.now);
-  await recordEvent(tx, {
-    tenantId,
-    at: deps.now,
-    actor: deps.actor,
-    action: 'attestation.issued',
-    target: attestationId,
-    detail: {
-      assessment: stored.id,
-      credentials: credentials.map((c) => ({ id: c.id, format: c.format })),
-      kid: signer.kid,
-      ...(request.supersedes ? { supersedes: request.supersedes } : {}),
-    },
-  });
+  const profile = stored.verdict.profile;
+  // Rounded up to the next UTC midnight, so the key's row changes about once a day.
+  const signedUntil = new Date(Math.ceil(v.until.getTime() / DAY_MS) * DAY_MS);
+  // The writes need no answer from one another: sent together, one round trip.
+  await together([
+    recordIssuance(tx, {
+      ...(evaluated ? { assessment: evaluated } : {}),
+      attestation: {
+        id: attestationId,
+        tenantId,
+        assessmentId: stored.id,
+        profileId: profile.id,
+        profileVersion: profile.version,
+        subjectName: subject.name,
+        subjectId: subject.id,
+        kid: signer.kid,
+        issuedAt: deps.now,
+        validFrom: v.from,
+        validUntil: v.until,
+        issuedBy: deps.actor,
+        supersedes: request.supersedes ?? null,
+        statusListId: slot.listId,
+        statusIndex: slot.index,
+      },
+      holder: holder ? { ...holder } : null,
+      credentials: credentials.map((c) => ({ id: c.rowId, format: c.format, credential: c.credential })),
+      event: {
+        action: 'attestation.issued',
+        target: attestationId,
+        detail: {
+          assessment: stored.id,
+          credentials: credentials.map((c) => ({ id: c.id, format: c.format })),
+          kid: signer.kid,
+          ...(request.supersedes ? { supersedes: request.supersedes } : {}),
+        },
+      },
+    }),
+    // Only when it grows: the key's row is shared by every issuance of the tenant.
+    ...(signer.signedUntil && signer.signedUntil >= signedUntil ? [] : [extendSignedUntil(tx, tenantId, signer.kid, signedUntil)]),
+    // Built-in profiles have no row to mark.
+    ...(findBuiltinProfile(profile.id, profile.version) ? [] : [markProfileUsed(tx, tenantId, profile.id, profile.version, deps.now)]),
+  ]);
   return {
     attestationId,
     assessment: { id: stored.id, verdict: stored.verdict },
@@ -209,7 +229,7 @@ async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, req
     validFrom: v.from,
     validUntil: v.until,
     supersedes: request.supersedes ?? null,
-    credentials,
+    credentials: credentials.map((c) => ({ id: c.id, format: c.format, credential: c.credential })),
   };
 }
 

@@ -1,17 +1,12 @@
 import { recordEvent, type Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
-import {
-  builtinProfiles,
-  findBuiltinProfile,
-  pinProfile,
-  profileNotFound,
-  profileSchema,
-  type PinnedProfile,
-  type Profile,
-} from '../readiness/index.ts';
+import { builtinProfiles, findBuiltinProfile, pinProfile, profileNotFound, profileSchema, type PinnedProfile } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+import { findTenantProfile, insertTenantProfile, tenantProfiles } from './store.ts';
+
+export { markProfileUsed } from './store.ts';
 
 /** A profile as the registry serves it: where it comes from, and its digest. */
 export interface ProfileEntry {
@@ -19,18 +14,11 @@ export interface ProfileEntry {
   readonly pinned: PinnedProfile;
 }
 
-interface Row {
-  profile: Profile;
-  digest: string;
-}
-
 /** The tenant's own profiles and the built-ins, built-ins first. */
 export async function listProfiles(tx: Queryable, tenantId: string | undefined): Promise<ProfileEntry[]> {
   const builtins = await Promise.all(builtinProfiles().map(async (p) => ({ origin: 'builtin' as const, pinned: await pinProfile(p) })));
   if (!tenantId) return builtins;
-  const rows = await tx.query<Row>('select profile, digest from tenant_profiles where tenant_id = $1 order by profile_id, created_at', [
-    tenantId,
-  ]);
+  const rows = await tenantProfiles(tx, tenantId);
   return [...builtins, ...rows.map((r) => ({ origin: 'tenant' as const, pinned: { profile: r.profile, digest: r.digest } }))];
 }
 
@@ -44,10 +32,7 @@ export async function findProfile(
   const builtin = findBuiltinProfile(id, version);
   if (builtin) return { origin: 'builtin', pinned: await pinProfile(builtin) };
   if (!tenantId) return undefined;
-  const [row] = await tx.query<Row>(
-    'select profile, digest from tenant_profiles where tenant_id = $1 and profile_id = $2 and version = $3',
-    [tenantId, id, version],
-  );
+  const row = await findTenantProfile(tx, tenantId, id, version);
   return row && { origin: 'tenant', pinned: { profile: row.profile, digest: row.digest } };
 }
 
@@ -78,13 +63,8 @@ export async function addTenantProfile(
     throw new AppError('profile_exists', `${profile.id}@${profile.version} is a built-in profile`);
   const pinned = await pinProfile(profile);
   notePublicationChange(tx, tenantId);
-  const inserted = await tx.query(
-    `insert into tenant_profiles (tenant_id, profile_id, version, profile, digest, created_at, created_by)
-     values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing returning profile_id`,
-    [tenantId, profile.id, profile.version, profile, pinned.digest, deps.now, deps.actor],
-  );
-  if (inserted.length === 0)
-    throw new AppError('profile_exists', `${profile.id}@${profile.version} already exists; publish a new version instead`);
+  const inserted = await insertTenantProfile(tx, { tenantId, profile, digest: pinned.digest, createdAt: deps.now, createdBy: deps.actor });
+  if (!inserted) throw new AppError('profile_exists', `${profile.id}@${profile.version} already exists; publish a new version instead`);
   await recordEvent(tx, {
     tenantId,
     at: deps.now,
@@ -94,14 +74,4 @@ export async function addTenantProfile(
     detail: { digest: pinned.digest },
   });
   return { origin: 'tenant', pinned };
-}
-
-/** Records the first issuance under a tenant profile version (it was immutable all along; now it is also load-bearing). */
-export async function markProfileUsed(tx: Queryable, tenantId: string, id: string, version: string, at: Date): Promise<void> {
-  await tx.query('update tenant_profiles set used_at = $4 where tenant_id = $1 and profile_id = $2 and version = $3 and used_at is null', [
-    tenantId,
-    id,
-    version,
-    at,
-  ]);
 }

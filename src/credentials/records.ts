@@ -73,32 +73,6 @@ const toRecord = (r: Row): CredentialRecord => ({
   statusIndex: r.status_index,
 });
 
-export async function insertCredential(tx: Queryable, r: CredentialRecord): Promise<void> {
-  await tx.query(
-    `insert into credentials (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-    [
-      r.id,
-      r.tenantId,
-      r.attestationId,
-      r.assessmentId,
-      r.format,
-      r.kid,
-      r.profileId,
-      r.profileVersion,
-      r.subjectName,
-      r.subjectId,
-      r.issuedAt,
-      r.validFrom,
-      r.validUntil,
-      r.holder,
-      r.credential,
-      r.issuedBy,
-      r.statusListId,
-      r.statusIndex,
-    ],
-  );
-}
-
 export async function findCredential(tx: Queryable, tenantId: string, id: string): Promise<CredentialRecord | undefined> {
   if (!isUuid(id)) return undefined;
   const rows = await tx.query<Row>(`select ${COLUMNS} from credentials where tenant_id = $1 and id = $2`, [tenantId, id]);

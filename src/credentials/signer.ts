@@ -20,6 +20,15 @@ export interface IssuerSigner {
   sign(signingInput: string): Promise<string>;
 }
 
+/** The active key's signer, with what the key's row said when it was chosen. */
+export interface ActiveSigner extends IssuerSigner {
+  /**
+   * The latest expiry of anything this key signed, as read with it: an issuer skips raising it
+   * when it is already as late (it only ever grows, so a stale read errs towards one more write).
+   */
+  readonly signedUntil: Date | null;
+}
+
 // Structural rather than the DOM lib's EcdsaParams: the Workers types do not declare that name.
 const WEBCRYPTO_SIGN: Record<SigningAlgorithm, { name: string; hash?: string }> = {
   ES256: { name: 'ECDSA', hash: 'SHA-256' },
@@ -50,7 +59,7 @@ async function importSealed(
  * The signer for the tenant's active key at `now`, inside the caller's transaction (so the key
  * that signs is the one the stored record names). Refuses when the tenant has no active key.
  */
-export async function activeSigner(tx: Queryable, kek: KeyEncryptionKey, origin: URL, tenantId: string, now: Date): Promise<IssuerSigner> {
+export async function activeSigner(tx: Queryable, kek: KeyEncryptionKey, origin: URL, tenantId: string, now: Date): Promise<ActiveSigner> {
   const active = (await listKeys(tx, tenantId)).find((k) => keyState(k, now) === 'active');
   if (!active) throw new AppError('signing_unavailable', `tenant ${tenantId} has no active key`);
   const cacheKey = `${tenantId}/${active.kid}/${kek.id}`;
@@ -69,6 +78,7 @@ export async function activeSigner(tx: Queryable, kek: KeyEncryptionKey, origin:
     alg: active.alg,
     didUrl: `${issuerIdentity(origin, tenantId).did}#${active.kid}`,
     key,
+    signedUntil: active.signedUntil,
     sign: async (input) => base64urlEncode(new Uint8Array(await crypto.subtle.sign(params, key, new TextEncoder().encode(input)))),
   };
 }

@@ -99,6 +99,18 @@ export async function markRevoked(tx: Queryable, tenantId: string, kid: string, 
   ]);
 }
 
+/**
+ * Records that the key signed something valid until `until`, if that is later than what it
+ * recorded: retiring the key keeps it published that long. Written only when it grows, so the
+ * key's row, shared by every issuance, is locked about once a day rather than per credential.
+ */
+export async function extendSignedUntil(tx: Queryable, tenantId: string, kid: string, until: Date): Promise<void> {
+  await tx.query(
+    'update signing_keys set signed_until = $3 where tenant_id = $1 and kid = $2 and (signed_until is null or signed_until < $3)',
+    [tenantId, kid, until],
+  );
+}
+
 /** The sealed private key of one key, for the signer. Never leaves the keys module in clear. */
 export async function sealedPrivateKey(
   tx: Queryable,

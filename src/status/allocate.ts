@@ -34,12 +34,19 @@ import { addCursors, closeAndOpenNext, openList } from './lists.ts';
 export interface StatusSlot {
   readonly listId: string;
   readonly index: number;
+  /**
+   * Whether the list had a signed copy when the slot was claimed (committed, or made earlier in
+   * this transaction). Read with the claim, at no cost of its own: a list without one gets its
+   * first with the credential that points at it (status/publish.ts, ensureFirstCopy).
+   */
+  readonly published: boolean;
 }
 
 interface Claim {
   readonly listId: string;
   /** Null when the number's slot was already taken: only in a list filled at random before migration 9. */
   readonly index: number | null;
+  readonly published: boolean;
 }
 
 /**
@@ -49,7 +56,7 @@ interface Claim {
  * free (`skip locked`) or, waiting (`wait`), when none has numbers left at all.
  */
 async function claim(tx: Queryable, tenantId: string, now: Date, lock: 'skip locked' | 'wait'): Promise<Claim | undefined> {
-  const [row] = await tx.query<{ list_id: string; idx: number | null }>(
+  const [row] = await tx.query<{ list_id: string; idx: number | null; published: boolean }>(
     `with picked as (
        select c.list_id, c.stripe
          from status_list_cursors c
@@ -70,10 +77,12 @@ async function claim(tx: Queryable, tenantId: string, now: Date, lock: 'skip loc
        on conflict do nothing
        returning idx
      )
-     select numbered.list_id, (select idx from slot) as idx from numbered`,
+     select numbered.list_id, (select idx from slot) as idx,
+            exists (select 1 from status_publications p where p.tenant_id = $1 and p.list_id = numbered.list_id) as published
+       from numbered`,
     [tenantId, now],
   );
-  return row && { listId: row.list_id, index: row.idx };
+  return row && { listId: row.list_id, index: row.idx, published: row.published };
 }
 
 /**
@@ -86,7 +95,7 @@ export async function allocateSlot(tx: Queryable, tenantId: string, now: Date): 
   let prepared: string | undefined;
   for (;;) {
     const got = (await claim(tx, tenantId, now, 'skip locked')) ?? (await claim(tx, tenantId, now, 'wait'));
-    if (got?.index != null) return { listId: got.listId, index: got.index };
+    if (got?.index != null) return { listId: got.listId, index: got.index, published: got.published };
     // A number whose slot was taken at random before migration 9 is used up: take the next one.
     if (got) continue;
     // No cursor has numbers left: the tenant has no list yet, or its open list has no cursors

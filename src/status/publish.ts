@@ -152,23 +152,21 @@ export async function currentPublication(deps: { db: Database }, tenantId: strin
   return stored;
 }
 
-/** Lists known to have a copy: one lookup per list and process, not per issuance. */
-const withCopy = new Set<string>();
-const MAX_REMEMBERED = 100_000;
-
 /**
- * Signs the first copy of a list the issuance in `tx` uses, if it has none: a credential is never
- * handed out before the list it points at can be read. Runs in the issuing transaction, so the
- * copy commits with the list and the credential or not at all. A list remembered here whose
- * copy was rolled back is found by the sweep (a list without a copy is stale).
+ * Signs the first copy of the list a new slot is in, if it has none: a credential is never handed
+ * out before the list it points at can be read. Runs in the issuing transaction, so the copy
+ * commits with the list and the credential or not at all. Whether the list has a copy comes
+ * with the slot's claim, from the database: nothing is remembered across transactions, since a
+ * copy remembered by a transaction that then rolled back would let the next credential point at
+ * a list that cannot be read until the sweep signs it.
  */
-export async function ensureFirstCopy(tx: Queryable, deps: Omit<PublishDeps, 'db'>, tenantId: string, listId: string): Promise<void> {
-  const key = `${tenantId}/${listId}`;
-  if (withCopy.has(key)) return;
-  const [found] = await tx.query('select 1 from status_publications where tenant_id = $1 and list_id = $2', [tenantId, listId]);
-  if (!found) await publishIn(tx, deps, tenantId, listId);
-  if (withCopy.size >= MAX_REMEMBERED) withCopy.clear();
-  withCopy.add(key);
+export async function ensureFirstCopy(
+  tx: Queryable,
+  deps: Omit<PublishDeps, 'db'>,
+  tenantId: string,
+  slot: { readonly listId: string; readonly published: boolean },
+): Promise<void> {
+  if (!slot.published) await publishIn(tx, deps, tenantId, slot.listId);
 }
 
 /** Lists whose current copy the given key signed: a key revoked as compromised must not leave one behind. */

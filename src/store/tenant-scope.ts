@@ -27,12 +27,24 @@ export const TENANT_ROLE = 'launchproof_tenant';
  * query that forgot to.
  *
  * The role switch rides in the same statement as the tenant setting (`set_config('role', ...)`
- * is SET LOCAL ROLE): one round trip per transaction, not two.
+ * is SET LOCAL ROLE), and that statement rides with the transaction's first one: no round trip
+ * of its own. It stays a statement of its own: a setting changed inside a statement does not
+ * bind the statement it is in (its plan, row-level security included, is made before it runs).
  */
 export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return committing(db, async (tx) => {
-    await tx.query(`select set_config('app.tenant_id', $1, true), set_config('role', '${TENANT_ROLE}', true)`, [tenantId]);
-    return fn(tx);
+    // Not awaited before `fn` starts: its first statement is sent right behind this one (the
+    // driver pipelines them; PGlite queues them in order) and the server runs them in that order,
+    // so the setting is in force for it without a round trip of its own. Awaited before the
+    // transaction ends, so its failure is never lost; a statement behind a failed one fails too.
+    const scoped = tx.query(`select set_config('app.tenant_id', $1, true), set_config('role', '${TENANT_ROLE}', true)`, [tenantId]);
+    // Handled now (awaited below): a rejection must not count as unhandled while `fn` runs.
+    scoped.catch(() => {});
+    try {
+      return await fn(tx);
+    } finally {
+      await scoped;
+    }
   });
 }
 

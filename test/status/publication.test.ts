@@ -4,6 +4,7 @@
  */
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAttestationsIn } from '../../src/attestations/issue.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createApp } from '../../src/http/app.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
@@ -11,6 +12,7 @@ import { rotateNow } from '../../src/keys/rotation.ts';
 import { createJsonLogger } from '../../src/log/logger.ts';
 import { changeStatus } from '../../src/status/changes.ts';
 import { decodeBitstringStatusList, decodeTokenStatusList } from '../../src/status/codec.ts';
+import { openList } from '../../src/status/lists.ts';
 import { republishStaleLists } from '../../src/status/sweep.ts';
 import { withTenant } from '../../src/store/tenant-scope.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
@@ -345,6 +347,27 @@ describe.each(engines())('status lists over HTTP on $engine', ({ open }) => {
     });
     expect(published).toBeGreaterThanOrEqual(1);
     expect(await statuses(id, ref)).toEqual({ token: 2, revoked: 0, suspended: 1 });
+  });
+
+  it('signs the first copy of a list with the first issuance that commits in it, even after one that signed it rolled back', async () => {
+    const id = await tenant();
+    // A list opened without a copy, as lists were before issuance signed the first one (or as an
+    // older instance still opens them during an upgrade).
+    await withTenant(t.db, id, (tx) => openList(tx, id, h.clock()));
+    // An issuance that signs the list's first copy and then rolls back: the OID4VCI credential
+    // endpoint's own write, which commits with the credential or not at all, failed after it.
+    const deps = { db: t.db, kek: h.kek, origin: h.config.publicUrl, now: h.clock(), actor: 'wallet' };
+    const request = { assessment: readinessAssessment(), formats: ['dc+sd-jwt' as const] };
+    await expect(
+      withTenant(t.db, id, async (tx) => {
+        await issueAttestationsIn(tx, deps, id, request);
+        throw new Error('the caller failed after issuing');
+      }),
+    ).rejects.toThrow('the caller failed after issuing');
+    // The next issuance in that list must not hand out a credential whose list cannot be read.
+    const [credential] = await issue(id, ['dc+sd-jwt']);
+    const ref = (await statusOf(id, credential!.id)).status_list;
+    expect(await statuses(id, ref)).toEqual({ token: 0, revoked: 0, suspended: 0 });
   });
 
   it('keeps a status change when the list cannot be re-signed, and logs why', async () => {

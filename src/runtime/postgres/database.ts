@@ -8,7 +8,13 @@ function queryable(sql: Sql): Queryable {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
       try {
-        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+        // Prepared (named, cached per connection): without it postgres.js sends every statement
+        // with parameters twice, a Parse/Describe to learn the parameter types and then the
+        // Bind/Execute, two round trips that cannot be pipelined. Prepared, a statement seen
+        // before on the connection is one Bind/Execute, pipelined with those queued behind it,
+        // and PostgreSQL parses and plans it once. The SQL texts are a fixed set, so the cache
+        // stays small.
+        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
         return rows as unknown as Row[];
       } catch (e) {
         throw asStorageError(e);
