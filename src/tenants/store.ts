@@ -1,4 +1,5 @@
 import { keyPolicySchema, type KeyPolicy } from '../keys/policy.ts';
+import { AppError } from '../errors/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
 
@@ -53,4 +54,15 @@ export async function insertTenant(tx: Queryable, t: { id: string; name: string;
     [t.id, t.name, t.keyPolicy, at],
   );
   return rows.length === 1;
+}
+
+/**
+ * The tenant's key policy, its row locked FOR SHARE until the transaction ends: issuances run side
+ * by side, but never alongside a rotation (FOR UPDATE) that could retire the signing key between
+ * choosing it and recording how long it must stay published.
+ */
+export async function lockedKeyPolicy(tx: Queryable, id: string): Promise<KeyPolicy> {
+  const [row] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [id]);
+  if (!row) throw new AppError('tenant_not_found', `tenant ${id} does not exist`);
+  return keyPolicySchema.parse(row.key_policy);
 }

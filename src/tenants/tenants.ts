@@ -9,18 +9,7 @@ import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
 import { customerTenants, insertTenant, isExistingTenant, tenantById, type Tenant } from './store.ts';
 
 // Callers read tenants through this module, the domain's face; the rows and their SQL are store.ts's.
-export { isExistingTenant, tenantById, type Tenant } from './store.ts';
-
-/**
- * The tenant's key policy, its row locked FOR SHARE until the transaction ends: issuances run side
- * by side, but never alongside a rotation (FOR UPDATE) that could retire the signing key between
- * choosing it and recording how long it must stay published.
- */
-export async function lockedKeyPolicy(tx: Queryable, id: string): Promise<KeyPolicy> {
-  const [row] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [id]);
-  if (!row) throw new AppError('tenant_not_found', `tenant ${id} does not exist`);
-  return keyPolicySchema.parse(row.key_policy);
-}
+export { isExistingTenant, lockedKeyPolicy, tenantById, type Tenant } from './store.ts';
 
 export function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
   return withTenant(db, id, (tx) => tenantById(tx, id));
