@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { whenAbsent } from '../errors/index.ts';
 import { keyHistory, listForms, notice, tenantProfile } from '../projection/verification.ts';
 import { localIssuerKeys, localTenantOf } from '../verify/local-keys.ts';
 import { verifyCredential, type VerifyEnvironment, type VerifyOptions } from '../verify/pipeline.ts';
@@ -32,10 +33,7 @@ function countOutcome(metrics: Metrics, result: VerificationResult): void {
 }
 
 /** An issuer URL naming a tenant that does not exist has no notices or profiles: the key check reports it. */
-function absentTenant(e: unknown): undefined {
-  if ((e as { code?: unknown }).code === 'tenant_not_found') return undefined;
-  throw e;
-}
+const noneThere = () => undefined;
 
 export function publicVerifier(deps: ServiceDeps): PublicVerifier {
   const origin = deps.config.publicUrl;
@@ -57,16 +55,17 @@ export function publicVerifier(deps: ServiceDeps): PublicVerifier {
     // URL is not worth a request on the public verification path.
     notices: async (issuer, credentialId) => {
       const tenant = localTenantOf(origin, issuer);
-      return tenant === undefined ? undefined : notice(projection, c.env.db, tenant, credentialId).catch(absentTenant);
+      return tenant === undefined ? undefined : whenAbsent(() => notice(projection, c.env.db, tenant, credentialId), noneThere);
     },
     // A tenant's own profile versions, so a credential issued under one has its verdict recomputed
     // as the tenant's trust bundle lets a browser or an auditor recompute it. Built-ins need no source.
     profiles: async (issuer, id, version) => {
       const tenant = localTenantOf(origin, issuer);
-      return tenant === undefined ? undefined : tenantProfile(projection, c.env.db, tenant, id, version).catch(absentTenant);
+      return tenant === undefined ? undefined : whenAbsent(() => tenantProfile(projection, c.env.db, tenant, id, version), noneThere);
     },
     now: deps.clock(),
     skewSeconds: deps.config.verifyClockSkewSeconds,
+    ...(deps.sha256Url ? { sha256Url: deps.sha256Url } : {}),
   });
   return {
     // One limiter for every verification route, so a second route is not a second budget.

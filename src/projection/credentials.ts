@@ -1,6 +1,6 @@
-import { apiKeyIdOf, findApiKey, findApiKeyAnywhere, principalOf, type ApiKeyRecord } from '../auth/api-keys.ts';
+import { apiKeyIdOf, findApiKey, findApiKeyAnywhere, principalOf } from '../auth/api-keys.ts';
 import type { Principal } from '../auth/principal.ts';
-import { AppError } from '../errors/index.ts';
+import { whenAbsent } from '../errors/index.ts';
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
 import { BoundedCache } from './bounded-cache.ts';
@@ -33,25 +33,23 @@ export async function apiKeyPrincipalFrom(projection: Projection, db: Database, 
     if (record) known.set(id, record.tenantId, id.length + record.tenantId.length + 64);
     return principalOf(token, record);
   }
-  let record: ApiKeyRecord | undefined;
-  try {
-    record = await projection.read(db, tenantId, `api-key:${id}`, async (tx) => ({
-      value: await findApiKey(tx, tenantId, id),
-      weight: 256,
-    }));
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'tenant_not_found') return undefined;
-    throw e;
-  }
-  return principalOf(token, record);
+  // The key's tenant has since been deleted: no such key any more.
+  const found = await whenAbsent(
+    async () => ({
+      record: await projection.read(db, tenantId, `api-key:${id}`, async (tx) => ({
+        value: await findApiKey(tx, tenantId, id),
+        weight: 256,
+      })),
+    }),
+    () => undefined,
+  );
+  return found ? principalOf(token, found.record) : undefined;
 }
 
 /** Whether a tenant exists, remembered (either way) like every other read of the tenant. */
 export async function tenantExists(projection: Projection, db: Database, tenantId: string): Promise<boolean> {
-  try {
-    return await projection.read(db, tenantId, 'exists', async () => ({ value: true, weight: 16 }));
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'tenant_not_found') return false;
-    throw e;
-  }
+  return whenAbsent(
+    () => projection.read(db, tenantId, 'exists', async () => ({ value: true, weight: 16 })),
+    () => false,
+  );
 }

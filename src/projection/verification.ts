@@ -2,6 +2,7 @@ import { findProfile } from '../attestations/profiles.ts';
 import { listKeys } from '../keys/key-store.ts';
 import { noticeOfCredential } from '../sharing/notice.ts';
 import type { Database } from '../store/port.ts';
+import { deepFreeze } from '../util/deep-freeze.ts';
 import type { IssuerKey } from '../verify/issuer-keys.ts';
 import type { KeyHistory } from '../verify/local-keys.ts';
 import type { AttestationNotice } from '../verify/notices.ts';
@@ -48,7 +49,11 @@ export function notice(
   });
 }
 
-/** One of the tenant's own profile versions (versions are immutable, so this changes only by arriving). */
+/**
+ * One of the tenant's own profile versions (versions are immutable, so this changes only by
+ * arriving). Frozen, like the built-ins, so its digest is taken once (pinProfile memoises frozen
+ * profiles) rather than canonicalised and hashed again on every verification that recomputes it.
+ */
 export function tenantProfile(
   projection: Projection,
   db: Database,
@@ -57,7 +62,7 @@ export function tenantProfile(
   version: string,
 ): Promise<Profile | undefined> {
   return projection.read(db, tenantId, `profile:${id}@${version}`, async (tx) => {
-    const value = (await findProfile(tx, tenantId, id, version))?.pinned.profile;
+    const value = deepFreeze((await findProfile(tx, tenantId, id, version))?.pinned.profile);
     return { value, weight: value ? JSON.stringify(value).length : 64 };
   });
 }

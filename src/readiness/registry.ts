@@ -1,15 +1,8 @@
 import productionProof from '../../wellknown/profiles/production-proof-1.0.0.json' with { type: 'json' };
 import productionReadinessChecklist from '../../wellknown/profiles/production-readiness-checklist-1.0.0.json' with { type: 'json' };
 import productionReadinessReview from '../../wellknown/profiles/production-readiness-review-1.0.0.json' with { type: 'json' };
+import { deepFreeze } from '../util/deep-freeze.ts';
 import { profileSchema, type Profile } from './profile.ts';
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 // Parsed at load so a broken data file fails the deploy, not the first tenant's request; frozen
 // so nothing can change a profile under the digest a verdict cites.

@@ -1,5 +1,5 @@
 import { VCDM2_CONTEXT } from '../credentials/contexts.ts';
-import { base64urlDecode } from '../util/base64url.ts';
+import { base64urlUtf8 } from '../util/base64url.ts';
 import { jsonDepth, MAX_CREDENTIAL_BYTES, MAX_JSON_DEPTH } from './json-limits.ts';
 import { VerificationFailure, type CredentialFormatName } from './result.ts';
 
@@ -30,7 +30,7 @@ function checkBaseContext(context: unknown, what: string): void {
 export function jsonSegment(segment: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(base64urlDecode(segment)));
+    value = JSON.parse(base64urlUtf8(segment));
   } catch {
     throw fail('malformed', `the ${what} is not base64url-encoded JSON`);
   }
@@ -41,7 +41,7 @@ export function jsonSegment(segment: string, what: string): Record<string, unkno
 
 function splitJws(jws: string, what: string) {
   const parts = jws.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || parts[0] === '' || parts[1] === '') {
+  if (parts.length !== 3 || parts.some((p) => /[^A-Za-z0-9_-]/.test(p)) || parts[0] === '' || parts[1] === '') {
     throw fail('malformed', `the ${what} is not a compact JWS`);
   }
   return { header: jsonSegment(parts[0]!, `${what} header`), payload: jsonSegment(parts[1]!, `${what} payload`) };

@@ -1,4 +1,5 @@
 import { issuerIdentity } from '../did/issuer-identity.ts';
+import { whenAbsent } from '../errors/index.ts';
 import type { IssuerKey, IssuerKeySource } from './issuer-keys.ts';
 import { localTenantOf } from './local-tenant.ts';
 import { VerificationFailure } from './result.ts';
@@ -26,14 +27,13 @@ export function localIssuerKeys(
     // Our tenants always have two or more keys, and we always name the one that signed.
     if (thumbprint === undefined)
       throw new VerificationFailure('issuer_key', 'ambiguous_key', 'the header names no key and the issuer has several');
-    let keys: KeyHistory;
-    try {
-      keys = await history(tenantId);
-    } catch (e) {
-      // A tenant that does not exist has no keys; anything else (storage) is not the credential's fault.
-      if ((e as { code?: unknown }).code === 'tenant_not_found') throw unknownKey(thumbprint);
-      throw e;
-    }
+    // A tenant that does not exist has no keys; anything else (storage) is not the credential's fault.
+    const keys = await whenAbsent(
+      () => history(tenantId),
+      () => {
+        throw unknownKey(thumbprint);
+      },
+    );
     const key = keys.get(thumbprint);
     if (!key) throw unknownKey(thumbprint);
     return key;

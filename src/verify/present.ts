@@ -1,5 +1,5 @@
 import { SignJWT, type JWK } from 'jose';
-import { sha256Url, walkDisclosures, type Disclosed } from './disclosures.ts';
+import { sha256Url, walkDisclosures, type Disclosed, type Sha256Url } from './disclosures.ts';
 import { jsonSegment } from './input.ts';
 import { VerificationFailure } from './result.ts';
 
@@ -19,14 +19,14 @@ function splitIssued(sdJwt: string) {
 }
 
 /** Where each disclosure sits in the claims: the verifier's walk, leaving out what the payload does not reach. */
-async function locate(payload: Record<string, unknown>, disclosures: readonly string[]): Promise<readonly Disclosed[]> {
-  return (await walkDisclosures(payload, disclosures, 'drop')).disclosed;
+async function locate(payload: Record<string, unknown>, disclosures: readonly string[], sha256?: Sha256Url): Promise<readonly Disclosed[]> {
+  return (await walkDisclosures(payload, disclosures, 'drop', sha256)).disclosed;
 }
 
 /** Every claim the holder may choose to reveal, as JSON pointers. */
-export async function disclosablePointers(sdJwt: string): Promise<string[]> {
+export async function disclosablePointers(sdJwt: string, sha256?: Sha256Url): Promise<string[]> {
   const { payload, disclosures } = splitIssued(sdJwt);
-  return (await locate(payload, disclosures)).map((l) => l.pointer);
+  return (await locate(payload, disclosures, sha256)).map((l) => l.pointer);
 }
 
 /**
@@ -34,15 +34,29 @@ export async function disclosablePointers(sdJwt: string): Promise<string[]> {
  * nested claim is unreadable without its parent) and everything inside them. Naming a claim that
  * is not disclosable is refused rather than silently ignored.
  */
-export async function selectDisclosures(sdJwt: string, reveal: readonly string[]): Promise<string> {
+export async function selectDisclosures(sdJwt: string, reveal: readonly string[], sha256?: Sha256Url): Promise<string> {
+  return (await preparePresentation(sdJwt, reveal, sha256)).presentation;
+}
+
+/**
+ * Both of the above from one walk: what the holder could reveal, and the presentation revealing
+ * `reveal`. The disclosures are digested and walked once, not once per answer.
+ */
+export async function preparePresentation(
+  sdJwt: string,
+  reveal: readonly string[],
+  sha256?: Sha256Url,
+): Promise<{ presentation: string; disclosable: string[] }> {
   const { jws, payload, disclosures } = splitIssued(sdJwt);
-  const located = await locate(payload, disclosures);
-  const unknown = reveal.filter((p) => !located.some((l) => l.pointer === p));
+  const located = await locate(payload, disclosures, sha256);
+  const disclosable = located.map((l) => l.pointer);
+  const known = new Set(disclosable);
+  const unknown = reveal.filter((p) => !known.has(p));
   if (unknown.length > 0)
     throw new VerificationFailure('disclosures', 'not_disclosable', `not a disclosable claim: ${unknown.slice(0, 5).join(', ')}`);
   const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}/`);
   const kept = located.filter((l) => reveal.some((p) => within(p, l.pointer) || within(l.pointer, p)));
-  return `${[jws, ...kept.map((l) => l.encoded)].join('~')}~`;
+  return { presentation: `${[jws, ...kept.map((l) => l.encoded)].join('~')}~`, disclosable };
 }
 
 /** Appends a key-binding JWT (RFC 9901 §4.3) for this verifier, signed by the holder's private key. */

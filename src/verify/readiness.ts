@@ -1,5 +1,12 @@
 import { AppError } from '../errors/index.ts';
-import { evaluateAssessment, findBuiltinProfile, pinProfile, type Assessment, type Profile } from '../readiness/index.ts';
+import {
+  evaluateAssessment,
+  findBuiltinProfile,
+  pinProfile,
+  type Assessment,
+  type PinnedProfile,
+  type Profile,
+} from '../readiness/index.ts';
 import { profileControls } from '../readiness/profile.ts';
 import { VerificationFailure } from './result.ts';
 
@@ -22,6 +29,53 @@ export interface ReadinessReport {
 }
 
 const fail = (code: string, detail: string) => new VerificationFailure('readiness', code, detail);
+
+/**
+ * Verdicts recomputed before, by the exact signed text the claims were read from: the same text
+ * always yields the same claims and issuance date, so with the same pinned profile (the same
+ * object: built-ins and projected tenant profiles are frozen and pinned once) the report is the
+ * same. Recomputing parses the whole assessment again (zod) and was the largest part of verifying
+ * a VC-JWT after the signature; a credential is verified again and again (its share page, its
+ * badge, a buyer checking it twice). Only reports are remembered, never a refusal; bounded by
+ * entries and by the characters of the texts held, oldest out first.
+ */
+const MEMO_ENTRIES = 256;
+const MEMO_CHARS = 4 * 1024 * 1024;
+interface Recomputed {
+  readonly text: string;
+  readonly pinned: PinnedProfile;
+  readonly report: ReadinessReport;
+}
+/**
+ * Keyed by the text's tail (a JWS ends with its signature, a presentation with a salted
+ * disclosure) and confirmed by comparing the whole text: a Map keyed by the whole 13 kB text would
+ * hash all of it on every lookup. Two texts with one tail only take each other's place.
+ */
+const recomputedBefore = new Map<string, Recomputed>();
+const tailOf = (text: string) => text.slice(-96);
+let memoChars = 0;
+
+function recalled(text: string, pinned: PinnedProfile): ReadinessReport | undefined {
+  const known = recomputedBefore.get(tailOf(text));
+  return known && known.pinned === pinned && known.text === text ? known.report : undefined;
+}
+
+function remember(text: string, pinned: PinnedProfile, report: ReadinessReport): void {
+  if (text.length > MEMO_CHARS / 8) return;
+  const tail = tailOf(text);
+  const previous = recomputedBefore.get(tail);
+  if (previous) {
+    recomputedBefore.delete(tail);
+    memoChars -= previous.text.length;
+  }
+  while (recomputedBefore.size >= MEMO_ENTRIES || (recomputedBefore.size > 0 && memoChars + text.length > MEMO_CHARS)) {
+    const [oldest, entry] = recomputedBefore.entries().next().value!;
+    recomputedBefore.delete(oldest);
+    memoChars -= entry.text.length;
+  }
+  recomputedBefore.set(tail, { text, pinned, report });
+  memoChars += text.length;
+}
 
 function assessmentFrom(c: ReadinessClaims, profile: Profile, issuedAt: Date): Assessment {
   const evidence = (e: Record<string, unknown>) => ({
@@ -71,6 +125,8 @@ export async function checkReadiness(
   issuer: string,
   issuedAt: Date,
   profiles: ProfileSource | undefined,
+  /** The signed text `c` and `issuedAt` were read from, when the caller has it (see recomputedBefore). */
+  signedText?: string,
 ): Promise<ReadinessReport> {
   const id = c.profile.id;
   const version = c.profile.version;
@@ -79,6 +135,8 @@ export async function checkReadiness(
   const profile = findBuiltinProfile(id, version) ?? (await profiles?.(issuer, id, version));
   if (!profile) return { ...report, recomputed: false };
   const pinned = await pinProfile(profile);
+  const known = signedText === undefined ? undefined : recalled(signedText, pinned);
+  if (known) return known;
   if (c.profile.digest !== undefined && c.profile.digest !== pinned.digest) {
     throw fail('profile_digest_mismatch', `the credential pins ${id}@${version} to another digest than the published profile`);
   }
@@ -102,5 +160,8 @@ export async function checkReadiness(
       `the results support stage ${JSON.stringify(verdict.stage)} and strict gate ${verdict.strictGatePassed}, the credential states ${JSON.stringify(c.verdict.stage)} and ${JSON.stringify(c.verdict.strict_gate_passed)}`,
     );
   }
-  return { ...report, recomputed: true };
+  const recomputed = Object.freeze({ ...report, recomputed: true });
+  // A profile that is not frozen is pinned afresh on every call, so a report under it could never be recalled.
+  if (signedText !== undefined && Object.isFrozen(profile)) remember(signedText, pinned, recomputed);
+  return recomputed;
 }

@@ -1,3 +1,4 @@
+import { whenAbsent } from '../errors/index.ts';
 import { base64urlDecode } from '../util/base64url.ts';
 import { localTenantOf } from './local-keys.ts';
 import { VerificationFailure } from './result.ts';
@@ -34,16 +35,13 @@ export function localStatusLists(
         if (!others) throw new VerificationFailure('status', 'unreachable_list', `${url} is not a status list of this deployment`);
         return others.fetch(url);
       }
-      let forms: LocalListForms;
-      try {
-        forms = await read(m[1]!, m[2]!);
-      } catch (e) {
-        const code = (e as { code?: unknown }).code;
-        if (code === 'tenant_not_found' || code === 'status_list_not_found' || code === 'status_list_unpublished') {
+      const forms = await whenAbsent(
+        () => read(m[1]!, m[2]!),
+        () => {
           throw new VerificationFailure('status', 'unreachable_list', `the status list at ${url} does not exist here`);
-        }
-        throw e;
-      }
+        },
+        ['status_list_not_found', 'status_list_unpublished'],
+      );
       return m[3] === '/revocation' ? forms.revocation : m[3] === '/suspension' ? forms.suspension : forms.token;
     },
   };

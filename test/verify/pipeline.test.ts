@@ -313,17 +313,23 @@ describe('the readiness verdict, recomputed', () => {
       skewSeconds: 60,
     };
     const subject = genuine.credentialSubject as { verdict: Record<string, unknown> };
-    const honest = await verifyCredential(await sign(subject), env);
+    const honestText = await sign(subject);
+    const honest = await verifyCredential(honestText, env);
     expect(honest.checks.filter((c) => !c.ok)).toEqual([]);
     expect(honest.readiness?.recomputed).toBe(true);
+    // Verified again (the verdict is then remembered for this exact text), the report is the same.
+    expect(await verifyCredential(honestText, env)).toEqual(honest);
 
     for (const verdict of [
       { ...subject.verdict, stage: 'scale_ready' },
       { ...subject.verdict, strict_gate_passed: false },
     ]) {
-      const inflated = await verifyCredential(await sign({ ...subject, verdict }), env);
-      expect(inflated.verified).toBe(false);
-      expect(inflated.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`)).toEqual(['readiness:verdict_mismatch']);
+      const inflatedText = await sign({ ...subject, verdict });
+      // Twice: a refusal is never remembered as a pass, and the honest text's report never stands in for it.
+      for (const inflated of [await verifyCredential(inflatedText, env), await verifyCredential(inflatedText, env)]) {
+        expect(inflated.verified).toBe(false);
+        expect(inflated.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`)).toEqual(['readiness:verdict_mismatch']);
+      }
     }
   });
 });

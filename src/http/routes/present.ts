@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../errors/index.ts';
 import { base64urlEncode } from '../../util/base64url.ts';
-import { disclosablePointers, selectDisclosures } from '../../verify/present.ts';
+import { preparePresentation } from '../../verify/present.ts';
 import { VerificationFailure } from '../../verify/result.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { policy, rateLimit } from '../middleware/rate-limit.ts';
@@ -71,8 +71,7 @@ export function registerPresent(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       let presentation: string;
       let disclosable: string[];
       try {
-        disclosable = await disclosablePointers(body.credential);
-        presentation = await selectDisclosures(body.credential, body.reveal);
+        ({ presentation, disclosable } = await preparePresentation(body.credential, body.reveal, deps.sha256Url));
       } catch (e) {
         if (e instanceof VerificationFailure)
           throw new AppError('invalid_presentation', e.message, { fields: [{ pointer: '/reveal', detail: e.message }] });

@@ -19,6 +19,7 @@ import { resolveKek } from './kek.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { resolveHostNode } from './public-address.ts';
+import { sha256UrlNode } from './sha256.ts';
 import { buildWebAssets } from './web-assets.ts';
 import { readOperationalGauges } from '../../metrics/store.ts';
 import { createPromMetrics } from './metrics/prom-metrics.ts';
@@ -96,6 +97,7 @@ export async function openService(
       metrics,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
+      sha256Url: sha256UrlNode,
       migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });
