@@ -58,12 +58,9 @@ export async function openService(
   const log = options.log ?? createJsonLogger(config.logLevel, batchedStdout());
   const clock = options.clock ?? (() => new Date());
   const kek = await resolveKek(config, log);
-  // Only a server whose /metrics someone can scrape (METRICS_TOKEN or METRICS_PORT) counts anything:
-  // a console command has no scraper, nor has a server without either. Otherwise prom-client is
-  // never loaded (`serve` on PGlite, RSS after start: see docs/benchmarks.md).
-  const scraped = options.pages !== false && (config.metrics.token !== undefined || config.metrics.port !== undefined);
-  const prom = scraped ? await createPromMetrics({ processMetrics: true }) : undefined;
-  const metrics = prom?.port;
+  // Process metrics (CPU, memory, event loop) only for the server: a console command has no scraper.
+  const prom = createPromMetrics({ processMetrics: options.pages !== false });
+  const metrics = prom.port;
   const pool = withPoolUsage(await openDatabase(config), config.databaseUrl ? DEFAULT_POOL_MAX : 1);
   const db = pool.db;
   try {
@@ -121,7 +118,6 @@ export async function openService(
         await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log, metrics });
       },
       scrapeMetrics: async () => {
-        if (!prom) throw new TypeError('metrics are off: /metrics is served only with METRICS_TOKEN or METRICS_PORT');
         // A store that cannot be read is itself the finding: the scrape still answers, with store_up 0.
         // Keys still sealed under the previous KEK are fine while a rotation is under way.
         const gauges = await readOperationalGauges(db, kek.previous ? [kek.id, kek.previous.id] : [kek.id], clock()).catch((e: unknown) => {

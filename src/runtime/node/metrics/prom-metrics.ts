@@ -1,3 +1,4 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricEvent, Metrics } from '../../../metrics/port.ts';
 import type { OperationalGauges } from '../../../metrics/store.ts';
 
@@ -9,9 +10,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
  * one, so two services in one test process never share counters). Every name and label here is
  * listed in docs/metrics.md; the alert rules and the dashboard are tested against them.
  */
-export async function createPromMetrics(options: { processMetrics?: boolean } = {}) {
-  // Loaded here rather than at the top: a service whose metrics nobody can scrape never loads it.
-  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
+export function createPromMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
   const r = [registry];
   const requests = new Counter({
@@ -165,4 +164,4 @@ export async function createPromMetrics(options: { processMetrics?: boolean } = 
   };
 }
 
-export type PromMetrics = Awaited<ReturnType<typeof createPromMetrics>>;
+export type PromMetrics = ReturnType<typeof createPromMetrics>;
