@@ -32,6 +32,12 @@ export interface StartOptions {
   readonly nodeArgs?: readonly string[];
 }
 
+/**
+ * The flags `npm start`, `npm run start:dist` and the image's CMD give node for `serve` (one V8
+ * worker thread: each keeps a malloc arena of its own; see docs/benchmarks.md, RSS after start).
+ */
+export const SERVE_NODE_FLAGS: readonly string[] = ['--v8-pool-size=1'];
+
 export async function startLaunchproof(databaseUrl?: string, options: StartOptions = {}): Promise<LaunchproofUnderTest> {
   const dataDir = await scratchDir('lp-bench-data');
   const port = await freePort();
@@ -44,7 +50,7 @@ export async function startLaunchproof(databaseUrl?: string, options: StartOptio
     cli(['api-key', 'create', '--tenant', tenant, '--roles', 'admin,issuer,status,keys,auditor', '--label', 'bench'], env),
   ) as { token: string };
   const child = await startChild(
-    [...(options.nodeArgs ?? []), options.entry ?? BIN, 'serve'],
+    [...SERVE_NODE_FLAGS, ...(options.nodeArgs ?? []), options.entry ?? BIN, 'serve'],
     { ...env, ...options.serveEnv },
     /launchproof serving/,
   );

@@ -10,11 +10,13 @@
  *   and the set entries, sign, upsert the copy), beside a bare ES256 signature.
  */
 import { StatusList as ReferenceStatusList } from '@sd-jwt/jwt-status-list';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { deflate, deflateSync, gzip, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import { StatusList } from '../src/status/bitstring.ts';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { IssuerSigner } from '../src/credentials/signer.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../src/keys/key-crypto.ts';
+import { useNodeFastPaths } from '../src/runtime/node/fast-paths.ts';
 import { loadMigrations } from '../src/runtime/node/migration-files.ts';
 import { openPglite } from '../src/runtime/pglite/database.ts';
 import { allocateSlot } from '../src/status/allocate.ts';
@@ -26,7 +28,10 @@ import { withTenant } from '../src/store/tenant-scope.ts';
 import { bootstrap } from '../src/use-cases/bootstrap.ts';
 import { createTenant } from '../src/tenants/tenants.ts';
 import { prng } from '../test/support/prng.ts';
-import { opsPerSecond } from './measure.ts';
+import { interleavedOpsPerSecond, opsPerSecond } from './measure.ts';
+
+// What the Node service installs at start (node:zlib, a native base64 for jose): the core runs on them there.
+useNodeFastPaths();
 
 const ENTRIES = 1_000_000;
 const origin = new URL('https://issuer.bench');
@@ -52,14 +57,10 @@ const signer: IssuerSigner = {
 };
 
 const million = entries(ENTRIES, 7);
-const republish = await opsPerSecond(
-  () =>
-    signStatusDocuments({ size: ENTRIES, entries: million, urls: statusListUrls(origin, 'acme', 'L'), signer, origin, now: new Date() }),
-  3_000,
-);
 // node:zlib on the same bytes: the 2-bit token list (zlib, RFC 1950) and the two 1-bit W3C
 // lists (gzip), packed as published. What compression costs at best, beside what a whole
-// re-publication (packing, compressing, encoding and signing three documents) costs.
+// re-publication (packing, compressing, encoding and signing three documents) costs. Measured
+// in alternating slices, so that the ratio holds on a machine whose load changes.
 const tokenBits = new StatusList(ENTRIES, 2);
 const revokedBits = new StatusList(ENTRIES, 1);
 const suspendedBits = new StatusList(ENTRIES, 1);
@@ -68,11 +69,19 @@ for (const e of million) {
   (e.status === 'revoked' ? revokedBits : suspendedBits).set(e.idx, 1);
 }
 const sameBytes = [tokenBits.packed('lsb-first'), revokedBits.packed('msb-first'), suspendedBits.packed('msb-first')] as const;
-const zlib = await opsPerSecond(async () => {
-  deflateSync(sameBytes[0]);
-  gzipSync(sameBytes[1]);
-  gzipSync(sameBytes[2]);
-}, 3_000);
+// The async variant runs the three on libuv's thread pool side by side, as the service compresses
+// them: with a core to spare it is below the sequential figure, so the ratio against it is shown too.
+const [deflateAsync, gzipAsync] = [promisify(deflate), promisify(gzip)];
+const [republish, zlib, zlibParallel] = (await interleavedOpsPerSecond([
+  () =>
+    signStatusDocuments({ size: ENTRIES, entries: million, urls: statusListUrls(origin, 'acme', 'L'), signer, origin, now: new Date() }),
+  async () => {
+    deflateSync(sameBytes[0]);
+    gzipSync(sameBytes[1]);
+    gzipSync(sameBytes[2]);
+  },
+  () => Promise.all([deflateAsync(sameBytes[0]), gzipAsync(sameBytes[1]), gzipAsync(sameBytes[2])]),
+])) as [number, number, number];
 const referenceValues = new Array<number>(ENTRIES).fill(0);
 for (const e of million) referenceValues[e.idx] = e.status === 'revoked' ? 1 : 2;
 const reference = await opsPerSecond(async () => new ReferenceStatusList(referenceValues, 2).compressStatusList(), 3_000);
@@ -106,6 +115,9 @@ console.log(
 );
 console.log(
   `| the same re-publication | ${ms(republish)} | node:zlib compressing the same three lists (deflate + 2 gzip): ${ms(zlib)} ms | ${(zlib / republish).toFixed(3)} (issue 12 target ≤ 1.1: ${zlib / republish <= 1.1 ? 'met' : 'not met'}) |`,
+);
+console.log(
+  `| the same re-publication | ${ms(republish)} | node:zlib async, the three lists in parallel on the thread pool: ${ms(zlibParallel)} ms | ${(zlibParallel / republish).toFixed(3)} |`,
 );
 console.log(
   `| re-publish a stored 131,072-entry list (PGlite: read, sign 3, upsert) | ${ms(stored)} | WebCrypto ES256 sign: ${ms(signs)} ms | ${(signs / stored).toFixed(1)} |`,

@@ -51,7 +51,11 @@ function reordered(bytes: Uint8Array, bits: StatusBits): Uint8Array<ArrayBuffer>
   const table = REORDER[bits];
   if (!table) return bytes.slice();
   const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]!]!;
+  // A zero byte reorders to zero, already there: a published list is mostly zeros (status valid).
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte !== 0) out[i] = table[byte]!;
+  }
   return out;
 }
 

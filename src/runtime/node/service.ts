@@ -21,6 +21,7 @@ import { openDatabase } from './open-database.ts';
 import { resolveHostNode } from './public-address.ts';
 import { sha256UrlNode } from './sha256.ts';
 import { buildWebAssets } from './web-assets.ts';
+import { useNodeFastPaths } from './fast-paths.ts';
 import { readOperationalGauges } from '../../metrics/store.ts';
 import { createPromMetrics } from './metrics/prom-metrics.ts';
 import { withPoolUsage } from './metrics/pool-usage.ts';
@@ -51,6 +52,8 @@ export async function openService(
   // `origin: 'check'` for console commands: only init and the server may record the deployment's origin.
   options: { clock?: () => Date; log?: Logger; pages?: boolean; origin?: 'record' | 'check' } = {},
 ): Promise<Service> {
+  // Before anything signs or compresses.
+  useNodeFastPaths();
   const log = options.log ?? createJsonLogger(config.logLevel, batchedStdout());
   const clock = options.clock ?? (() => new Date());
   const kek = await resolveKek(config, log);

@@ -6,10 +6,11 @@ import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
  * which never shrinks: the pages it touches stay resident for the life of the process. Measured
  * with `launchproof serve` (bench/memory.bench.ts): with 128 MB the process held 437 MiB after
  * start and 510 MiB after 2,000 issuances; 16 MB saved about 100 MiB after start, and the pool
- * can no longer grow the process by more than 16 MB. Pages the pool does not hold are read
- * from the data directory's files, which the operating system caches outside this process.
+ * can no longer grow the process by more than 16 MB. 8 MB took the WASM memory resident after
+ * start from 29.6 to 21.6 MiB (RSS after start, docs/benchmarks.md). Pages the pool does not hold
+ * are read from the data directory's files, which the operating system caches outside this process.
  */
-const SHARED_BUFFERS = '16MB';
+const SHARED_BUFFERS = '8MB';
 
 /**
  * An index build (migrations) or a VACUUM may take this much at once, and what PGlite's heap
