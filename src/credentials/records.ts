@@ -2,6 +2,12 @@ import type { Queryable } from '../store/port.ts';
 import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
 
+/*
+ * The credentials domain's store: the issuer's record of each credential and the SQL that reads
+ * it (callers own the transaction). The rows are written by the issuance (attestations/store.ts),
+ * inside its transaction; status/store.ts reads their slot columns.
+ */
+
 export const CREDENTIAL_FORMATS = ['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt'] as const;
 export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
 

@@ -5,7 +5,7 @@ import { AppError } from '../errors/index.ts';
 import { listKeys } from '../keys/key-store.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE } from '../status/documents.ts';
-import { storedPublication } from '../status/publish.ts';
+import { storedPublication } from '../status/store.ts';
 import { requireList } from '../status/lists.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { base64urlEncode } from '../util/base64url.ts';

@@ -29,6 +29,7 @@
  */
 import type { Queryable } from '../store/port.ts';
 import { addCursors, closeAndOpenNext, openList } from './lists.ts';
+import { claimSlot } from './store.ts';
 
 /** A credential's place in its tenant's status lists. */
 export interface StatusSlot {
@@ -42,49 +43,6 @@ export interface StatusSlot {
   readonly published: boolean;
 }
 
-interface Claim {
-  readonly listId: string;
-  /** Null when the number's slot was already taken: only in a list filled at random before migration 9. */
-  readonly index: number | null;
-  readonly published: boolean;
-}
-
-/**
- * One statement: takes the next number of a free cursor of the tenant's open list, and inserts
- * the slot that number maps to. Random among the free cursors, so they drain evenly and the
- * last numbers of a list are not left to one row. Undefined when no cursor with numbers left is
- * free (`skip locked`) or, waiting (`wait`), when none has numbers left at all.
- */
-async function claim(tx: Queryable, tenantId: string, now: Date, lock: 'skip locked' | 'wait'): Promise<Claim | undefined> {
-  const [row] = await tx.query<{ list_id: string; idx: number | null; published: boolean }>(
-    `with picked as (
-       select c.list_id, c.stripe
-         from status_list_cursors c
-         join status_lists l on l.tenant_id = c.tenant_id and l.id = c.list_id
-        where c.tenant_id = $1 and c.next_n < c.stop_n and l.full_at is null
-        order by l.seq, random()
-        limit 1
-          for update of c ${lock === 'skip locked' ? 'skip locked' : ''}
-     ), numbered as (
-       update status_list_cursors c set next_n = c.next_n + 1
-         from picked
-        where c.tenant_id = $1 and c.list_id = picked.list_id and c.stripe = picked.stripe
-       returning c.list_id, c.next_n - 1 as n
-     ), slot as (
-       insert into status_slots (tenant_id, list_id, idx, allocated_at)
-       select $1, numbered.list_id, status_slot_index(l.slot_key, numbered.n, l.size), $2
-         from numbered join status_lists l on l.tenant_id = $1 and l.id = numbered.list_id
-       on conflict do nothing
-       returning idx
-     )
-     select numbered.list_id, (select idx from slot) as idx,
-            exists (select 1 from status_publications p where p.tenant_id = $1 and p.list_id = numbered.list_id) as published
-       from numbered`,
-    [tenantId, now],
-  );
-  return row && { listId: row.list_id, index: row.idx, published: row.published };
-}
-
 /**
  * Gives a new credential a slot of its tenant's open list, inside the issuing transaction: the
  * index says nothing about when it was issued, and an issuance that rolls back gives its slot
@@ -94,7 +52,7 @@ export async function allocateSlot(tx: Queryable, tenantId: string, now: Date): 
   /** The list this call gave cursors to: finding it without numbers left afterwards means it is full. */
   let prepared: string | undefined;
   for (;;) {
-    const got = (await claim(tx, tenantId, now, 'skip locked')) ?? (await claim(tx, tenantId, now, 'wait'));
+    const got = (await claimSlot(tx, tenantId, now, 'skip locked')) ?? (await claimSlot(tx, tenantId, now, 'wait'));
     if (got?.index != null) return { listId: got.listId, index: got.index, published: got.published };
     // A number whose slot was taken at random before migration 9 is used up: take the next one.
     if (got) continue;

@@ -6,6 +6,22 @@ import { isUuid } from '../util/uuid.ts';
 import type { Metrics } from '../metrics/port.ts';
 import { assertTransition, combinedStatus, type CredentialStatus } from './values.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+import {
+  attestationExists,
+  attestationIdOf,
+  attestationIdsIn,
+  bumpListVersion,
+  credentialIdsOf,
+  insertStatusChanges,
+  lockAttestationSlots,
+  selectAttestationSlots,
+  selectCredentialSlot,
+  selectSlotStatusesOf,
+  selectStatusHistory,
+  updateSlotStatuses,
+  type LockedSlot,
+  type RevocationScope,
+} from './store.ts';
 
 /*
  * Status belongs to the attestation: its credentials (one per format) share one slot, so one
@@ -55,30 +71,6 @@ export interface StatusChangeOutcome {
 
 const NO_CHANGE: StatusChangeOutcome = { attestations: [], changed: [], lists: [] };
 
-interface LockedSlot {
-  attestation_id: string;
-  list_id: string;
-  idx: number;
-  status: CredentialStatus;
-}
-
-/**
- * The slots of the attestations given (the `attestation_slots` view: each one's shared slot, or
- * the own slots of its older credentials), locked in list and index order so concurrent changes
- * never deadlock.
- */
-async function lockSlots(tx: Queryable, tenantId: string, attestationIds: readonly string[]): Promise<LockedSlot[]> {
-  return tx.query<LockedSlot>(
-    `select h.attestation_id, s.list_id, s.idx, s.status
-       from status_slots s
-       join attestation_slots h on h.tenant_id = s.tenant_id and h.list_id = s.list_id and h.idx = s.idx
-      where s.tenant_id = $1 and h.attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
-      order by s.list_id, s.idx
-      for update of s`,
-    [tenantId, attestationIds],
-  );
-}
-
 /**
  * Writes the new status to every slot given that does not hold it yet, one history row per
  * attestation, and a version bump per list (what tells the publisher a list changed). Lists are
@@ -99,37 +91,24 @@ async function apply(
   for (const s of moving) byList.set(s.list_id, [...(byList.get(s.list_id) ?? []), s.idx]);
   const lists = [...byList.keys()].sort();
   for (const listId of lists) {
-    await tx.query(
-      `update status_slots set status = $3, changed_at = $4
-        where tenant_id = $1 and list_id = $2 and idx in (select value::int from jsonb_array_elements_text($5::jsonb))`,
-      [tenantId, listId, change.to, ctx.now, byList.get(listId)],
-    );
-    await tx.query('update status_lists set version = version + 1 where tenant_id = $1 and id = $2', [tenantId, listId]);
+    await updateSlotStatuses(tx, tenantId, listId, change.to, ctx.now, byList.get(listId));
+    await bumpListVersion(tx, tenantId, listId);
   }
   const attestations = [...new Set(moving.map((s) => s.attestation_id))];
   notePublicationChange(tx, tenantId);
-  await tx.query(
-    `insert into status_changes (id, tenant_id, attestation_id, from_status, to_status, reason, public_reason, changed_at, changed_by)
-     select r.id::uuid, $1, r.attestation_id::uuid, r.from_status, $2, $3, $4, $5, $6
-       from jsonb_to_recordset($7::jsonb) as r(id text, attestation_id text, from_status text)`,
-    [
-      tenantId,
-      change.to,
-      change.reason,
-      change.publicReason ?? null,
-      ctx.now,
-      ctx.actor,
-      attestations.map((a) => ({ id: crypto.randomUUID(), attestation_id: a, from_status: combinedStatus(before.get(a)!) })),
-    ],
-  );
-  const changed = await tx.query<{ id: string }>(
-    `select id from credentials where tenant_id = $1 and attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb)) order by id`,
-    [tenantId, attestations],
-  );
+  await insertStatusChanges(tx, tenantId, {
+    to: change.to,
+    reason: change.reason,
+    publicReason: change.publicReason ?? null,
+    changedAt: ctx.now,
+    changedBy: ctx.actor,
+    rows: attestations.map((a) => ({ id: crypto.randomUUID(), attestation_id: a, from_status: combinedStatus(before.get(a)!) })),
+  });
+  const changed = await credentialIdsOf(tx, tenantId, attestations);
   // Counted as written, inside the caller's transaction (the callers are many, the write is here):
   // a transaction that fails after this point over-counts by its changes, which is rare and harmless.
   for (let i = 0; i < attestations.length; i++) ctx.metrics?.record({ kind: 'status_changed', to: change.to });
-  return { attestations, changed: changed.map((c) => c.id), lists };
+  return { attestations, changed, lists };
 }
 
 /**
@@ -143,11 +122,9 @@ export async function changeAttestationStatus(
   attestationId: string,
   change: StatusChangeRequest,
 ): Promise<StatusChangeOutcome> {
-  const exists = isUuid(attestationId)
-    ? await tx.query('select 1 from attestations where tenant_id = $1 and id = $2', [tenantId, attestationId])
-    : [];
-  if (exists.length === 0) throw new AppError('attestation_not_found', `tenant ${tenantId} has no attestation ${attestationId}`);
-  const slots = await lockSlots(tx, tenantId, [attestationId]);
+  const exists = isUuid(attestationId) && (await attestationExists(tx, tenantId, attestationId));
+  if (!exists) throw new AppError('attestation_not_found', `tenant ${tenantId} has no attestation ${attestationId}`);
+  const slots = await lockAttestationSlots(tx, tenantId, [attestationId]);
   if (slots.length === 0) {
     throw new AppError('credential_without_status', `attestation ${attestationId} was issued before status lists and has no slot`);
   }
@@ -172,14 +149,9 @@ export async function changeAttestationStatus(
 
 /** The attestation a credential represents; 404 for an unknown credential. */
 async function attestationOf(tx: Queryable, tenantId: string, credentialId: string): Promise<string> {
-  const [row] = isUuid(credentialId)
-    ? await tx.query<{ attestation_id: string }>('select attestation_id from credentials where tenant_id = $1 and id = $2', [
-        tenantId,
-        credentialId,
-      ])
-    : [];
-  if (!row) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
-  return row.attestation_id;
+  const attestationId = isUuid(credentialId) ? await attestationIdOf(tx, tenantId, credentialId) : undefined;
+  if (!attestationId) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
+  return attestationId;
 }
 
 /** Sets the status of the attestation a credential represents: every format of it changes together. */
@@ -193,9 +165,6 @@ export async function changeStatus(
   return changeAttestationStatus(tx, ctx, tenantId, await attestationOf(tx, tenantId, credentialId), change);
 }
 
-/** Which credentials a bulk revocation covers: every one of a subject, or every one a key signed. */
-export type RevocationScope = { readonly subject: string } | { readonly kid: string };
-
 /**
  * Revokes every attestation in scope that is not revoked yet, all its formats with it, in the
  * caller's transaction (key revocation runs it inside its own).
@@ -207,17 +176,9 @@ export async function revokeAll(
   scope: RevocationScope,
   reason: string,
 ): Promise<StatusChangeOutcome> {
-  const [condition, value] = 'kid' in scope ? ['kid = $2', scope.kid] : ['(subject_name = $2 or subject_id = $2)', scope.subject];
-  const inScope = await tx.query<{ attestation_id: string }>(
-    `select distinct attestation_id from credentials where tenant_id = $1 and ${condition}`,
-    [tenantId, value],
-  );
+  const inScope = await attestationIdsIn(tx, tenantId, scope);
   if (inScope.length === 0) return NO_CHANGE;
-  const slots = await lockSlots(
-    tx,
-    tenantId,
-    inScope.map((r) => r.attestation_id),
-  );
+  const slots = await lockAttestationSlots(tx, tenantId, inScope);
   const outcome = await apply(tx, ctx, tenantId, slots, { to: 'revoked', reason });
   if (outcome.attestations.length === 0) return outcome;
   await recordEvent(tx, {
@@ -238,36 +199,13 @@ export async function revokeAll(
 
 /** An attestation's current status, where it is published, and every change to it, oldest first. */
 export async function attestationStatus(tx: Queryable, tenantId: string, attestationId: string): Promise<AttestationStatusView> {
-  const slots = isUuid(attestationId)
-    ? await tx.query<{ list_id: string; idx: number; status: CredentialStatus }>(
-        `select s.list_id, s.idx, s.status
-           from status_slots s
-           join attestation_slots h on h.tenant_id = s.tenant_id and h.list_id = s.list_id and h.idx = s.idx
-          where s.tenant_id = $1 and h.attestation_id = $2
-          order by s.list_id, s.idx`,
-        [tenantId, attestationId],
-      )
-    : [];
+  const slots = isUuid(attestationId) ? await selectAttestationSlots(tx, tenantId, attestationId) : [];
   if (slots.length === 0) {
-    const known = isUuid(attestationId)
-      ? await tx.query('select 1 from attestations where tenant_id = $1 and id = $2', [tenantId, attestationId])
-      : [];
-    if (known.length === 0) throw new AppError('attestation_not_found', `tenant ${tenantId} has no attestation ${attestationId}`);
+    const known = isUuid(attestationId) && (await attestationExists(tx, tenantId, attestationId));
+    if (!known) throw new AppError('attestation_not_found', `tenant ${tenantId} has no attestation ${attestationId}`);
     throw new AppError('credential_without_status', `attestation ${attestationId} was issued before status lists and has no slot`);
   }
-  const history = await tx.query<{
-    from_status: CredentialStatus;
-    to_status: CredentialStatus;
-    reason: string;
-    public_reason: string | null;
-    changed_at: Date;
-    changed_by: string;
-    credential_id: string | null;
-  }>(
-    `select from_status, to_status, reason, public_reason, changed_at, changed_by, credential_id from status_changes
-      where tenant_id = $1 and attestation_id = $2 order by seq`,
-    [tenantId, attestationId],
-  );
+  const history = await selectStatusHistory(tx, tenantId, attestationId);
   return {
     attestationId,
     status: combinedStatus(slots.map((s) => s.status)),
@@ -294,14 +232,7 @@ export async function statusesOf(
   attestationIds: readonly string[],
 ): Promise<Map<string, CredentialStatus>> {
   if (attestationIds.length === 0) return new Map();
-  const rows = await tx.query<{ attestation_id: string; statuses: CredentialStatus[] }>(
-    `select h.attestation_id, jsonb_agg(s.status) as statuses
-       from attestation_slots h
-       join status_slots s on s.tenant_id = h.tenant_id and s.list_id = h.list_id and s.idx = h.idx
-      where h.tenant_id = $1 and h.attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
-      group by h.attestation_id`,
-    [tenantId, attestationIds],
-  );
+  const rows = await selectSlotStatusesOf(tx, tenantId, attestationIds);
   return new Map(rows.map((r) => [r.attestation_id, combinedStatus(r.statuses)]));
 }
 
@@ -313,12 +244,7 @@ export interface CredentialStatusView extends AttestationStatusView {
 }
 
 export async function statusOf(tx: Queryable, tenantId: string, credentialId: string): Promise<CredentialStatusView> {
-  const [row] = isUuid(credentialId)
-    ? await tx.query<{ attestation_id: string; list_id: string | null; idx: number | null }>(
-        'select attestation_id, status_list_id as list_id, status_index as idx from credentials where tenant_id = $1 and id = $2',
-        [tenantId, credentialId],
-      )
-    : [];
+  const row = isUuid(credentialId) ? await selectCredentialSlot(tx, tenantId, credentialId) : undefined;
   if (!row) throw new AppError('credential_not_found', `tenant ${tenantId} has no credential ${credentialId}`);
   if (row.list_id === null || row.idx === null) {
     throw new AppError('credential_without_status', `credential ${credentialId} was issued before status lists and has no slot`);

@@ -2,6 +2,17 @@ import { AppError } from '../errors/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import { BITSTRING_STATUS_LIST_MIN_ENTRIES } from './codec.ts';
+import {
+  deleteCursors,
+  insertCursors,
+  insertList,
+  markListFull,
+  selectLastFullSeq,
+  selectListById,
+  selectListBySeq,
+  selectOpenList,
+  type StatusListRow,
+} from './store.ts';
 
 /**
  * Entries per list: the W3C floor (16 KiB of one-bit entries), so each Bitstring list hides a
@@ -16,29 +27,17 @@ export const STATUS_LIST_SIZE = BITSTRING_STATUS_LIST_MIN_ENTRIES;
  */
 export const STRIPES = 32;
 
-export interface StatusListRow {
-  readonly id: string;
-  readonly seq: number;
-  readonly size: number;
-}
-
 /** 128 random bits: unguessable, and silent about how many lists came before. */
 const newListId = () => base64urlEncode(crypto.getRandomValues(new Uint8Array(16)));
 
 /** The tenant's open list (the oldest not yet full), opening the first one if there is none. */
 export async function openList(tx: Queryable, tenantId: string, now: Date): Promise<StatusListRow> {
-  const [open] = await tx.query<StatusListRow>(
-    'select id, seq, size from status_lists where tenant_id = $1 and full_at is null order by seq limit 1',
-    [tenantId],
-  );
+  const open = await selectOpenList(tx, tenantId);
   if (open) return open;
   // The list after the last FULL one, not after the last one: a list another issuer opened since
   // the read above is then the very row we try to insert, and we join it instead of opening another.
-  const [lastFull] = await tx.query<{ seq: number | null }>(
-    'select max(seq) as seq from status_lists where tenant_id = $1 and full_at is not null',
-    [tenantId],
-  );
-  return openNext(tx, tenantId, lastFull?.seq ?? 0, now);
+  const lastFull = await selectLastFullSeq(tx, tenantId);
+  return openNext(tx, tenantId, lastFull ?? 0, now);
 }
 
 /**
@@ -47,8 +46,8 @@ export async function openList(tx: Queryable, tenantId: string, now: Date): Prom
  * The closed list's cursors go, so a claim only ever reads the cursors of the open list.
  */
 export async function closeAndOpenNext(tx: Queryable, tenantId: string, full: StatusListRow, now: Date): Promise<StatusListRow> {
-  await tx.query('update status_lists set full_at = $3 where tenant_id = $1 and id = $2 and full_at is null', [tenantId, full.id, now]);
-  await tx.query('delete from status_list_cursors where tenant_id = $1 and list_id = $2', [tenantId, full.id]);
+  await markListFull(tx, tenantId, full.id, now);
+  await deleteCursors(tx, tenantId, full.id);
   return openNext(tx, tenantId, full.seq, now);
 }
 
@@ -58,26 +57,12 @@ export async function closeAndOpenNext(tx: Queryable, tenantId: string, full: St
  * here on first use. Returns how many rows it inserted: 0 when the list already had them.
  */
 export async function addCursors(tx: Queryable, tenantId: string, list: StatusListRow): Promise<number> {
-  const rows = await tx.query(
-    `insert into status_list_cursors (tenant_id, list_id, stripe, next_n, stop_n)
-     select $1, $2, s, ($3::bigint * s / $4)::int, ($3::bigint * (s + 1) / $4)::int from generate_series(0, $4::int - 1) s
-     on conflict do nothing
-     returning stripe`,
-    [tenantId, list.id, list.size, STRIPES],
-  );
-  return rows.length;
+  return insertCursors(tx, tenantId, list, STRIPES);
 }
 
 async function openNext(tx: Queryable, tenantId: string, afterSeq: number, now: Date): Promise<StatusListRow> {
-  await tx.query(
-    `insert into status_lists (tenant_id, id, seq, size, created_at) values ($1, $2, $3, $4, $5)
-     on conflict (tenant_id, seq) do nothing`,
-    [tenantId, newListId(), afterSeq + 1, STATUS_LIST_SIZE, now],
-  );
-  const [row] = await tx.query<StatusListRow>('select id, seq, size from status_lists where tenant_id = $1 and seq = $2', [
-    tenantId,
-    afterSeq + 1,
-  ]);
+  await insertList(tx, tenantId, newListId(), afterSeq + 1, STATUS_LIST_SIZE, now);
+  const row = await selectListBySeq(tx, tenantId, afterSeq + 1);
   if (!row) throw new TypeError(`status list ${afterSeq + 1} of ${tenantId} neither inserted nor found`);
   await addCursors(tx, tenantId, row);
   return row;
@@ -85,10 +70,7 @@ async function openNext(tx: Queryable, tenantId: string, afterSeq: number, now: 
 
 /** A published list by its public id, or 404. */
 export async function requireList(tx: Queryable, tenantId: string, listId: string): Promise<StatusListRow & { version: number }> {
-  const [row] = await tx.query<StatusListRow & { version: string | number }>(
-    'select id, seq, size, version from status_lists where tenant_id = $1 and id = $2',
-    [tenantId, listId],
-  );
+  const row = await selectListById(tx, tenantId, listId);
   if (!row) throw new AppError('status_list_not_found', `tenant ${tenantId} has no status list ${listId}`);
-  return { ...row, version: Number(row.version) };
+  return row;
 }

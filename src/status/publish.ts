@@ -4,61 +4,17 @@ import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { inExistingTenant } from '../tenants/tenants.ts';
-import { signStatusDocuments, STATUS_LIST_REFRESH_SECONDS, type StatusEntry } from './documents.ts';
+import { signStatusDocuments, STATUS_LIST_REFRESH_SECONDS } from './documents.ts';
 import { requireList } from './lists.ts';
 import { statusListUrls } from './urls.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+import { selectListsToSign, selectNonValidEntries, storedPublication, upsertPublication, type Publication } from './store.ts';
 
 export interface PublishDeps {
   readonly db: Database;
   readonly kek: KeyEncryptionKey;
   readonly origin: URL;
   readonly now: Date;
-}
-
-/** The latest signed copy of one list, as stored and served. */
-export interface Publication {
-  readonly listId: string;
-  /** The list's change count this copy covers (at least). */
-  readonly version: number;
-  readonly kid: string;
-  readonly issuedAt: Date;
-  readonly expiresAt: Date;
-  readonly token: string;
-  readonly revocation: string;
-  readonly suspension: string;
-}
-
-interface PublicationRow {
-  list_id: string;
-  version: string | number;
-  kid: string;
-  issued_at: Date;
-  expires_at: Date;
-  token: string;
-  revocation: string;
-  suspension: string;
-}
-
-const toPublication = (r: PublicationRow): Publication => ({
-  listId: r.list_id,
-  version: Number(r.version),
-  kid: r.kid,
-  issuedAt: r.issued_at,
-  expiresAt: r.expires_at,
-  token: r.token,
-  revocation: r.revocation,
-  suspension: r.suspension,
-});
-
-const COLUMNS = 'list_id, version, kid, issued_at, expires_at, token, revocation, suspension';
-
-export async function storedPublication(tx: Queryable, tenantId: string, listId: string): Promise<Publication | undefined> {
-  const [row] = await tx.query<PublicationRow>(`select ${COLUMNS} from status_publications where tenant_id = $1 and list_id = $2`, [
-    tenantId,
-    listId,
-  ]);
-  return row && toPublication(row);
 }
 
 /**
@@ -69,10 +25,7 @@ async function publishIn(tx: Queryable, deps: Omit<PublishDeps, 'db'>, tenantId:
   // The version is read before the entries: under READ COMMITTED the entries are then at least
   // as new as the version recorded, so a change this copy claims to cover is always in it.
   const list = await requireList(tx, tenantId, listId);
-  const entries = await tx.query<StatusEntry>(
-    `select idx, status from status_slots where tenant_id = $1 and list_id = $2 and status <> 'valid'`,
-    [tenantId, listId],
-  );
+  const entries = await selectNonValidEntries(tx, tenantId, listId);
   const signer = await activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
   const docs = await signStatusDocuments({
     size: list.size,
@@ -83,16 +36,17 @@ async function publishIn(tx: Queryable, deps: Omit<PublishDeps, 'db'>, tenantId:
     now: deps.now,
   });
   notePublicationChange(tx, tenantId);
-  const [row] = await tx.query<PublicationRow>(
-    `insert into status_publications (tenant_id, ${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     on conflict (tenant_id, list_id) do update set
-       version = excluded.version, kid = excluded.kid, issued_at = excluded.issued_at, expires_at = excluded.expires_at,
-       token = excluded.token, revocation = excluded.revocation, suspension = excluded.suspension
-     where status_publications.version <= excluded.version
-     returning ${COLUMNS}`,
-    [tenantId, listId, list.version, signer.kid, docs.issuedAt, docs.expiresAt, docs.token, docs.revocation, docs.suspension],
-  );
-  return row ? toPublication(row) : (await storedPublication(tx, tenantId, listId))!;
+  const stored = await upsertPublication(tx, tenantId, {
+    listId,
+    version: list.version,
+    kid: signer.kid,
+    issuedAt: docs.issuedAt,
+    expiresAt: docs.expiresAt,
+    token: docs.token,
+    revocation: docs.revocation,
+    suspension: docs.suspension,
+  });
+  return stored ?? (await storedPublication(tx, tenantId, listId))!;
 }
 
 /** One list's publisher within this instance, and whether a change arrived while it ran. */
@@ -169,31 +123,10 @@ export async function ensureFirstCopy(
   if (!slot.published) await publishIn(tx, deps, tenantId, slot.listId);
 }
 
-/** Lists whose current copy the given key signed: a key revoked as compromised must not leave one behind. */
-export async function listsSignedBy(tx: Queryable, tenantId: string, kid: string): Promise<string[]> {
-  const rows = await tx.query<{ list_id: string }>('select list_id from status_publications where tenant_id = $1 and kid = $2', [
-    tenantId,
-    kid,
-  ]);
-  return rows.map((r) => r.list_id);
-}
-
 /**
  * Every list whose stored copy is missing, behind its changes, signed by a key that no longer
  * signs, or near expiry, across tenants: what the sweep re-signs.
  */
 export async function staleLists(tx: Queryable, now: Date): Promise<{ tenant_id: string; list_id: string }[]> {
-  return tx.query(
-    `select l.tenant_id, l.id as list_id
-       from status_lists l
-       left join status_publications p on p.tenant_id = l.tenant_id and p.list_id = l.id
-       left join signing_keys k on k.tenant_id = p.tenant_id and k.kid = p.kid
-      where p.list_id is null
-         or p.version < l.version
-         or p.expires_at <= $1
-         or k.retired_at is not null
-         or k.revoked_at is not null
-      order by l.tenant_id, l.seq`,
-    [new Date(now.getTime() + STATUS_LIST_REFRESH_SECONDS * 1000)],
-  );
+  return selectListsToSign(tx, new Date(now.getTime() + STATUS_LIST_REFRESH_SECONDS * 1000));
 }

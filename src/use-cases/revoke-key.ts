@@ -2,7 +2,7 @@ import { ensureKeys, markKeyRevoked, type RotationContext } from '../keys/rotati
 import { findKey } from '../keys/key-store.ts';
 import type { KeyRecord } from '../keys/lifecycle.ts';
 import { revokeAll, type StatusChangeOutcome } from '../status/changes.ts';
-import { listsSignedBy } from '../status/publish.ts';
+import { listsSignedBy } from '../status/store.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 
 // Here rather than in keys/: revoking a key also revokes the credentials it signed, which is the

@@ -90,15 +90,19 @@ function hasSql(text: string): boolean {
  * domains consolidated so far: a query anywhere else in the folder fails here, naming the file.
  * `null`: the folder writes no SQL at all (use cases own transactions and call domain stores).
  * keys keeps the name key-store.ts: its readers in projection/ and verify/ import it by that name.
+ * credentials' store is records.ts: the credentials rows, their mapping and their two reads are all
+ * it holds (with the format list, the vocabulary of its format column), imported by that name.
  */
 const STORE_MODULE: Record<string, string | null> = {
   auth: 'auth/store.ts',
+  credentials: 'credentials/records.ts',
   deployment: 'deployment/store.ts',
   doctor: 'doctor/store.ts',
   keys: 'keys/key-store.ts',
   metrics: 'metrics/store.ts',
   oid4vci: 'oid4vci/store.ts',
   sharing: 'sharing/store.ts',
+  status: 'status/store.ts',
   tenants: 'tenants/store.ts',
   'use-cases': null,
 };
