@@ -108,6 +108,16 @@ export async function insertTenantProfile(
 }
 
 /** Records the first issuance under a tenant profile version (a no-op after the first). */
+/** The profile versions the tenant's credentials cite: the built-ins and its own it issued under, and its own once used. */
+export function citedProfileVersions(tx: Queryable, tenantId: string): Promise<{ id: string; version: string }[]> {
+  return tx.query<{ id: string; version: string }>(
+    `select distinct profile_id as id, profile_version as version from credentials where tenant_id = $1
+     union select profile_id, version from tenant_profiles where tenant_id = $1 and used_at is not null
+     order by id, version`,
+    [tenantId],
+  );
+}
+
 export async function markProfileUsed(tx: Queryable, tenantId: string, id: string, version: string, at: Date): Promise<void> {
   await tx.query('update tenant_profiles set used_at = $4 where tenant_id = $1 and profile_id = $2 and version = $3 and used_at is null', [
     tenantId,

@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/port.ts';
 import type { Projection } from './projection.ts';
+import { allVersions, versionSum } from './store.ts';
 
 /** The channel migration 8's triggers NOTIFY on, with the payload `<tenant id> <version>`. */
 export const PUBLICATION_CHANNEL = 'launchproof_publication';
@@ -30,11 +31,10 @@ export async function followChanges(
   let stopped = false;
 
   async function reload(): Promise<void> {
-    const [sum] = await db.query<{ total: string }>('select coalesce(sum(version), 0)::text as total from publication_versions');
-    if (sum!.total === seenTotal) return;
-    const rows = await db.query<{ tenant_id: string; version: string }>('select tenant_id, version::text from publication_versions');
-    for (const r of rows) projection.applyVersion(r.tenant_id, Number(r.version));
-    seenTotal = sum!.total;
+    const total = await versionSum(db);
+    if (total === seenTotal) return;
+    for (const r of await allVersions(db)) projection.applyVersion(r.tenant_id, Number(r.version));
+    seenTotal = total;
   }
 
   const onNotify = (payload: string) => {

@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../store/port.ts';
 import { onCommittedChange } from '../store/publication-changes.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import { tenantVersion, versionAndPresence } from './store.ts';
 
 /**
  * The in-memory read model of everything public reads and verification need: documents as the
@@ -198,10 +199,7 @@ export class Projection {
     const done = (async () => {
       try {
         this.counts.versionChecks++;
-        const [row] = await db.query<{ version: string }>('select version::text from publication_versions where tenant_id = $1', [
-          tenantId,
-        ]);
-        const version = row ? Number(row.version) : 0;
+        const version = await tenantVersion(db, tenantId);
         if (version > state.known) state.known = version;
         state.checkedAt = startedAt;
       } finally {
@@ -233,13 +231,9 @@ export class Projection {
       const built = await withTenant(db, tenantId, async (tx) => {
         // The version and the rows come from one snapshot's worth of statements in one transaction:
         // the rows are at least as new as the version recorded with them.
-        const [row] = await tx.query<{ version: string | null; present: boolean }>(
-          `select (select version::text from publication_versions where tenant_id = $1) as version,
-                  exists (select 1 from tenants where id = $1) as present`,
-          [tenantId],
-        );
-        version = row?.version ? Number(row.version) : 0;
-        if (!row?.present) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
+        const found = await versionAndPresence(tx, tenantId);
+        version = found.version;
+        if (!found.present) throw new AppError('tenant_not_found', `tenant ${tenantId} does not exist`);
         return build(tx);
       });
       outcome = { value: built.value };

@@ -70,6 +70,12 @@ export async function insertList(tx: Queryable, tenantId: string, id: string, se
   );
 }
 
+/** Every list of the tenant, oldest first. */
+export async function listIdsOf(tx: Queryable, tenantId: string): Promise<string[]> {
+  const rows = await tx.query<{ id: string }>('select id from status_lists where tenant_id = $1 order by seq', [tenantId]);
+  return rows.map((r) => r.id);
+}
+
 export async function selectListBySeq(tx: Queryable, tenantId: string, seq: number): Promise<StatusListRow | undefined> {
   const [row] = await tx.query<StatusListRow>('select id, seq, size from status_lists where tenant_id = $1 and seq = $2', [tenantId, seq]);
   return row;

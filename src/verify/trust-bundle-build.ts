@@ -1,5 +1,6 @@
 import { FlattenedSign } from 'jose';
 import { findProfile } from '../attestations/profiles.ts';
+import { citedProfileVersions } from '../attestations/store.ts';
 import { activeSigner } from '../credentials/signer.ts';
 import { didDocument, jwtVcIssuerMetadata, publishedJwk } from '../did/documents.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
@@ -9,11 +10,11 @@ import { listKeys } from '../keys/key-store.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import type { Profile } from '../readiness/index.ts';
 import { currentPublication } from '../status/publish.ts';
-import type { Publication } from '../status/store.ts';
+import { listIdsOf, type Publication } from '../status/store.ts';
 import { statusListUrls } from '../status/urls.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import { inExistingTenant } from '../tenants/tenants.ts';
+import { inExistingTenant, tenantById } from '../tenants/tenants.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import {
   TRUST_BUNDLE_TYP,
@@ -41,12 +42,7 @@ function historyEntry(k: KeyRecord): TrustBundleKey {
  * and load-bearing from its first issuance on), and the built-ins it issued under.
  */
 async function profilesUsed(tx: Queryable, tenantId: string): Promise<TrustBundleProfile[]> {
-  const cited = await tx.query<{ id: string; version: string }>(
-    `select distinct profile_id as id, profile_version as version from credentials where tenant_id = $1
-     union select profile_id, version from tenant_profiles where tenant_id = $1 and used_at is not null
-     order by id, version`,
-    [tenantId],
-  );
+  const cited = await citedProfileVersions(tx, tenantId);
   const entries = await Promise.all(cited.map((c) => findProfile(tx, tenantId, c.id, c.version)));
   return entries
     .filter((e) => e !== undefined)
@@ -82,15 +78,13 @@ async function fingerprint(bundle: TrustBundle, kid: string): Promise<string> {
  */
 export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Promise<SignedTrustBundle> {
   const { tenantId, origin, kek, now } = deps;
-  const listIds = await inExistingTenant(db, tenantId, (tx) =>
-    tx.query<{ id: string }>('select id from status_lists where tenant_id = $1 order by seq', [tenantId]),
-  );
+  const listIds = await inExistingTenant(db, tenantId, (tx) => listIdsOf(tx, tenantId));
   const publications: Publication[] = [];
-  for (const { id } of listIds) publications.push(await currentPublication({ db }, tenantId, id));
+  for (const id of listIds) publications.push(await currentPublication({ db }, tenantId, id));
 
   const { bundle, signer } = await withTenant(db, tenantId, async (tx) => {
     const keys = await listKeys(tx, tenantId);
-    const [{ name } = { name: undefined }] = await tx.query<{ name: string }>('select name from tenants where id = $1', [tenantId]);
+    const name = (await tenantById(tx, tenantId))?.name;
     const identity = issuerIdentity(origin, tenantId);
     const published = publishedKeys(keys, now);
     const bundle: TrustBundle = {

@@ -94,6 +94,7 @@ function hasSql(text: string): boolean {
  * it holds (with the format list, the vocabulary of its format column), imported by that name.
  */
 const STORE_MODULE: Record<string, string | null> = {
+  attestations: 'attestations/store.ts',
   auth: 'auth/store.ts',
   credentials: 'credentials/records.ts',
   deployment: 'deployment/store.ts',
@@ -101,10 +102,12 @@ const STORE_MODULE: Record<string, string | null> = {
   keys: 'keys/key-store.ts',
   metrics: 'metrics/store.ts',
   oid4vci: 'oid4vci/store.ts',
+  projection: 'projection/store.ts',
   sharing: 'sharing/store.ts',
   status: 'status/store.ts',
   tenants: 'tenants/store.ts',
   'use-cases': null,
+  verify: null,
 };
 
 describe('the shape of src/', () => {
