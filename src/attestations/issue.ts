@@ -122,6 +122,12 @@ async function checkSupersedes(tx: Queryable, tenantId: string, id: string, subj
  * They need no answer from one another, so the driver sends them in one write and they cost one
  * round trip, not three. Awaited in the order a sequential issuance met them, so a request that
  * is wrong in several ways is refused for the same reason as before.
+ *
+ * The slot is claimed before the checks that may still refuse (a superseded attestation, an
+ * unknown profile, no key able to sign): such a refusal rolls the claim back with the rest, and
+ * holds one of the list's 32 claim cursors until then. The request body has passed its schema
+ * before this transaction starts, so only those few refusals pay it; every issuance that
+ * succeeds saves two round trips.
  */
 function startReads(tx: Queryable, deps: IssueDeps, tenantId: string) {
   const policy = lockedKeyPolicy(tx, tenantId);

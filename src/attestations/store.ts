@@ -107,7 +107,6 @@ export async function insertTenantProfile(
   return inserted.length > 0;
 }
 
-/** Records the first issuance under a tenant profile version (a no-op after the first). */
 /** The profile versions the tenant's credentials cite: the built-ins and its own it issued under, and its own once used. */
 export function citedProfileVersions(tx: Queryable, tenantId: string): Promise<{ id: string; version: string }[]> {
   return tx.query<{ id: string; version: string }>(
@@ -118,6 +117,7 @@ export function citedProfileVersions(tx: Queryable, tenantId: string): Promise<{
   );
 }
 
+/** Records the first issuance under a tenant profile version (a no-op after the first). */
 export async function markProfileUsed(tx: Queryable, tenantId: string, id: string, version: string, at: Date): Promise<void> {
   await tx.query('update tenant_profiles set used_at = $4 where tenant_id = $1 and profile_id = $2 and version = $3 and used_at is null', [
     tenantId,
@@ -222,7 +222,7 @@ const ISSUANCE_WITH_ASSESSMENT = `with assessment as (
 /**
  * Stores one issuance in one statement: its new assessment (if any), the attestation, every
  * credential row and the audit event. One round trip whatever the number of formats; the caller's transaction makes
- * it atomic with the slot claim, the audit event and the rest.
+ * it atomic with the slot claim and the rest.
  */
 export async function recordIssuance(tx: Queryable, i: NewIssuance): Promise<void> {
   const a = i.attestation;

@@ -20,6 +20,8 @@ export interface Config {
   /** Origin the service is reached at; every DID, issuer URL and `sub` is derived from it. */
   readonly publicUrl: URL;
   readonly databaseUrl: string | undefined;
+  /** Whether PostgreSQL statements are sent prepared (DATABASE_PREPARED_STATEMENTS, default true). */
+  readonly databasePreparedStatements: boolean;
   readonly dataDir: string;
   /** base64url AES-256 key-encryption key; undefined only where the runtime may generate one. */
   readonly keyEncryptionKey: string | undefined;
@@ -114,6 +116,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     bindAddress: e.BIND_ADDRESS,
     publicUrl,
     databaseUrl: e.DATABASE_URL,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     dataDir: e.DATA_DIR,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     previousKeyEncryptionKey: e.KEY_ENCRYPTION_KEY_PREVIOUS,

@@ -22,6 +22,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  // Off behind a pooler that hands one client's statements to several server sessions
+  // (PgBouncer in transaction mode without max_prepared_statements): it cannot keep them.
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   DATA_DIR: z.string().min(1).default('.data'),
   KEY_ENCRYPTION_KEY: kek.optional(),
   // The KEK being replaced, accepted for opening keys (never for sealing) while `kek rotate` runs.

@@ -13,8 +13,8 @@ import { tenantVersion, versionAndPresence } from './store.ts';
  * (publication_versions, bumped by triggers in the same transaction as any change it depends
  * on), and is served while no newer version is known. How a newer version becomes known is the
  * freshness mode:
- * - `notified` (Node): a LISTEN connection and a poll of the versions' sum report every change
- *   (src/projection/follow.ts); a steady-state read makes no round trip.
+ * - `notified` (Node): a LISTEN connection, and on PostgreSQL a poll of the versions' sum, report
+ *   every change (src/projection/follow.ts); a steady-state read makes no round trip.
  * - `on-read` (Workers, and any app nobody follows for): before serving a tenant's entries, its
  *   version is read again once they have gone `boundMs` without a check: at most one statement
  *   per tenant per bound, whatever the request rate.
@@ -38,7 +38,7 @@ export interface ProjectionOptions {
   readonly clock?: () => Date;
   /** Real elapsed time, for the freshness bound and the safety net, whatever the service clock says. */
   readonly elapsed?: () => number;
-  /** The freshness bound: how stale an entry may be in `on-read` mode, and the poll period's ceiling in `notified` mode. */
+  /** The freshness bound: how stale an entry may be in `on-read` mode, and the poll period's ceiling in `notified` mode (where it polls). */
   readonly boundMs?: number;
   /** Entries are rebuilt at least this often whatever else happens: a safety net, never the mechanism. */
   readonly maxAgeMs?: number;

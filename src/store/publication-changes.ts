@@ -8,7 +8,7 @@ import type { Queryable } from './port.ts';
  * and may arrive after the writer has already answered its client. A client that revokes and
  * then reads must see the revocation, so the writing instance learns of its own change at
  * commit, from here. Announcing too often costs a rebuild; announcing too rarely is covered by
- * the notification and the poll within their bound.
+ * the notification (and, on PostgreSQL, the poll) within their bound.
  */
 type Listener = (tenantId: string) => void;
 

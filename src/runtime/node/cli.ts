@@ -72,7 +72,8 @@ const USAGE = `usage: launchproof <command> [options]
                                           offline against a trust bundle, as of TIME (RFC 3339;
                                           default now). --expect-did and --expect-kid (the kid as
                                           the issuer's JWK Set publishes it) refuse a bundle of
-                                          another issuer or key: pin both, from a source you trust.
+                                          another issuer or key: pin both, from a source you trust
+                                          (a kid that starts with "-": --expect-kid=KID).
                                           --aud and --nonce check the holder's key binding.
                                           Exit: 0 verified, 1 not verified, 2 the credential could
                                           not be judged (usage, unreadable file, a bundle that is

@@ -17,7 +17,7 @@ export async function openDatabase(config: Config): Promise<Database> {
       throw new Error(
         'postgres.js was loaded without its guard: start launchproof through bin/launchproof.mjs (or dist/launchproof.js when built)',
       );
-    return openPostgres(config.databaseUrl);
+    return openPostgres(config.databaseUrl, { prepare: config.databasePreparedStatements });
   }
   const dir = resolve(config.dataDir, 'pglite');
   if (!existsSync(dir)) await refuseAfterInterruptedRestore(resolve(config.dataDir));

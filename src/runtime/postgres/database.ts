@@ -4,7 +4,7 @@ import { asStorageError } from './unavailable.ts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
-function queryable(sql: Sql): Queryable {
+function queryable(sql: Sql, prepare: boolean): Queryable {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
       try {
@@ -13,8 +13,8 @@ function queryable(sql: Sql): Queryable {
         // Bind/Execute, two round trips that cannot be pipelined. Prepared, a statement seen
         // before on the connection is one Bind/Execute, pipelined with those queued behind it,
         // and PostgreSQL parses and plans it once. The SQL texts are a fixed set, so the cache
-        // stays small.
-        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+        // stays small. Off only behind a pooler that cannot keep them (PostgresOptions.prepare).
+        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
         return rows as unknown as Row[];
       } catch (e) {
         throw asStorageError(e);
@@ -37,6 +37,13 @@ export const DEFAULT_POOL_MAX = 10;
 export interface PostgresOptions {
   /** Pool size. Workers want a small one per request; Node a larger shared one. */
   readonly max?: number;
+  /**
+   * Send statements prepared (the default). Off for a pooler that hands one client's statements
+   * to several server sessions, which cannot keep a prepared statement between them (PgBouncer
+   * in transaction mode without max_prepared_statements); each statement then costs a round
+   * trip more. Hyperdrive keeps them.
+   */
+  readonly prepare?: boolean;
 }
 
 /**
@@ -44,8 +51,11 @@ export interface PostgresOptions {
  * through Hyperdrive, whose binding hands us an ordinary connection string.
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const prepare = options.prepare ?? true;
   const sql = postgres(url, {
     max: options.max ?? DEFAULT_POOL_MAX,
+    // The driver's own statements (a transaction's commit) follow the same choice.
+    prepare,
     onnotice: () => {},
     // The schema has no custom types; skipping the type lookup saves a round trip per connection.
     fetch_types: false,
@@ -58,14 +68,14 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     connect_timeout: 10,
     connection: { application_name: 'launchproof' },
   });
-  const base = queryable(sql);
+  const base = queryable(sql, prepare);
   return {
     engine: 'postgres',
     query: base.query,
     exec: base.exec,
     // The rejection of a transaction whose connection died comes from the driver, not from a query.
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-      (sql.begin((tx) => fn(queryable(tx))) as Promise<T>).catch((e: unknown) => {
+      (sql.begin((tx) => fn(queryable(tx, prepare))) as Promise<T>).catch((e: unknown) => {
         throw asStorageError(e);
       }),
     close: () => sql.end({ timeout: 5 }),
