@@ -22,6 +22,7 @@ import { resolveHostNode } from './public-address.ts';
 import { sha256UrlNode } from './sha256.ts';
 import { buildWebAssets } from './web-assets.ts';
 import { useNodeFastPaths } from './fast-paths.ts';
+import { keepStatistics } from '../pglite/statistics.ts';
 import { readOperationalGauges } from '../../metrics/store.ts';
 import { createPromMetrics } from './metrics/prom-metrics.ts';
 import { withPoolUsage } from './metrics/pool-usage.ts';
@@ -91,6 +92,14 @@ export async function openService(
     // front of the requests waiting, 0.3 ms each time).
     const following =
       options.pages === false ? undefined : await followChanges(projection, db, log, config.databaseUrl ? {} : { pollMs: false });
+    // No autovacuum on the embedded database: the server analyses it itself (pglite/statistics.ts).
+    const statistics =
+      options.pages === false || config.databaseUrl
+        ? undefined
+        : keepStatistics(db, (e) =>
+            log.warn('analysing the embedded database failed', { error: e instanceof Error ? e.message : String(e) }),
+          );
+    await statistics?.first;
     const app = createApp({
       projection,
       config,
@@ -132,6 +141,7 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
+        statistics?.stop();
         await following?.stop();
         await db.close();
       },
