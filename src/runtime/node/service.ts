@@ -99,7 +99,6 @@ export async function openService(
         : keepStatistics(db, (e) =>
             log.warn('analysing the embedded database failed', { error: e instanceof Error ? e.message : String(e) }),
           );
-    await statistics?.first;
     const app = createApp({
       projection,
       config,

@@ -13,17 +13,13 @@ import type { Database } from '../../store/port.ts';
 export const ANALYZE_EVERY_MS = 5 * 60_000;
 
 /**
- * Analyses the embedded database now and then every `everyMs`, as autovacuum would on PostgreSQL.
- * A failed run is reported and tried again at the next tick. Returns what stops it.
+ * Analyses the embedded database every `everyMs`, as autovacuum would on PostgreSQL. Not at start:
+ * a new database's tables are empty, and statistics saying so are worse than none (a table never
+ * analysed is estimated from its current size). A failed run is reported and tried again at the
+ * next tick. Returns what stops it.
  */
-export function keepStatistics(
-  db: Database,
-  onError: (e: unknown) => void,
-  everyMs = ANALYZE_EVERY_MS,
-): { first: Promise<void>; stop(): void } {
-  const analyse = () => db.exec('analyze').catch(onError);
-  const first = analyse();
-  const timer = setInterval(() => void analyse(), everyMs);
+export function keepStatistics(db: Database, onError: (e: unknown) => void, everyMs = ANALYZE_EVERY_MS): { stop(): void } {
+  const timer = setInterval(() => void db.exec('analyze').catch(onError), everyMs);
   timer.unref();
-  return { first, stop: () => clearInterval(timer) };
+  return { stop: () => clearInterval(timer) };
 }
