@@ -13,13 +13,13 @@
  *
  *   node --import tsx bench/memory.bench.ts
  *   BENCH_ISSUANCES=2000 BENCH_MEMORY_ROUNDS=10 node --import tsx bench/memory.bench.ts
- *   BENCH_MEMORY_ENTRY=dist node --import tsx bench/memory.bench.ts   # after `npm run build`
+ *   BENCH_MEMORY_ENTRY=tsx node --import tsx bench/memory.bench.ts   # bin/launchproof.mjs, no build
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { readinessAssessment } from '../test/http/helpers.ts';
+import { BIN } from '../test/support/service-process.ts';
 import { cleanUp } from './children.ts';
 import { memoryKinds, type MemoryKinds } from './smaps.ts';
 import { startLaunchproof, type LaunchproofUnderTest } from './launchproof-process.ts';
@@ -32,7 +32,8 @@ const IDLE_SECONDS = Number(process.env.BENCH_MEMORY_IDLE_SECONDS ?? 120);
 if (!Number.isInteger(ISSUANCES) || ISSUANCES < 1) throw new TypeError('BENCH_ISSUANCES must be a positive integer');
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new TypeError('BENCH_MEMORY_ROUNDS must be a positive integer');
 if (!Number.isInteger(IDLE_SECONDS) || IDLE_SECONDS < 0) throw new TypeError('BENCH_MEMORY_IDLE_SECONDS must be a whole number');
-const ENTRY = process.env.BENCH_MEMORY_ENTRY === 'dist' ? fileURLToPath(new URL('../dist/launchproof.js', import.meta.url)) : undefined;
+// What `npm start` runs (the build, then dist/launchproof.js) unless told to run the TypeScript entry through tsx.
+const ENTRY = process.env.BENCH_MEMORY_ENTRY === 'tsx' ? BIN : undefined;
 const TARGET_MIB = 200;
 const started = performance.now();
 const progress = (text: string) => process.stderr.write(`memory [${((performance.now() - started) / 1000).toFixed(0)} s]: ${text}\n`);

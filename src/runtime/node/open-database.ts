@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../store/port.ts';
 import { openPglite } from '../pglite/database.ts';
+import { createClusterApart } from '../pglite/create-apart.ts';
 import { openPostgres } from '../postgres/database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { postgresGuarded } from './postgres-guard.ts';
@@ -24,6 +25,8 @@ export async function openDatabase(config: Config): Promise<Database> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const unlock = await lockDataDir(dir);
   try {
+    // A new directory's cluster is made by another process, which gives initdb's memory back.
+    await createClusterApart(dir);
     const db = await openPglite(dir);
     return { ...db, close: () => db.close().finally(unlock) };
   } catch (e) {

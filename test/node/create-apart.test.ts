@@ -1,0 +1,44 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClusterApart } from '../../src/runtime/pglite/create-apart.ts';
+import { openPglite } from '../../src/runtime/pglite/database.ts';
+
+/**
+ * A new data directory's cluster is made by a child process (its initdb memory goes back to the
+ * system when it exits): what the server then opens is an ordinary PGlite database, and a
+ * directory that already holds one is left exactly as it is.
+ */
+describe('creating the embedded database apart', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'launchproof-create-apart-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('makes a cluster the server opens, keeps what is written to it, and leaves it alone afterwards', async () => {
+    const dir = join(root, 'pglite');
+    await createClusterApart(dir);
+    expect((await readFile(join(dir, 'PG_VERSION'), 'utf8')).trim()).toMatch(/^\d+$/);
+    let db = await openPglite(dir);
+    await db.exec('create table kept (v text); insert into kept values ($$written once$$)');
+    await db.close();
+
+    const before = (await stat(join(dir, 'PG_VERSION'))).mtimeMs;
+    await createClusterApart(dir);
+    expect((await stat(join(dir, 'PG_VERSION'))).mtimeMs).toBe(before);
+    db = await openPglite(dir);
+    try {
+      expect(await db.query<{ v: string }>('select v from kept')).toEqual([{ v: 'written once' }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('says which directory it could not create the database in, and why', async () => {
+    const blocked = join(root, 'a-file');
+    await writeFile(blocked, 'not a directory');
+    await expect(createClusterApart(blocked)).rejects.toThrow(/creating the embedded database in .*a-file failed \(exit \d+\): .+/s);
+  });
+});
