@@ -3,6 +3,7 @@ import { recordEvent, type Actor } from '../audit/events.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { base64urlEncode } from '../util/base64url.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import type { Principal, Role } from './principal.ts';
 import { apiKeyInfo, apiKeysOfTenant, insertApiKeyRow, markApiKeyRevoked, type ApiKeyInfo, type ApiKeyRecord } from './store.ts';
 
@@ -29,10 +30,7 @@ function randomId(): string {
   return id;
 }
 
-async function hashToken(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+const hashToken = sha256Hex;
 
 /** Compares without an early exit, so timing says nothing about how much of the hash matched. */
 function constantTimeEqual(a: string, b: string): boolean {

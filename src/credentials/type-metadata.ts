@@ -1,5 +1,6 @@
 import template from '../../wellknown/types/launch-readiness.json' with { type: 'json' };
 import { base64Encode } from '../util/base64.ts';
+import { sha256 } from '../util/sha256.ts';
 import { attestationUrls } from './urls.ts';
 
 export interface PublishedTypeMetadata {
@@ -16,7 +17,7 @@ async function build(origin: URL): Promise<PublishedTypeMetadata> {
   // The vct embeds the deployment's origin, so the document is the static template plus its vct.
   const document = { vct: attestationUrls(origin).vct, ...template };
   const body = JSON.stringify(document);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+  const digest = await sha256(body);
   return { document, body, integrity: `sha256-${base64Encode(digest)}` };
 }
 

@@ -23,8 +23,6 @@ export interface AppDeps {
   readonly fetch: FetchLike;
   /** Resolves a host name to its addresses, so a remote fetch can refuse private ones (Node; Workers have no DNS API). */
   readonly resolveHost?: (hostname: string) => Promise<string[]>;
-  /** base64url SHA-256 without WebCrypto's per-call dispatch (Node: node:crypto), for SD-JWT disclosures; absent, WebCrypto. */
-  readonly sha256Url?: (text: string) => string;
   /** The browser build of the verification pipeline, made by the runtime at start; absent, the pages work without it. */
   readonly webAssets?: WebAssets;
   /** Where request, issuance, verification and key events are counted (Node: prom-client); absent, nothing is. */

@@ -65,7 +65,6 @@ export function publicVerifier(deps: ServiceDeps): PublicVerifier {
     },
     now: deps.clock(),
     skewSeconds: deps.config.verifyClockSkewSeconds,
-    ...(deps.sha256Url ? { sha256Url: deps.sha256Url } : {}),
   });
   return {
     // One limiter for every verification route, so a second route is not a second budget.

@@ -1,4 +1,5 @@
 import { base64urlEncode } from '../util/base64url.ts';
+import { sha256Url } from '../util/sha256.ts';
 
 /** A bearer secret (pre-authorized code, access token, c_nonce): 256 random bits, base64url. */
 export function randomSecret(): string {
@@ -12,7 +13,7 @@ export function randomId(): string {
 
 /** What is stored for a secret: its SHA-256, base64url. The secrets are random, so no salt is needed. */
 export async function secretHash(secret: string): Promise<string> {
-  return base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret))));
+  return sha256Url(secret);
 }
 
 /**

@@ -8,7 +8,7 @@ import { STATUS_LIST_TOKEN_MEDIA_TYPE } from '../status/documents.ts';
 import { storedPublication } from '../status/store.ts';
 import { requireList } from '../status/lists.ts';
 import type { Database, Queryable } from '../store/port.ts';
-import { base64urlEncode } from '../util/base64url.ts';
+import { sha256Url } from '../util/sha256.ts';
 import type { Projection, Projected } from './projection.ts';
 
 /** A public document as served: the exact bytes, their strong ETag, and its media type. */
@@ -20,8 +20,7 @@ export interface PublicDocument {
 
 /** A strong validator: the SHA-256 of the exact bytes served, so equal ETags mean equal bodies. */
 export async function documentOf(body: string, contentType = 'application/json'): Promise<PublicDocument> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
-  return { body, etag: `"${base64urlEncode(new Uint8Array(digest))}"`, contentType };
+  return { body, etag: `"${await sha256Url(body)}"`, contentType };
 }
 
 /**

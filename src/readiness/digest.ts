@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize';
 import { base64Encode } from '../util/base64.ts';
+import { sha256 } from '../util/sha256.ts';
 import type { Profile } from './profile.ts';
 
 /**
@@ -9,8 +10,8 @@ import type { Profile } from './profile.ts';
 export async function jcsDigestSri(value: unknown): Promise<string> {
   const canonical = canonicalize(value);
   if (canonical === undefined) throw new TypeError('value has no JSON representation');
-  const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
-  return `sha256-${base64Encode(new Uint8Array(hash))}`;
+  const hash = await sha256(canonical);
+  return `sha256-${base64Encode(hash)}`;
 }
 
 /** The digest a verdict cites, so a verifier can tell which exact profile text was applied. */

@@ -1,4 +1,5 @@
-import { sha256Hex, type MigrationFile } from './migrations.ts';
+import { sha256Hex } from '../util/sha256.ts';
+import type { MigrationFile } from './migrations.ts';
 import type { Queryable } from './port.ts';
 
 /** What the code expects of one applied migration: its number and the checksum of its file. */

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../util/sha256.ts';
 import type { Database } from './port.ts';
 
 export interface MigrationFile {
@@ -19,11 +20,6 @@ export class MigrationHistoryError extends Error {
 
 // An arbitrary, fixed advisory-lock key ("lpmg"): every instance that migrates takes it first.
 const LOCK_KEY = 0x6c706d67;
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 

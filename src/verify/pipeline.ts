@@ -7,7 +7,6 @@ import { issuerReference, verifySignature } from './signature.ts';
 import { bitstringStatus, tokenStatus, type StatusListSource } from './status.ts';
 import { checkHeader } from './algorithms.ts';
 import { credentialUuid, type NoticeSource } from './notices.ts';
-import type { Sha256Url } from './disclosures.ts';
 
 /**
  * Everything a verification depends on beyond the credential, passed in: the online endpoint
@@ -28,8 +27,6 @@ export interface VerifyEnvironment {
   readonly profiles?: ProfileSource;
   /** The issuer's notices (status date, published reason, supersession); absent offline. */
   readonly notices?: NoticeSource;
-  /** SHA-256 for an SD-JWT's disclosure digests, when the runtime has a faster one than WebCrypto's (see disclosures.ts). */
-  readonly sha256Url?: Sha256Url;
 }
 
 export interface VerifyOptions {
@@ -78,7 +75,7 @@ function readinessOf(subject: Record<string, unknown>, top: Record<string, unkno
 
 const idOf = (v: unknown): { credentialId?: string } => (typeof v === 'string' && v !== '' ? { credentialId: v } : {});
 
-async function factsOf(p: ParsedCredential, sha256: Sha256Url | undefined): Promise<Facts> {
+async function factsOf(p: ParsedCredential): Promise<Facts> {
   const iat = num(p.payload.iat);
   if (p.format === 'vc+jwt') {
     const subject = objectOr([p.payload.credentialSubject].flat()[0]);
@@ -111,7 +108,7 @@ async function factsOf(p: ParsedCredential, sha256: Sha256Url | undefined): Prom
       ...idOf(p.payload.jti ?? vc.id),
     };
   }
-  const claims = await applyDisclosures(p.payload, p.disclosures, sha256);
+  const claims = await applyDisclosures(p.payload, p.disclosures);
   return {
     issuer: issuerOf(claims.iss),
     ...(typeof claims.sub === 'string' ? { subject: claims.sub } : {}),
@@ -169,7 +166,7 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
     pass('issuer_key');
     pass('signature');
 
-    const facts = await factsOf(parsed, env.sha256Url);
+    const facts = await factsOf(parsed);
     if (parsed.format === 'dc+sd-jwt') pass('disclosures', 'ok', `${parsed.disclosures.length} disclosure(s) applied`);
     result = {
       ...result,

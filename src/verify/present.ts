@@ -1,5 +1,6 @@
 import { SignJWT, type JWK } from 'jose';
-import { sha256Url, walkDisclosures, type Disclosed, type Sha256Url } from './disclosures.ts';
+import { sha256Url } from '../util/sha256.ts';
+import { walkDisclosures, type Disclosed } from './disclosures.ts';
 import { jsonSegment } from './input.ts';
 import { VerificationFailure } from './result.ts';
 
@@ -19,14 +20,14 @@ function splitIssued(sdJwt: string) {
 }
 
 /** Where each disclosure sits in the claims: the verifier's walk, leaving out what the payload does not reach. */
-async function locate(payload: Record<string, unknown>, disclosures: readonly string[], sha256?: Sha256Url): Promise<readonly Disclosed[]> {
-  return (await walkDisclosures(payload, disclosures, 'drop', sha256)).disclosed;
+async function locate(payload: Record<string, unknown>, disclosures: readonly string[]): Promise<readonly Disclosed[]> {
+  return (await walkDisclosures(payload, disclosures, 'drop')).disclosed;
 }
 
 /** Every claim the holder may choose to reveal, as JSON pointers. */
-export async function disclosablePointers(sdJwt: string, sha256?: Sha256Url): Promise<string[]> {
+export async function disclosablePointers(sdJwt: string): Promise<string[]> {
   const { payload, disclosures } = splitIssued(sdJwt);
-  return (await locate(payload, disclosures, sha256)).map((l) => l.pointer);
+  return (await locate(payload, disclosures)).map((l) => l.pointer);
 }
 
 /**
@@ -34,8 +35,8 @@ export async function disclosablePointers(sdJwt: string, sha256?: Sha256Url): Pr
  * nested claim is unreadable without its parent) and everything inside them. Naming a claim that
  * is not disclosable is refused rather than silently ignored.
  */
-export async function selectDisclosures(sdJwt: string, reveal: readonly string[], sha256?: Sha256Url): Promise<string> {
-  return (await preparePresentation(sdJwt, reveal, sha256)).presentation;
+export async function selectDisclosures(sdJwt: string, reveal: readonly string[]): Promise<string> {
+  return (await preparePresentation(sdJwt, reveal)).presentation;
 }
 
 /**
@@ -45,10 +46,9 @@ export async function selectDisclosures(sdJwt: string, reveal: readonly string[]
 export async function preparePresentation(
   sdJwt: string,
   reveal: readonly string[],
-  sha256?: Sha256Url,
 ): Promise<{ presentation: string; disclosable: string[] }> {
   const { jws, payload, disclosures } = splitIssued(sdJwt);
-  const located = await locate(payload, disclosures, sha256);
+  const located = await locate(payload, disclosures);
   const disclosable = located.map((l) => l.pointer);
   const known = new Set(disclosable);
   const unknown = reveal.filter((p) => !known.has(p));

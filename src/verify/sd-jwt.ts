@@ -1,6 +1,7 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { checkHeader, checkKeyFits } from './algorithms.ts';
-import { sha256Url, walkDisclosures, type Sha256Url } from './disclosures.ts';
+import { sha256Url } from '../util/sha256.ts';
+import { walkDisclosures } from './disclosures.ts';
 import { jsonSegment } from './input.ts';
 import { VerificationFailure } from './result.ts';
 
@@ -9,12 +10,8 @@ import { VerificationFailure } from './result.ts';
  * undisclosed array elements removed. Strict (see disclosures.ts): a disclosure presented twice
  * or referenced by no digest is refused as tampering, never dropped.
  */
-export async function applyDisclosures(
-  payload: Record<string, unknown>,
-  disclosures: readonly string[],
-  sha256?: Sha256Url,
-): Promise<Record<string, unknown>> {
-  return (await walkDisclosures(payload, disclosures, 'refuse', sha256)).claims;
+export async function applyDisclosures(payload: Record<string, unknown>, disclosures: readonly string[]): Promise<Record<string, unknown>> {
+  return (await walkDisclosures(payload, disclosures, 'refuse')).claims;
 }
 
 export interface KeyBindingExpectation {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
-import { migrate, MigrationHistoryError, migrationsFromFiles, sha256Hex, type MigrationFile } from '../../src/store/migrations.ts';
+import { migrate, MigrationHistoryError, migrationsFromFiles, type MigrationFile } from '../../src/store/migrations.ts';
+import { sha256Hex } from '../../src/util/sha256.ts';
 import type { Database } from '../../src/store/port.ts';
 import { emptyEngines, postgresAvailable } from '../support/databases.ts';
 import { skipBecause } from '../support/skip.ts';

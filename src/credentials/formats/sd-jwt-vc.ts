@@ -1,6 +1,7 @@
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import type { DisclosureFrame } from '@sd-jwt/types';
 import { base64urlEncode } from '../../util/base64url.ts';
+import { sha256 } from '../../util/sha256.ts';
 import { resultsClaims, seconds, subjectClaims, verdictClaims, type AttestationContent } from '../attestation.ts';
 import type { IssuerSigner } from '../signer.ts';
 import { issuerIdentity } from '../../did/issuer-identity.ts';
@@ -9,11 +10,9 @@ import { tokenStatusClaim } from '../status-reference.ts';
 
 export const SD_JWT_VC_TYP = 'dc+sd-jwt';
 
-/** SHA-256 for disclosure digests (the only `_sd_alg` we emit). */
-async function sha256(data: string | ArrayBuffer): Promise<Uint8Array> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
-}
+/** SHA-256 for disclosure digests (the only `_sd_alg` we emit), as the library hands them over. */
+const disclosureDigest = (data: string | ArrayBuffer): Promise<Uint8Array> =>
+  sha256(typeof data === 'string' ? data : new Uint8Array(data));
 
 /** Salts from the platform CSPRNG, never fewer than 128 bits whatever the library asks for. */
 function salt(length: number): string {
@@ -31,7 +30,7 @@ export async function signSdJwtVc(c: AttestationContent, signer: IssuerSigner, o
   const sdjwt = new SDJwtVcInstance({
     signer: (input) => signer.sign(input),
     signAlg: signer.alg,
-    hasher: sha256,
+    hasher: disclosureDigest,
     hashAlg: 'sha-256',
     saltGenerator: salt,
   });

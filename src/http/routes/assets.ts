@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../errors/index.ts';
 import { compress } from '../../status/compression.ts';
 import { base64urlEncode } from '../../util/base64url.ts';
+import { sha256 } from '../../util/sha256.ts';
 import type { WebAssets } from '../../web/assets.ts';
 import { acceptsGzip } from '../accept-encoding.ts';
 import type { AppEnv } from '../context.ts';
@@ -12,8 +13,7 @@ import { problem } from '../schemas.ts';
 const SCRIPT_MAX_AGE_SECONDS = 300;
 
 async function sha256Etag(bytes: Uint8Array<ArrayBuffer>, suffix = ''): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return `"${base64urlEncode(new Uint8Array(digest))}${suffix}"`;
+  return `"${base64urlEncode(await sha256(bytes))}${suffix}"`;
 }
 
 /** The script as sent: plain, and gzipped once for the browsers that accept it (a third of the bytes). */

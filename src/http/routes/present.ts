@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../errors/index.ts';
 import { base64urlEncode } from '../../util/base64url.ts';
+import { sha256Url } from '../../util/sha256.ts';
 import { preparePresentation } from '../../verify/present.ts';
 import { VerificationFailure } from '../../verify/result.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -71,7 +72,7 @@ export function registerPresent(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       let presentation: string;
       let disclosable: string[];
       try {
-        ({ presentation, disclosable } = await preparePresentation(body.credential, body.reveal, deps.sha256Url));
+        ({ presentation, disclosable } = await preparePresentation(body.credential, body.reveal));
       } catch (e) {
         if (e instanceof VerificationFailure)
           throw new AppError('invalid_presentation', e.message, { fields: [{ pointer: '/reveal', detail: e.message }] });
@@ -79,7 +80,7 @@ export function registerPresent(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       }
       c.header('cache-control', 'no-store');
       if (!body.key_binding) return c.json({ presentation, disclosable }, 200);
-      const sdHash = base64urlEncode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(presentation))));
+      const sdHash = await sha256Url(presentation);
       const header = { alg: body.key_binding.alg, typ: 'kb+jwt' };
       const payload = {
         aud: body.key_binding.audience,

@@ -1,4 +1,6 @@
 import { useCompressor } from '../../status/compression.ts';
+import { useSha256 } from '../../util/sha256.ts';
+import { nodeSha256 } from './sha256.ts';
 import { installUint8ArrayToBase64 } from './uint8array-to-base64.ts';
 import { nodeCompressor } from './zlib-compression.ts';
 
@@ -9,5 +11,6 @@ import { nodeCompressor } from './zlib-compression.ts';
  */
 export function useNodeFastPaths(): void {
   useCompressor(nodeCompressor);
+  useSha256(nodeSha256);
   installUint8ArrayToBase64();
 }

@@ -19,7 +19,6 @@ import { resolveKek } from './kek.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
 import { resolveHostNode } from './public-address.ts';
-import { sha256UrlNode } from './sha256.ts';
 import { buildWebAssets } from './web-assets.ts';
 import { useNodeFastPaths } from './fast-paths.ts';
 import { keepStatistics } from '../pglite/statistics.ts';
@@ -108,7 +107,6 @@ export async function openService(
       metrics,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
-      sha256Url: sha256UrlNode,
       migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { Sha256 } from '../../util/sha256.ts';
 
 /**
- * base64url(SHA-256(UTF-8 text)), synchronously. WebCrypto gives the same digest through an
- * asynchronous job whose dispatch costs more than hashing a disclosure of a few hundred bytes;
- * see src/verify/disclosures.ts for the figures.
+ * SHA-256 through node:crypto, synchronously: the same digest WebCrypto gives, without an
+ * asynchronous job per digest (src/util/sha256.ts has the figures).
  */
-export function sha256UrlNode(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('base64url');
-}
+export const nodeSha256: Sha256 = (data) => {
+  const hash = createHash('sha256');
+  if (typeof data === 'string') hash.update(data, 'utf8');
+  else hash.update(data);
+  return hash.digest();
+};
