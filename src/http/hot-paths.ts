@@ -9,6 +9,7 @@ import { recordRequest } from './middleware/metrics.ts';
 import { rateLimitFields, type Policy } from './middleware/rate-limit.ts';
 import { requestIdOf } from './middleware/request-id.ts';
 import { publicAnswer, type PublicAnswer } from './public-json.ts';
+import { BoundedCache } from '../util/bounded-cache.ts';
 
 export interface HotPathDeps {
   readonly log: Logger;
@@ -19,7 +20,7 @@ export interface HotPathDeps {
   readonly publicLimit: Policy;
   readonly trustProxy: number;
   readonly clock: () => Date;
-  /** Paths remembered at once; the oldest is forgotten past it, so probing many documents cannot grow memory. */
+  /** Paths remembered at once; the least recently asked is forgotten past it, so probing many documents cannot grow memory. */
   readonly capacity?: number;
 }
 
@@ -43,19 +44,18 @@ interface HotPath {
  * document, was the cost.
  */
 export class HotPaths {
-  readonly #paths = new Map<string, HotPath>();
-  readonly #capacity: number;
+  readonly #paths: BoundedCache<HotPath>;
 
   constructor(private readonly deps: HotPathDeps) {
-    this.#capacity = deps.capacity ?? 10_000;
+    // Bounded by count alone: an entry is a closure over what the projection already holds.
+    this.#paths = new BoundedCache(deps.capacity ?? 10_000, Number.POSITIVE_INFINITY);
   }
 
   /** Called by a route as it serves `c`: later GETs of this exact path may be answered by `again`. */
   remember(c: Context<AppEnv>, again: () => PublicAnswer | undefined): void {
     const path = c.req.method === 'GET' ? pathOf(c.req.url) : undefined;
-    if (path === undefined || this.#paths.has(path)) return;
-    if (this.#paths.size >= this.#capacity) this.#paths.delete(this.#paths.keys().next().value!);
-    this.#paths.set(path, { again, route: routePath(c, -1) });
+    if (path === undefined || this.#paths.get(path)) return;
+    this.#paths.set(path, { again, route: routePath(c, -1) }, 1);
   }
 
   /** The answer to `request` from memory, or undefined for routing to answer. */

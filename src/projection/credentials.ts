@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import { whenAbsent } from '../errors/index.ts';
 import type { Database } from '../store/port.ts';
 import { acrossTenants } from '../store/tenant-scope.ts';
-import { BoundedCache } from './bounded-cache.ts';
+import { BoundedCache } from '../util/bounded-cache.ts';
 import type { Projection } from './projection.ts';
 
 /**

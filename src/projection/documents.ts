@@ -38,7 +38,8 @@ export function nextKeyInstant(keys: readonly KeyRecord[], now: Date): number | 
 }
 
 export type KeyDocumentName = 'did' | 'jwks' | 'jwt-vc-issuer';
-const keyDocumentKey = (name: KeyDocumentName) => `doc:${name}`;
+// Each kind of document its own prefix, so no name a tenant document is given can land on a key document.
+const keyDocumentKey = (name: KeyDocumentName) => `keys:${name}`;
 
 const KEY_DOCUMENTS: Record<KeyDocumentName, (origin: URL, tenantId: string, keys: readonly KeyRecord[]) => unknown> = {
   did: (origin, tenantId, keys) => didDocument(issuerIdentity(origin, tenantId), keys),

@@ -2,7 +2,7 @@ import { AppError } from '../errors/index.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { onCommittedChange } from '../store/publication-changes.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import { BoundedCache } from './bounded-cache.ts';
+import { BoundedCache } from '../util/bounded-cache.ts';
 import { tenantVersion, versionAndPresence } from './store.ts';
 
 /**

@@ -8,6 +8,7 @@ import {
   type Profile,
 } from '../readiness/index.ts';
 import { profileControls } from '../readiness/profile.ts';
+import { BoundedCache } from '../util/bounded-cache.ts';
 import { VerificationFailure } from './result.ts';
 
 /** A tenant's own profile versions (built-in ones are always known). */
@@ -37,7 +38,7 @@ const fail = (code: string, detail: string) => new VerificationFailure('readines
  * same. Recomputing parses the whole assessment again (zod) and was the largest part of verifying
  * a VC-JWT after the signature; a credential is verified again and again (its share page, its
  * badge, a buyer checking it twice). Only reports are remembered, never a refusal; bounded by
- * entries and by the characters of the texts held, oldest out first.
+ * entries and by the characters of the texts held, least recently used out first.
  */
 const MEMO_ENTRIES = 256;
 const MEMO_CHARS = 4 * 1024 * 1024;
@@ -51,9 +52,8 @@ interface Recomputed {
  * disclosure) and confirmed by comparing the whole text: a Map keyed by the whole 13 kB text would
  * hash all of it on every lookup. Two texts with one tail only take each other's place.
  */
-const recomputedBefore = new Map<string, Recomputed>();
+const recomputedBefore = new BoundedCache<Recomputed>(MEMO_ENTRIES, MEMO_CHARS);
 const tailOf = (text: string) => text.slice(-96);
-let memoChars = 0;
 
 function recalled(text: string, pinned: PinnedProfile): ReadinessReport | undefined {
   const known = recomputedBefore.get(tailOf(text));
@@ -61,20 +61,9 @@ function recalled(text: string, pinned: PinnedProfile): ReadinessReport | undefi
 }
 
 function remember(text: string, pinned: PinnedProfile, report: ReadinessReport): void {
+  // One text never takes more than an eighth of the memo, so a few huge ones cannot empty it.
   if (text.length > MEMO_CHARS / 8) return;
-  const tail = tailOf(text);
-  const previous = recomputedBefore.get(tail);
-  if (previous) {
-    recomputedBefore.delete(tail);
-    memoChars -= previous.text.length;
-  }
-  while (recomputedBefore.size >= MEMO_ENTRIES || (recomputedBefore.size > 0 && memoChars + text.length > MEMO_CHARS)) {
-    const [oldest, entry] = recomputedBefore.entries().next().value!;
-    recomputedBefore.delete(oldest);
-    memoChars -= entry.text.length;
-  }
-  recomputedBefore.set(tail, { text, pinned, report });
-  memoChars += text.length;
+  recomputedBefore.set(tailOf(text), { text, pinned, report }, text.length);
 }
 
 function assessmentFrom(c: ReadinessClaims, profile: Profile, issuedAt: Date): Assessment {
