@@ -3,14 +3,16 @@
  * baseline measured in the same run on the same machine, because absolute figures on a shared
  * 2-core machine are noise while ratios hold.
  *
- * launchproof runs as an operator runs it (`node bin/launchproof.mjs serve`, a child process,
- * set up through its CLI); every baseline server is a child too, so the load generator in this
+ * launchproof runs as an operator runs it (what `npm start` runs: the build, then
+ * `node dist/launchproof.js serve`, a child process set up through its CLI); every baseline
+ * server is a child too, so the load generator in this
  * process never shares a thread with a server. Lines:
  *   - public GETs (JWK Set, DID document, SD-JWT VC issuer metadata, a status list token) at
  *     concurrency 1 and 32 vs a minimal Hono app and a raw node:http server serving the same bytes;
  *   - POST /v1/verify per format (c32) vs jose jwtVerify in process;
  *   - issuance per format (c32) on PGlite and, with BENCH_POSTGRES_URL, on PostgreSQL, vs the peer
- *     issuer (bench/peer-issuer.ts, always on PostgreSQL) and vs jose SignJWT in process;
+ *     issuer (bench/peer-issuer.ts, always on PostgreSQL) and vs jose SignJWT in process; on
+ *     PostgreSQL after 1,000 issuances into each and an ANALYZE (a server a minute old);
  *   - RSS after start and after BENCH_ISSUANCES issuances (default 2,000) vs the peer after start.
  *
  *   npm run bench                                  (every bench file)
@@ -37,6 +39,8 @@ const ISSUANCES = Number(process.env.BENCH_ISSUANCES ?? 2_000);
 if (!Number.isInteger(ISSUANCES) || ISSUANCES < 1) throw new TypeError('BENCH_ISSUANCES must be a positive integer');
 const POSTGRES = process.env.BENCH_POSTGRES_URL || undefined;
 const timed = (concurrency: number) => ({ concurrency, durationMs: 3_000, warmupMs: 500 });
+/** Issued into each issuer on PostgreSQL before its lines are measured. */
+const WARM_ISSUANCES = 1_000;
 const script = (path: string) => new URL(path, import.meta.url).pathname;
 const started = performance.now();
 const progress = (text: string) => process.stderr.write(`side-by-side [${((performance.now() - started) / 1000).toFixed(0)} s]: ${text}\n`);
@@ -207,6 +211,12 @@ async function main(): Promise<string> {
       // Started together to keep the run short; the peer's RSS is read once both are up and idle.
       const [p, lpPg] = await Promise.all([startPeer(scratch.url), startLaunchproof(scratch.url)]);
       peerRssStart = { mib: await settledRss(p.child.pid) };
+      // Steady state, as a server a minute old has it: some history in both, then the statistics
+      // autovacuum would have made by then (scratch-database.ts says why).
+      progress(`PostgreSQL: ${WARM_ISSUANCES} issuances into each, then ANALYZE`);
+      await runLoad(lpPg.port, issueRequest(lpPg.tenant, lpPg.token, 'vc+jwt'), { concurrency: 32, total: WARM_ISSUANCES });
+      await runLoad(announcedPort(p.child), issueRequest('acme', p.token, 'vc+jwt'), { concurrency: 32, total: WARM_ISSUANCES });
+      await scratch.analyse();
       for (const format of FORMATS) {
         progress(`issue ${format} on PostgreSQL (launchproof, then the peer)`);
         ours.postgres.set(format, await runLoad(lpPg.port, issueRequest(lpPg.tenant, lpPg.token, format), timed(32)));
