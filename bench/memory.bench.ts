@@ -141,7 +141,7 @@ async function main(): Promise<string> {
   }
   await lp.child.stop();
   return [
-    `launchproof memory on PGlite (issue 12, point 5): \`serve\` from ${ENTRY ? 'dist/launchproof.js' : 'bin/launchproof.mjs (tsx)'}, Node ${process.version}, MiB; ` +
+    `launchproof memory on PGlite (issue 12, point 5): \`serve\` from ${ENTRY ? 'bin/launchproof.mjs (tsx)' : 'dist/launchproof.js, as npm start runs it'}, Node ${process.version}, MiB; ` +
       `${ROUNDS} rounds of ${ISSUANCES.toLocaleString('en-US')} issuances (vc+jwt, c32)`,
     '',
     render(samples),
