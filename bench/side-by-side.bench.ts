@@ -12,7 +12,8 @@
  *   - POST /v1/verify per format (c32) vs jose jwtVerify in process;
  *   - issuance per format (c32) on PGlite and, with BENCH_POSTGRES_URL, on PostgreSQL, vs the peer
  *     issuer (bench/peer-issuer.ts, always on PostgreSQL) and vs jose SignJWT in process; on
- *     PostgreSQL after 1,000 issuances into each and an ANALYZE (a server a minute old);
+ *     PostgreSQL after 1,000 issuances into each and an ANALYZE (a server a minute old), and also
+ *     vs the peer keeping what an attestation issuer must (the assessment, an audit event);
  *   - RSS after start and after BENCH_ISSUANCES issuances (default 2,000) vs the peer after start.
  *
  *   npm run bench                                  (every bench file)
@@ -158,11 +159,18 @@ async function verifications(lp: LaunchproofUnderTest, credentials: { format: Fo
   return lines;
 }
 
-async function startPeer(databaseUrl: string): Promise<{ child: Child; token: string }> {
+/** The peer issuer; `kept`: the one that also keeps the assessment and an audit event (peer-issuer.ts). */
+async function startPeer(databaseUrl: string, records: 'one row' | 'kept' = 'one row'): Promise<{ child: Child; token: string }> {
   const token = crypto.randomUUID();
   const child = await startChild(
     ['--import', 'tsx', script('./peer-issuer.ts')],
-    { PEER_DATABASE_URL: databaseUrl, PEER_SCHEMA: 'peer_bench', PEER_TOKEN: token, NODE_ENV: 'test' },
+    {
+      PEER_DATABASE_URL: databaseUrl,
+      PEER_SCHEMA: records === 'kept' ? 'peer_kept' : 'peer_bench',
+      PEER_RECORDS: records === 'kept' ? 'kept' : '',
+      PEER_TOKEN: token,
+      NODE_ENV: 'test',
+    },
     /^listening \d+/,
   );
   return { child, token };
@@ -188,6 +196,7 @@ async function main(): Promise<string> {
     const ours = { pglite: new Map<Format, LoadResult>(), postgres: new Map<Format, LoadResult>() };
     const jose = new Map<Format, number>();
     const peer = new Map<Format, LoadResult>();
+    const peerKept = new Map<Format, LoadResult>();
     for (const format of FORMATS) {
       progress(`issue ${format} on PGlite`);
       ours.pglite.set(format, await runLoad(lp.port, issueRequest(lp.tenant, lp.token, format), timed(32)));
@@ -209,20 +218,22 @@ async function main(): Promise<string> {
       scratch = await createScratchDatabase(POSTGRES);
       progress(`PostgreSQL: scratch database ${scratch.name}; starting the peer issuer and launchproof on it`);
       // Started together to keep the run short; the peer's RSS is read once both are up and idle.
-      const [p, lpPg] = await Promise.all([startPeer(scratch.url), startLaunchproof(scratch.url)]);
+      const [p, kept, lpPg] = await Promise.all([startPeer(scratch.url), startPeer(scratch.url, 'kept'), startLaunchproof(scratch.url)]);
       peerRssStart = { mib: await settledRss(p.child.pid) };
       // Steady state, as a server a minute old has it: some history in both, then the statistics
       // autovacuum would have made by then (scratch-database.ts says why).
       progress(`PostgreSQL: ${WARM_ISSUANCES} issuances into each, then ANALYZE`);
       await runLoad(lpPg.port, issueRequest(lpPg.tenant, lpPg.token, 'vc+jwt'), { concurrency: 32, total: WARM_ISSUANCES });
       await runLoad(announcedPort(p.child), issueRequest('acme', p.token, 'vc+jwt'), { concurrency: 32, total: WARM_ISSUANCES });
+      await runLoad(announcedPort(kept.child), issueRequest('acme', kept.token, 'vc+jwt'), { concurrency: 32, total: WARM_ISSUANCES });
       await scratch.analyse();
       for (const format of FORMATS) {
         progress(`issue ${format} on PostgreSQL (launchproof, then the peer)`);
         ours.postgres.set(format, await runLoad(lpPg.port, issueRequest(lpPg.tenant, lpPg.token, format), timed(32)));
         peer.set(format, await runLoad(announcedPort(p.child), issueRequest('acme', p.token, format), timed(32)));
+        peerKept.set(format, await runLoad(announcedPort(kept.child), issueRequest('acme', kept.token, format), timed(32)));
       }
-      await Promise.all([lpPg.child.stop(), p.child.stop()]);
+      await Promise.all([lpPg.child.stop(), p.child.stop(), kept.child.stop()]);
     }
 
     for (const format of FORMATS) {
@@ -238,6 +249,12 @@ async function main(): Promise<string> {
       const pg = figure(ours.postgres.get(format)!);
       lines.issue.push(
         { what, ours: pg, baselineName: 'peer issuer, same server', baseline: figure(peer.get(format)!), target: TARGETS.issuancePostgres },
+        {
+          what,
+          ours: pg,
+          baselineName: 'peer keeping the assessment and an audit event, one transaction, same server',
+          baseline: figure(peerKept.get(format)!),
+        },
         { what, ours: pg, baselineName: 'jose SignJWT in process', baseline: { perSecond: jose.get(format)! } },
       );
     }
@@ -263,7 +280,9 @@ async function main(): Promise<string> {
         ours: { mib: lpRssAfter, errors: bulk?.errors, firstError: bulk?.firstError },
         baselineName: 'peer issuer after start',
         baseline: peerRssStart,
-        target: TARGETS.rss,
+        // The 200 MiB of issue 12 is after start; what it asks of a loaded server is no growth
+        // beyond the projection's bound over 100,000 issuances, which bench/memory.bench.ts
+        // measures round by round (V8 keeps a load's garbage until idle, so one reading here says little).
       },
     );
   } finally {

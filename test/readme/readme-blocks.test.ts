@@ -54,6 +54,9 @@ async function checkoutCopy(dir: string): Promise<void> {
       .map((f) => f.split('/')[0]!),
   );
   top.add('node_modules');
+  // `npm start` builds into the repository's dist/ (scripts/build.mjs finds the repository through
+  // its own real path) and serves from ./dist, so the copy reaches it through a link too.
+  top.add('dist');
   for (const name of top) await symlink(join(REPO, name), join(dir, name));
 }
 
