@@ -1,0 +1,53 @@
+import { base64Decode, base64Encode } from '../util/base64.ts';
+import { NoteError } from './note.ts';
+
+/*
+ * A log checkpoint in the C2SP tlog-checkpoint text form (c2sp.org/tlog-checkpoint), the body of
+ * the signed note a log publishes:
+ *
+ *   <origin>
+ *   <tree size, decimal>
+ *   <root hash, base64>
+ *   [extension lines]
+ *
+ * each line ended by a newline. The origin names the log (and, by convention, is also the name of
+ * its key), so a checkpoint of one log can never pass for another's.
+ */
+
+export interface Checkpoint {
+  readonly origin: string;
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** Lines after the root hash, opaque to this module. */
+  readonly extensions: readonly string[];
+}
+
+const SIZE = /^(?:0|[1-9][0-9]*)$/;
+
+const malformed = (detail: string) => new NoteError('malformed_note', `not a tlog checkpoint: ${detail}`);
+
+/** The checkpoint's text, ready to be signed as a note. */
+export function checkpointText(c: Checkpoint): string {
+  if (c.origin === '' || /[\n\r]/.test(c.origin)) throw malformed('the origin is one non-empty line');
+  if (!Number.isSafeInteger(c.size) || c.size < 0) throw malformed('the size is a whole number');
+  if (c.root.length !== 32) throw malformed('the root is a SHA-256 hash');
+  for (const e of c.extensions) if (e === '' || /[\n\r]/.test(e)) throw malformed('an extension is one non-empty line');
+  return [c.origin, String(c.size), base64Encode(c.root), ...c.extensions].map((l) => `${l}\n`).join('');
+}
+
+/** The checkpoint a note's text holds; anything else is refused, naming what is wrong. */
+export function parseCheckpoint(text: string): Checkpoint {
+  if (!text.endsWith('\n')) throw malformed('it ends in a newline');
+  const [origin, size, root, ...extensions] = text.slice(0, -1).split('\n');
+  if (!origin) throw malformed('the first line names the log');
+  if (size === undefined || !SIZE.test(size) || !Number.isSafeInteger(Number(size))) throw malformed('the second line is the tree size');
+  let hash: Uint8Array;
+  try {
+    hash = base64Decode(root ?? '');
+  } catch {
+    throw malformed('the third line is the root hash in base64');
+  }
+  if (hash.length !== 32) throw malformed('the root hash is 32 bytes');
+  if (extensions.some((e) => e === '')) throw malformed('no line is empty');
+  return { origin, size: Number(size), root: hash, extensions };
+}
