@@ -108,7 +108,7 @@ function checkText(text: string): void {
 export async function signNote(text: string, signers: readonly NoteSigner[]): Promise<string> {
   checkText(text);
   if (signers.length === 0) throw new NoteError('malformed_note', 'a note needs a signature');
-  const message = encoder.encode(text);
+  const message: Uint8Array<ArrayBuffer> = new Uint8Array(encoder.encode(text));
   const lines = await Promise.all(
     signers.map(async (s) => `${SIGNATURE_PREFIX}${s.name} ${base64Encode(new Uint8Array([...s.keyId, ...(await s.sign(message))]))}\n`),
   );
@@ -135,7 +135,7 @@ export async function openNote(note: string, verifiers: readonly NoteVerifier[])
   if (!block.endsWith('\n')) throw new NoteError('malformed_note', 'a signature line ends in a newline');
   const lines = block.slice(0, -1).split('\n');
   if (lines.length > MAX_SIGNATURES) throw new NoteError('malformed_note', `a note carries at most ${MAX_SIGNATURES} signatures`);
-  const message = encoder.encode(text);
+  const message: Uint8Array<ArrayBuffer> = new Uint8Array(encoder.encode(text));
   const verifiedBy: string[] = [];
   for (const line of lines) {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u.exec(line);
