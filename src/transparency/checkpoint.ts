@@ -1,5 +1,5 @@
 import { base64Decode, base64Encode } from '../util/base64.ts';
-import { NoteError } from './note.ts';
+import { TransparencyError } from './errors.ts';
 
 /*
  * A log checkpoint in the C2SP tlog-checkpoint text form (c2sp.org/tlog-checkpoint), the body of
@@ -24,7 +24,7 @@ export interface Checkpoint {
 
 const SIZE = /^(?:0|[1-9][0-9]*)$/;
 
-const malformed = (detail: string) => new NoteError('malformed_note', `not a tlog checkpoint: ${detail}`);
+const malformed = (detail: string) => new TransparencyError('malformed_checkpoint', `not a tlog checkpoint: ${detail}`);
 
 /** The checkpoint's text, ready to be signed as a note. */
 export function checkpointText(c: Checkpoint): string {

@@ -1,5 +1,6 @@
 import { base64Decode, base64Encode } from '../util/base64.ts';
 import { sha256 } from '../util/sha256.ts';
+import { TransparencyError } from './errors.ts';
 
 /*
  * C2SP signed notes (c2sp.org/signed-note), the envelope of a transparency log's checkpoints:
@@ -17,19 +18,6 @@ const ED25519 = 0x01;
 const SIGNATURE_PREFIX = '\u2014 ';
 /** Go's note.Open stops at this many signatures; so does this. */
 const MAX_SIGNATURES = 100;
-
-export type NoteErrorCode = 'malformed_note' | 'unverified_note' | 'invalid_note_signature';
-
-/** Why a note or key was refused; the code is stable, the message names what was wrong. */
-export class NoteError extends Error {
-  constructor(
-    readonly code: NoteErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'NoteError';
-  }
-}
 
 export interface NoteSigner {
   readonly name: string;
@@ -49,13 +37,13 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 
 /** A key name: non-empty, without spaces or `+` (the separator of a verifier key). */
 function checkName(name: string): void {
-  if (name === '' || /[\s+\u2014]/u.test(name)) throw new NoteError('malformed_note', `${JSON.stringify(name)} is not a key name`);
+  if (name === '' || /[\s+\u2014]/u.test(name)) throw new TransparencyError('malformed_note', `${JSON.stringify(name)} is not a key name`);
 }
 
 /** The key ID of an Ed25519 key under `name`. */
 export async function ed25519KeyId(name: string, publicKey: Uint8Array): Promise<Uint8Array> {
   checkName(name);
-  if (publicKey.length !== 32) throw new NoteError('malformed_note', 'an Ed25519 public key is 32 bytes');
+  if (publicKey.length !== 32) throw new TransparencyError('malformed_note', 'an Ed25519 public key is 32 bytes');
   const input = new Uint8Array([...encoder.encode(name), 0x0a, ED25519, ...publicKey]);
   return (await sha256(input)).slice(0, 4);
 }
@@ -71,7 +59,7 @@ async function importEd25519Public(publicKey: Uint8Array<ArrayBuffer>): Promise<
 
 /** A verifier from its key text; refused unless the key ID is the one the name and key give. */
 export async function parseVerifierKey(vkey: string): Promise<NoteVerifier> {
-  const refuse = () => new NoteError('malformed_note', `not an Ed25519 verifier key: ${JSON.stringify(vkey.slice(0, 200))}`);
+  const refuse = () => new TransparencyError('malformed_note', `not an Ed25519 verifier key: ${JSON.stringify(vkey.slice(0, 200))}`);
   // The name holds no `+`; the base64 key after the ID may.
   const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/s.exec(vkey);
   if (!m) throw refuse();
@@ -99,15 +87,16 @@ export async function ed25519Signer(name: string, privateKey: CryptoKey, publicK
 /** A note's text: UTF-8 lines, each ended by a newline, none empty and none holding a control character. */
 function checkText(text: string): void {
   if (text === '' || !text.endsWith('\n') || text.includes('\n\n'))
-    throw new NoteError('malformed_note', 'a note text is non-empty lines, each ending in a newline');
+    throw new TransparencyError('malformed_note', 'a note text is non-empty lines, each ending in a newline');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) throw new NoteError('malformed_note', 'a note text holds no control character');
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text))
+    throw new TransparencyError('malformed_note', 'a note text holds no control character');
 }
 
 /** The signed note: `text`, a blank line, then each signer's line. */
 export async function signNote(text: string, signers: readonly NoteSigner[]): Promise<string> {
   checkText(text);
-  if (signers.length === 0) throw new NoteError('malformed_note', 'a note needs a signature');
+  if (signers.length === 0) throw new TransparencyError('malformed_note', 'a note needs a signature');
   const message: Uint8Array<ArrayBuffer> = new Uint8Array(encoder.encode(text));
   const lines = await Promise.all(
     signers.map(async (s) => `${SIGNATURE_PREFIX}${s.name} ${base64Encode(new Uint8Array([...s.keyId, ...(await s.sign(message))]))}\n`),
@@ -128,33 +117,33 @@ export interface OpenedNote {
  */
 export async function openNote(note: string, verifiers: readonly NoteVerifier[]): Promise<OpenedNote> {
   const split = note.lastIndexOf('\n\n');
-  if (split === -1) throw new NoteError('malformed_note', 'a signed note has a blank line before its signatures');
+  if (split === -1) throw new TransparencyError('malformed_note', 'a signed note has a blank line before its signatures');
   const text = note.slice(0, split + 1);
   checkText(text);
   const block = note.slice(split + 2);
-  if (!block.endsWith('\n')) throw new NoteError('malformed_note', 'a signature line ends in a newline');
+  if (!block.endsWith('\n')) throw new TransparencyError('malformed_note', 'a signature line ends in a newline');
   const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) throw new NoteError('malformed_note', `a note carries at most ${MAX_SIGNATURES} signatures`);
+  if (lines.length > MAX_SIGNATURES) throw new TransparencyError('malformed_note', `a note carries at most ${MAX_SIGNATURES} signatures`);
   const message: Uint8Array<ArrayBuffer> = new Uint8Array(encoder.encode(text));
   const verifiedBy: string[] = [];
   for (const line of lines) {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u.exec(line);
-    if (!m) throw new NoteError('malformed_note', `not a signature line: ${JSON.stringify(line.slice(0, 200))}`);
+    if (!m) throw new TransparencyError('malformed_note', `not a signature line: ${JSON.stringify(line.slice(0, 200))}`);
     const [, name, encoded] = m as unknown as [string, string, string];
     let bytes: Uint8Array<ArrayBuffer>;
     try {
       bytes = base64Decode(encoded);
     } catch {
-      throw new NoteError('malformed_note', `the signature of ${name} is not base64`);
+      throw new TransparencyError('malformed_note', `the signature of ${name} is not base64`);
     }
-    if (bytes.length < 5) throw new NoteError('malformed_note', `the signature of ${name} is too short`);
+    if (bytes.length < 5) throw new TransparencyError('malformed_note', `the signature of ${name} is too short`);
     const keyId = bytes.slice(0, 4);
     const verifier = verifiers.find((v) => v.name === name && sameBytes(v.keyId, keyId));
     if (!verifier) continue;
     if (!(await verifier.verify(message, bytes.slice(4))))
-      throw new NoteError('invalid_note_signature', `the signature of ${name} (key ${hex(keyId)}) does not verify`);
+      throw new TransparencyError('invalid_note_signature', `the signature of ${name} (key ${hex(keyId)}) does not verify`);
     verifiedBy.push(name);
   }
-  if (verifiedBy.length === 0) throw new NoteError('unverified_note', 'no signature on the note is by a key this verifier knows');
+  if (verifiedBy.length === 0) throw new TransparencyError('unverified_note', 'no signature on the note is by a key this verifier knows');
   return { text, verifiedBy };
 }

@@ -2,7 +2,8 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkpointText, parseCheckpoint } from '../../src/transparency/checkpoint.ts';
 import { leafHash, rootOf } from '../../src/transparency/merkle.ts';
-import { ed25519Signer, NoteError, openNote, parseVerifierKey, signNote, verifierKey } from '../../src/transparency/note.ts';
+import { TransparencyError } from '../../src/transparency/errors.ts';
+import { ed25519Signer, openNote, parseVerifierKey, signNote, verifierKey } from '../../src/transparency/note.ts';
 
 /*
  * The reference vector of Go's golang.org/x/mod/sumdb/note (its documentation and tests), which
@@ -63,8 +64,8 @@ describe('signed notes (C2SP signed-note)', () => {
         () => undefined,
         (x: unknown) => x,
       );
-      expect(e, note).toBeInstanceOf(NoteError);
-      expect((e as NoteError).code).toBe(code);
+      expect(e, note).toBeInstanceOf(TransparencyError);
+      expect((e as TransparencyError).code).toBe(code);
     };
     await refused(GO_NOTE.replace('problem,', 'problem;'), 'invalid_note_signature');
     await refused(GO_NOTE.replace('x08go/', 'x08go+'), 'invalid_note_signature');
@@ -90,13 +91,13 @@ describe('signed notes (C2SP signed-note)', () => {
   });
 
   it('refuse a verifier key whose ID is not its own, and texts and names a note cannot carry', async () => {
-    await expect(parseVerifierKey(GO_VERIFIER_KEY.replace('c74f20a3', 'c74f20a4'))).rejects.toThrow(NoteError);
-    await expect(parseVerifierKey('PeterNeumann+c74f20a3')).rejects.toThrow(NoteError);
+    await expect(parseVerifierKey(GO_VERIFIER_KEY.replace('c74f20a3', 'c74f20a4'))).rejects.toThrow(TransparencyError);
+    await expect(parseVerifierKey('PeterNeumann+c74f20a3')).rejects.toThrow(TransparencyError);
     const { privateKey, publicKey } = await goKey();
-    await expect(ed25519Signer('a+b', privateKey, publicKey)).rejects.toThrow(NoteError);
+    await expect(ed25519Signer('a+b', privateKey, publicKey)).rejects.toThrow(TransparencyError);
     const signer = await ed25519Signer('PeterNeumann', privateKey, publicKey);
     for (const text of ['', 'no newline', 'two\n\nparagraphs\n', 'a tab\there\n'])
-      await expect(signNote(text, [signer]), JSON.stringify(text)).rejects.toThrow(NoteError);
+      await expect(signNote(text, [signer]), JSON.stringify(text)).rejects.toThrow(TransparencyError);
   });
 });
 
