@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,9 +36,20 @@ describe('creating the embedded database apart', () => {
     }
   });
 
-  it('says which directory it could not create the database in, and why', async () => {
-    const blocked = join(root, 'a-file');
-    await writeFile(blocked, 'not a directory');
-    await expect(createClusterApart(blocked)).rejects.toThrow(/creating the embedded database in .*a-file failed \(exit \d+\): .+/s);
+  it('gives up on a child that does not finish, rather than hang the start, and leaves no half-made database', async () => {
+    const dir = join(root, 'slow');
+    await mkdir(dir);
+    await expect(createClusterApart(dir, 50)).rejects.toThrow(/creating the embedded database in .*slow failed \(exit SIGKILL\)/);
+    expect(await readdir(dir)).toEqual([]);
+    expect((await readdir(root)).filter((n) => n.startsWith('slow.'))).toEqual([]);
+  });
+
+  it('refuses a directory that holds files but no database, and leaves them as they are', async () => {
+    const dir = join(root, 'cluttered');
+    await mkdir(dir);
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    await expect(createClusterApart(dir)).rejects.toThrow(/cluttered holds files but no database \(no PG_VERSION\)/);
+    expect(await readdir(dir)).toEqual(['notes.txt']);
+    expect((await readdir(root)).filter((n) => n.startsWith('cluttered.'))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,21 +17,46 @@ import { pathToFileURL } from 'node:url';
  * as long as initdb took in this one.
  *
  * PGlite decides the same way whether to run initdb: a data directory without PG_VERSION is new.
+ * The cluster is made beside `dir` and renamed into place once whole, so a child that fails, is
+ * killed, or runs past `timeoutMs` (then killed, and the start fails naming the directory) leaves
+ * no half-made database for the next start to open. `dir` must be empty: the caller made it.
  */
-export async function createClusterApart(dir: string): Promise<void> {
+export async function createClusterApart(dir: string, timeoutMs = 300_000): Promise<void> {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const clutter = () => new Error(`${dir} holds files but no database (no PG_VERSION): move them away and start again`);
+  if ((await readdir(dir).catch(() => [])).length > 0) throw clutter();
   // Resolved from this module, so the child loads the PGlite this process would have loaded.
   const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
   const program = `import { PGlite } from ${JSON.stringify(pglite)};
 const db = await PGlite.create({ dataDir: process.argv[1] });
 await db.close();`;
+  const staging = `${dir}.creating-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { mode: 0o700 });
   const stderr: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', program, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const code = await new Promise<number | string | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '--eval', program, staging], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // initdb takes seconds; one that hangs must not hang the start with it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
-    child.once('error', reject);
-    child.once('exit', resolve);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve(exitCode ?? signal);
+    });
   });
-  if (code !== 0)
+  if (code !== 0) {
+    await rm(staging, { recursive: true, force: true });
     throw new Error(`creating the embedded database in ${dir} failed (exit ${code}): ${stderr.join('').trim().slice(-2_000)}`);
+  }
+  try {
+    // Replaces the empty directory the caller made; refused (ENOTEMPTY) if anything is in it.
+    await rename(staging, dir);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw Object.assign(clutter(), { cause: e });
+  }
 }
