@@ -13,7 +13,7 @@
 //   which must be registered before the bundle's static imports load the driver: dist/launchproof.js
 //   registers dist/postgres-guard.js when DATABASE_URL is set, then imports dist/cli.js, as
 //   bin/launchproof.mjs does for tsx.
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -41,16 +41,18 @@ export async function buildWebAssets() { return assets; }`,
   },
 };
 
-// Only what this build writes: dist/ also holds the Workers build's output (scripts/build-web.mjs).
-for (const name of ['launchproof.js', 'cli.js', 'cli.js.map', 'postgres-guard.js', 'postgres-guard.js.map']) {
-  await rm(join(outdir, name), { force: true });
-}
+// Built aside and renamed into dist/ file by file: `npm start` builds every time, and a server
+// starting meanwhile from the same checkout must find the old file or the new one, never none.
+// (dist/ also holds the Workers build's output, scripts/build-web.mjs, which this leaves alone.)
+// Beside dist/, at its depth, so the source maps' relative paths hold once the files move in.
+const staging = join(root, `.dist-build-${process.pid}`);
+await rm(staging, { recursive: true, force: true });
 const result = await build({
   entryPoints: {
     cli: join(root, 'src/runtime/node/cli.ts'),
     'postgres-guard': join(root, 'src/runtime/node/postgres-guard.ts'),
   },
-  outdir,
+  outdir: staging,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -68,7 +70,7 @@ const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.
 const devOnly = imports.filter((p) => /^(esbuild|tsx|typescript|vite|vitest)(\/|$)/.test(p));
 if (devOnly.length > 0) throw new Error(`dist/cli.js imports build tools: ${devOnly.join(', ')}`);
 await writeFile(
-  join(outdir, 'launchproof.js'),
+  join(staging, 'launchproof.js'),
   `// The production entry: on PostgreSQL, guards postgres.js before anything imports it, then runs
 // the command line. Without DATABASE_URL (PGlite) the driver never connects, and a module hook
 // runs on a thread of its own with its own V8 heap: \`serve\` on PGlite started ~10 MiB smaller
@@ -79,5 +81,11 @@ if (process.env.DATABASE_URL) register('./postgres-guard.js', import.meta.url);
 await import('./cli.js');
 `,
 );
+// The modules first, the entry that imports them last.
+await mkdir(outdir, { recursive: true });
+for (const name of ['cli.js.map', 'postgres-guard.js.map', 'cli.js', 'postgres-guard.js', 'launchproof.js']) {
+  await rename(join(staging, name), join(outdir, name));
+}
+await rm(staging, { recursive: true, force: true });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`built dist/launchproof.js, dist/cli.js and dist/postgres-guard.js (${Math.round(bytes / 1024)} KiB with its source map)`);

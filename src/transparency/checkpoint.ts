@@ -1,5 +1,6 @@
 import { base64Decode, base64Encode } from '../util/base64.ts';
 import { TransparencyError } from './errors.ts';
+import { openNote, type NoteVerifier } from './note.ts';
 
 /*
  * A log checkpoint in the C2SP tlog-checkpoint text form (c2sp.org/tlog-checkpoint), the body of
@@ -50,4 +51,28 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (hash.length !== 32) throw malformed('the root hash is 32 bytes');
   if (extensions.some((e) => e === '')) throw malformed('no line is empty');
   return { origin, size: Number(size), root: hash, extensions };
+}
+
+/**
+ * The checkpoint of the log named `origin`, from its signed note: signed by the log's own key
+ * (a note that only witnesses signed proves nothing about what the log committed to), and of
+ * that log (a checkpoint of another log, however well signed, is not this one's). Witnesses'
+ * cosignatures are verified when their keys are given, and named.
+ */
+export async function openCheckpoint(
+  note: string,
+  origin: string,
+  log: NoteVerifier,
+  witnesses: readonly NoteVerifier[] = [],
+): Promise<{ checkpoint: Checkpoint; witnessedBy: readonly string[] }> {
+  const opened = await openNote(note, [log, ...witnesses]);
+  if (!opened.verifiedBy.includes(log.name))
+    throw new TransparencyError('unverified_note', `the checkpoint is not signed by the log's key ${log.name}`);
+  const checkpoint = parseCheckpoint(opened.text);
+  if (checkpoint.origin !== origin)
+    throw new TransparencyError(
+      'malformed_checkpoint',
+      `the checkpoint is of ${JSON.stringify(checkpoint.origin)}, not ${JSON.stringify(origin)}`,
+    );
+  return { checkpoint, witnessedBy: opened.verifiedBy.filter((n) => n !== log.name) };
 }

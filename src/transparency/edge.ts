@@ -1,4 +1,4 @@
-import { nodeHash, rootOf, type Hash } from './merkle.ts';
+import { nodeHash, perfectRoot, rootOf, type Hash } from './merkle.ts';
 import { TILE_WIDTH, tilesOf, type TileCoordinates } from './tiles.ts';
 
 /*
@@ -11,17 +11,6 @@ import { TILE_WIDTH, tilesOf, type TileCoordinates } from './tiles.ts';
 
 export interface Tile extends TileCoordinates {
   readonly hashes: readonly Hash[];
-}
-
-/** The root of a complete subtree from its 2^k hashes one level down, left to right. */
-async function perfectRoot(hashes: readonly Hash[]): Promise<Hash> {
-  let level = [...hashes];
-  while (level.length > 1) {
-    const up: Hash[] = [];
-    for (let i = 0; i < level.length; i += 2) up.push(await nodeHash(level[i]!, level[i + 1]!));
-    level = up;
-  }
-  return level[0]!;
 }
 
 export class LogEdge {

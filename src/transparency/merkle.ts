@@ -42,6 +42,24 @@ export function nodeHash(left: Hash, right: Hash): Promise<Hash> {
   return sha256(prefixed(NODE_PREFIX, left, right));
 }
 
+/** The root of a complete subtree from its 2^k hashes one level down, left to right. */
+export async function perfectRoot(hashes: readonly Hash[]): Promise<Hash> {
+  let level = [...hashes];
+  while (level.length > 1) {
+    const up: Hash[] = [];
+    for (let i = 0; i < level.length; i += 2) up.push(await nodeHash(level[i]!, level[i + 1]!));
+    level = up;
+  }
+  return level[0]!;
+}
+
+/** Exact for every safe integer: `n & (n - 1)` works on 32 bits, and logs of 2^53 are. */
+function isPowerOfTwo(n: number): boolean {
+  let x = n;
+  while (x > 1 && x % 2 === 0) x /= 2;
+  return x === 1;
+}
+
 /** The largest power of two smaller than n (n > 1): where RFC 9162 splits a tree of n leaves. */
 function split(n: number): number {
   let k = 1;
@@ -142,7 +160,7 @@ export async function verifyConsistency(
   if (first === 0) return proof.length === 0;
   if (proof.length === 0) return false;
   // When the first tree is a whole subtree of the second, its root is the proof's first node.
-  const path = (first & (first - 1)) === 0 ? [firstRoot, ...proof] : [...proof];
+  const path = isPowerOfTwo(first) ? [firstRoot, ...proof] : [...proof];
   let fn = first - 1;
   let sn = second - 1;
   while (fn % 2 === 1) {

@@ -84,19 +84,23 @@ export async function ed25519Signer(name: string, privateKey: CryptoKey, publicK
   return { name, keyId, sign: async (message) => new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, message)) };
 }
 
-/** A note's text: UTF-8 lines, each ended by a newline, none empty and none holding a control character. */
+/**
+ * A note's text: non-empty, ending in a newline, and no control character but the newline. It
+ * may hold empty lines (C2SP: the signatures start after the last one); a checkpoint's own
+ * parser refuses them in a checkpoint.
+ */
 function checkText(text: string): void {
-  if (text === '' || !text.endsWith('\n') || text.includes('\n\n'))
-    throw new TransparencyError('malformed_note', 'a note text is non-empty lines, each ending in a newline');
+  if (text === '' || !text.endsWith('\n')) throw new TransparencyError('malformed_note', 'a note text is non-empty and ends in a newline');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text))
-    throw new TransparencyError('malformed_note', 'a note text holds no control character');
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) throw new TransparencyError('malformed_note', 'a note text holds no control character');
 }
 
 /** The signed note: `text`, a blank line, then each signer's line. */
 export async function signNote(text: string, signers: readonly NoteSigner[]): Promise<string> {
   checkText(text);
   if (signers.length === 0) throw new TransparencyError('malformed_note', 'a note needs a signature');
+  const keys = new Set(signers.map((s) => `${s.name} ${hex(s.keyId)}`));
+  if (keys.size !== signers.length) throw new TransparencyError('malformed_note', 'a key signs a note once');
   const message: Uint8Array<ArrayBuffer> = new Uint8Array(encoder.encode(text));
   const lines = await Promise.all(
     signers.map(async (s) => `${SIGNATURE_PREFIX}${s.name} ${base64Encode(new Uint8Array([...s.keyId, ...(await s.sign(message))]))}\n`),
@@ -126,6 +130,7 @@ export async function openNote(note: string, verifiers: readonly NoteVerifier[])
   if (lines.length > MAX_SIGNATURES) throw new TransparencyError('malformed_note', `a note carries at most ${MAX_SIGNATURES} signatures`);
   const message: Uint8Array<ArrayBuffer> = new Uint8Array(encoder.encode(text));
   const verifiedBy: string[] = [];
+  const seen = new Set<string>();
   for (const line of lines) {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u.exec(line);
     if (!m) throw new TransparencyError('malformed_note', `not a signature line: ${JSON.stringify(line.slice(0, 200))}`);
@@ -139,7 +144,10 @@ export async function openNote(note: string, verifiers: readonly NoteVerifier[])
     if (bytes.length < 5) throw new TransparencyError('malformed_note', `the signature of ${name} is too short`);
     const keyId = bytes.slice(0, 4);
     const verifier = verifiers.find((v) => v.name === name && sameBytes(v.keyId, keyId));
-    if (!verifier) continue;
+    // A key's second signature counts for nothing (as in Go's note.Open): a quorum of witnesses
+    // cannot be met by repeating one of them.
+    if (!verifier || seen.has(`${name} ${hex(keyId)}`)) continue;
+    seen.add(`${name} ${hex(keyId)}`);
     if (!(await verifier.verify(message, bytes.slice(4))))
       throw new TransparencyError('invalid_note_signature', `the signature of ${name} (key ${hex(keyId)}) does not verify`);
     verifiedBy.push(name);

@@ -91,27 +91,44 @@ export function tileHashes(body: Uint8Array, width: number): Hash[] | undefined 
 /** Reads the tile at the given coordinates (width as the tree's size implies it), from wherever a reader keeps them. */
 export type TileReader = (t: TileCoordinates) => Promise<Hash[]>;
 
+/** Told of each hash a head was computed from: the one at `position` of tile level `level`. */
+export type UsedHash = (level: number, position: number, hash: Hash) => void;
+
+/**
+ * A reader that fetches each tile once (subtrees at the right edge share tiles) and refuses a tile
+ * that is not the width asked for, rather than compute with a hash that is not there.
+ */
+export function onceEach(readTile: TileReader): TileReader {
+  const held = new Map<string, Promise<Hash[]>>();
+  return (t) => {
+    const key = `${t.level}/${t.index}/${t.width}`;
+    let tile = held.get(key);
+    if (!tile) {
+      tile = readTile(t).then((hashes) => {
+        if (hashes.length !== t.width || hashes.some((h) => h.length !== 32))
+          throw new RangeError(`tile ${tilePath(t)} holds ${hashes.length} hashes, not ${t.width}`);
+        return hashes;
+      });
+      held.set(key, tile);
+    }
+    return tile;
+  };
+}
+
 /**
  * The root of the tree of `size` leaves from its tiles alone, as a tile client computes it: the
  * tree is the complete subtrees of the binary expansion of `size`, left to right, each read from
  * the tile of its height or hashed up from the level below, folded right to left.
  */
-export async function rootFromTiles(size: number, readTile: TileReader): Promise<Hash> {
+export async function rootFromTiles(size: number, readTile: TileReader, onUsed?: UsedHash): Promise<Hash> {
   if (size === 0) return rootOf([]);
-  // Subtrees at the right edge share tiles: each is fetched once.
-  const held = new Map<string, Promise<Hash[]>>();
-  const read: TileReader = (t) => {
-    const key = `${t.level}/${t.index}/${t.width}`;
-    let tile = held.get(key);
-    if (!tile) held.set(key, (tile = readTile(t)));
-    return tile;
-  };
+  const read = onceEach(readTile);
   const parts: Hash[] = [];
   let offset = 0;
   for (let height = Math.floor(Math.log2(size)); height >= 0; height--) {
     const count = 2 ** height;
     if (size - offset < count) continue;
-    parts.push(await subtreeFromTiles(offset, height, size, read));
+    parts.push(await subtreeFromTiles(offset, height, size, read, onUsed));
     offset += count;
   }
   let root = parts.pop()!;
@@ -120,7 +137,7 @@ export async function rootFromTiles(size: number, readTile: TileReader): Promise
 }
 
 /** The root of the complete subtree of 2^height leaves starting at leaf `offset`. */
-async function subtreeFromTiles(offset: number, height: number, size: number, read: TileReader): Promise<Hash> {
+async function subtreeFromTiles(offset: number, height: number, size: number, read: TileReader, onUsed?: UsedHash): Promise<Hash> {
   const level = Math.floor(height / TILE_HEIGHT);
   const per = span(level);
   const first = offset / per;
@@ -132,6 +149,7 @@ async function subtreeFromTiles(offset: number, height: number, size: number, re
     const tile = await read({ level, index, width });
     const from = Math.max(first, index * TILE_WIDTH) - index * TILE_WIDTH;
     const to = Math.min(first + needed, (index + 1) * TILE_WIDTH) - index * TILE_WIDTH;
+    for (let i = from; i < to; i++) onUsed?.(level, index * TILE_WIDTH + i, tile[i]!);
     hashes.push(...tile.slice(from, to));
   }
   while (hashes.length > 1) {

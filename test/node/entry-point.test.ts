@@ -75,7 +75,7 @@ afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-describe('npm start on the embedded database', { timeout: ENTRY_TEST_TIMEOUT }, () => {
+describe('launchproof serve (bin/launchproof.mjs) on the embedded database', { timeout: ENTRY_TEST_TIMEOUT }, () => {
   let dataDir: string;
   let env: Record<string, string>;
   let base: string;
@@ -164,7 +164,7 @@ describe.skipIf(
     !postgresAvailable(),
     'set TEST_POSTGRES_URL to a PostgreSQL 15 server this run may create databases on (.ci/run starts one)',
   ),
-)('npm start with DATABASE_URL on real PostgreSQL', { timeout: ENTRY_TEST_TIMEOUT }, () => {
+)('launchproof serve (bin/launchproof.mjs) with DATABASE_URL on real PostgreSQL', { timeout: ENTRY_TEST_TIMEOUT }, () => {
   it('builds the schema from the same migrations and serves the same documents', async () => {
     const { url, drop } = await createPostgresDatabase({ migrated: false });
     const dataDir = await mkdtemp(join(tmpdir(), 'launchproof-entry-pg-'));

@@ -82,7 +82,7 @@ describe('planner statistics of the embedded database', () => {
       expect(await estimatedRows(t, 'audit_events')).toBeGreaterThan(before);
       expect(errors).toEqual([]);
     } finally {
-      statistics.stop();
+      await statistics.stop();
     }
   });
 });

@@ -57,6 +57,28 @@ describe("auditing a tenant's log", () => {
     ]);
   });
 
+  it('catches a rewritten entry served with a level-0 tile rewritten to match it, naming the tile', async () => {
+    const rewritten = await log(1_000, (i) => (i === 42 ? new TextEncoder().encode('{"entry":42,"status":"valid"}') : entryText(i)));
+    // Every tile honest but the one that holds entry 42, which is the rewritten log's.
+    const forged = (t: TileCoordinates) => (t.level === 0 && t.index === 0 ? rewritten.readTile(t) : honest.readTile(t));
+    expect(await checkEntries(await honest.checkpoint(), { from: 0, to: 300 }, rewritten.entries, forged)).toEqual([
+      { kind: 'tile_mismatch', level: 0, index: 0 },
+    ]);
+    // The same forgery in the partial tile at the right edge.
+    const late = await log(1_000, (i) => (i === 990 ? new TextEncoder().encode('{"entry":"late"}') : entryText(i)));
+    const forgedEdge = (t: TileCoordinates) => (t.level === 0 && t.index === 3 ? late.readTile(t) : honest.readTile(t));
+    expect(await checkEntries(await honest.checkpoint(), { from: 980, to: 1_000 }, late.entries, forgedEdge)).toEqual([
+      { kind: 'head_mismatch', size: 1_000 },
+    ]);
+  });
+
+  it('names a tile that is not the width the tree says, rather than fail on a missing hash', async () => {
+    const short = async (t: TileCoordinates) => (await honest.readTile(t)).slice(0, t.level === 0 && t.index === 1 ? 255 : undefined);
+    expect(await checkEntries(await honest.checkpoint(), { from: 250, to: 260 }, honest.entries, short)).toEqual([
+      { kind: 'tile_mismatch', level: 0, index: 1 },
+    ]);
+  });
+
   it('names a fork: two checkpoints of one size whose roots differ', async () => {
     const other = await log(1_000, (i) => (i === 10 ? new TextEncoder().encode('{"entry":"other"}') : entryText(i)));
     expect(await checkCheckpoints(await honest.checkpoint(), await other.checkpoint(), [])).toEqual([{ kind: 'fork', size: 1_000 }]);

@@ -1,6 +1,6 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkpointText, parseCheckpoint } from '../../src/transparency/checkpoint.ts';
+import { checkpointText, openCheckpoint, parseCheckpoint } from '../../src/transparency/checkpoint.ts';
 import { leafHash, rootOf } from '../../src/transparency/merkle.ts';
 import { TransparencyError } from '../../src/transparency/errors.ts';
 import { ed25519Signer, openNote, parseVerifierKey, signNote, verifierKey } from '../../src/transparency/note.ts';
@@ -96,8 +96,21 @@ describe('signed notes (C2SP signed-note)', () => {
     const { privateKey, publicKey } = await goKey();
     await expect(ed25519Signer('a+b', privateKey, publicKey)).rejects.toThrow(TransparencyError);
     const signer = await ed25519Signer('PeterNeumann', privateKey, publicKey);
-    for (const text of ['', 'no newline', 'two\n\nparagraphs\n', 'a tab\there\n'])
+    for (const text of ['', 'no newline', 'a tab\there\n', 'a bell\u0007\n'])
       await expect(signNote(text, [signer]), JSON.stringify(text)).rejects.toThrow(TransparencyError);
+    await expect(signNote(GO_TEXT, [signer, signer])).rejects.toThrow(/once/);
+  });
+
+  it('open a text with empty lines, since the signatures start after the last one (C2SP)', async () => {
+    const { privateKey, publicKey } = await goKey();
+    const text = 'first paragraph\n\nsecond paragraph\n';
+    const note = await signNote(text, [await ed25519Signer('PeterNeumann', privateKey, publicKey)]);
+    expect(await openNote(note, [await parseVerifierKey(GO_VERIFIER_KEY)])).toEqual({ text, verifiedBy: ['PeterNeumann'] });
+  });
+
+  it("count a key's repeated signature once, so one witness cannot pass for two", async () => {
+    const line = GO_NOTE.slice(GO_NOTE.lastIndexOf('\u2014'));
+    expect((await openNote(`${GO_NOTE}${line}`, [await parseVerifierKey(GO_VERIFIER_KEY)])).verifiedBy).toEqual(['PeterNeumann']);
   });
 });
 
@@ -111,6 +124,27 @@ describe('checkpoints (C2SP tlog-checkpoint)', () => {
     const note = await signNote(text, [await ed25519Signer('issuer.example/t/acme', privateKey, publicKey)]);
     const opened = await openNote(note, [await parseVerifierKey(await verifierKey('issuer.example/t/acme', publicKey))]);
     expect(parseCheckpoint(opened.text)).toEqual({ origin: 'issuer.example/t/acme', size: 3, root, extensions: [] });
+  });
+
+  it("open only when the log's own key signed them, for the log named, and name the witnesses", async () => {
+    const root = await rootOf([await leafHash(Uint8Array.of(1))]);
+    const origin = 'issuer.example/t/acme';
+    const log = await freshKey();
+    const witness = await freshKey();
+    const logSigner = await ed25519Signer(origin, log.privateKey, log.publicKey);
+    const witnessSigner = await ed25519Signer('witness.example', witness.privateKey, witness.publicKey);
+    const logVerifier = await parseVerifierKey(await verifierKey(origin, log.publicKey));
+    const witnessVerifier = await parseVerifierKey(await verifierKey('witness.example', witness.publicKey));
+    const text = checkpointText({ origin, size: 1, root, extensions: [] });
+
+    const both = await signNote(text, [logSigner, witnessSigner]);
+    const opened = await openCheckpoint(both, origin, logVerifier, [witnessVerifier]);
+    expect(opened.checkpoint.size).toBe(1);
+    expect(opened.witnessedBy).toEqual(['witness.example']);
+
+    const witnessOnly = await signNote(text, [witnessSigner]);
+    await expect(openCheckpoint(witnessOnly, origin, logVerifier, [witnessVerifier])).rejects.toThrow(/not signed by the log's key/);
+    await expect(openCheckpoint(both, 'issuer.example/t/other', logVerifier)).rejects.toThrow(/not "issuer.example\/t\/other"/);
   });
 
   it('refuse what is not one, naming the line', () => {

@@ -138,7 +138,7 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
-        statistics?.stop();
+        await statistics?.stop();
         await following?.stop();
         await db.close();
       },

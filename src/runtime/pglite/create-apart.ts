@@ -25,7 +25,8 @@ export async function createClusterApart(dir: string, timeoutMs = 300_000): Prom
   if (existsSync(join(dir, 'PG_VERSION'))) return;
   const clutter = () => new Error(`${dir} holds files but no database (no PG_VERSION): move them away and start again`);
   if ((await readdir(dir).catch(() => [])).length > 0) throw clutter();
-  // Resolved from this module, so the child loads the PGlite this process would have loaded.
+  // Resolved from this module, so the child loads the same installed PGlite (its CommonJS entry,
+  // which require.resolve gives on every Node 20; the same package and version as ours).
   const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
   const program = `import { PGlite } from ${JSON.stringify(pglite)};
 const db = await PGlite.create({ dataDir: process.argv[1] });
@@ -43,7 +44,8 @@ await db.close();`;
       clearTimeout(timer);
       reject(e);
     });
-    child.once('exit', (exitCode, signal) => {
+    // 'close', not 'exit': by then stderr is read to its end, so a failure's text is whole.
+    child.once('close', (exitCode, signal) => {
       clearTimeout(timer);
       resolve(exitCode ?? signal);
     });

@@ -42,17 +42,24 @@ export async function analyseChangedTables(db: Database): Promise<string[]> {
 
 /**
  * Keeps the embedded database's statistics current while it serves, checking every `everyMs`. A
- * failed run is reported and tried again at the next tick; runs never overlap. Returns what stops it.
+ * failed run is reported and tried again at the next tick; runs never overlap. Returns what stops
+ * it, which resolves once a run in progress has finished.
  */
-export function keepStatistics(db: Database, onError: (e: unknown) => void, everyMs = CHECK_EVERY_MS): { stop(): void } {
-  let running = false;
+export function keepStatistics(db: Database, onError: (e: unknown) => void, everyMs = CHECK_EVERY_MS): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    analyseChangedTables(db)
-      .catch(onError)
-      .finally(() => (running = false));
+    running = analyseChangedTables(db)
+      .then(() => undefined, onError)
+      .finally(() => (running = undefined));
   }, everyMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  // Stopped before the database closes: a run in progress finishes first, so it never reports
+  // statements refused by a database that closed under it.
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
