@@ -1,4 +1,4 @@
-import { nodeHash, rootOf, type Hash } from './merkle.ts';
+import { nodeHash, perfectRoot, rootOf, type Hash } from './merkle.ts';
 
 /*
  * The log's tree as C2SP tlog-tiles lays it out (c2sp.org/tlog-tiles), so tile clients and
@@ -143,7 +143,7 @@ async function subtreeFromTiles(offset: number, height: number, size: number, re
   const first = offset / per;
   const needed = 2 ** (height - level * TILE_HEIGHT);
   // Each tile read once: a subtree's hashes at one level are consecutive, in one or more tiles.
-  let hashes: Hash[] = [];
+  const hashes: Hash[] = [];
   for (let index = Math.floor(first / TILE_WIDTH); index * TILE_WIDTH < first + needed; index++) {
     const width = Math.min(TILE_WIDTH, Math.floor(size / per) - index * TILE_WIDTH);
     const tile = await read({ level, index, width });
@@ -152,10 +152,5 @@ async function subtreeFromTiles(offset: number, height: number, size: number, re
     for (let i = from; i < to; i++) onUsed?.(level, index * TILE_WIDTH + i, tile[i]!);
     hashes.push(...tile.slice(from, to));
   }
-  while (hashes.length > 1) {
-    const up: Hash[] = [];
-    for (let i = 0; i < hashes.length; i += 2) up.push(await nodeHash(hashes[i]!, hashes[i + 1]!));
-    hashes = up;
-  }
-  return hashes[0]!;
+  return perfectRoot(hashes);
 }
