@@ -44,6 +44,16 @@ describe('creating the embedded database apart', () => {
     expect((await readdir(root)).filter((n) => n.startsWith('slow.'))).toEqual([]);
   });
 
+  it('clears what a start killed during its initdb left beside the directory', async () => {
+    const dir = join(root, 'after-kill');
+    await mkdir(dir);
+    await mkdir(join(root, 'after-kill.creating-999999'));
+    await writeFile(join(root, 'after-kill.creating-999999', 'PG_VERSION'), '15');
+    await createClusterApart(dir);
+    expect((await readdir(root)).filter((n) => n.startsWith('after-kill.'))).toEqual([]);
+    expect((await readFile(join(dir, 'PG_VERSION'), 'utf8')).trim()).toMatch(/^\d+$/);
+  });
+
   it('refuses a directory that holds files but no database, and leaves them as they are', async () => {
     const dir = join(root, 'cluttered');
     await mkdir(dir);

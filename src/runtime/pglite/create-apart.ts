@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -19,7 +19,8 @@ import { pathToFileURL } from 'node:url';
  * PGlite decides the same way whether to run initdb: a data directory without PG_VERSION is new.
  * The cluster is made beside `dir` and renamed into place once whole, so a child that fails, is
  * killed, or runs past `timeoutMs` (then killed, and the start fails naming the directory) leaves
- * no half-made database for the next start to open. `dir` must be empty: the caller made it.
+ * no half-made database for the next start to open; the next start removes what such a run left
+ * beside `dir`. `dir` must be empty (the caller made it) and locked by the caller.
  */
 export async function createClusterApart(dir: string, timeoutMs = 300_000): Promise<void> {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
@@ -31,8 +32,11 @@ export async function createClusterApart(dir: string, timeoutMs = 300_000): Prom
   const program = `import { PGlite } from ${JSON.stringify(pglite)};
 const db = await PGlite.create({ dataDir: process.argv[1] });
 await db.close();`;
+  // Left by a start killed while its child ran: stale, since the caller holds the directory's lock.
+  const parent = dirname(dir);
+  for (const name of await readdir(parent).catch(() => [] as string[]))
+    if (name.startsWith(`${basename(dir)}.creating-`)) await rm(join(parent, name), { recursive: true, force: true });
   const staging = `${dir}.creating-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { mode: 0o700 });
   const stderr: string[] = [];
   const code = await new Promise<number | string | null>((resolve, reject) => {
