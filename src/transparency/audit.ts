@@ -1,3 +1,4 @@
+import { sameBytes as same } from '../util/bytes.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { leafHash, perfectRoot, verifyConsistency, type Hash } from './merkle.ts';
 import { onceEach, rootFromTiles, TILE_WIDTH, type TileReader } from './tiles.ts';
@@ -23,8 +24,6 @@ export type LogProblem =
   | { readonly kind: 'inconsistent'; readonly from: number; readonly to: number }
   /** Checkpoints of two different logs compared. */
   | { readonly kind: 'other_log'; readonly origins: readonly [string, string] };
-
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Checks the entries from `from` (inclusive) to `to` (exclusive) against the tree `checkpoint`

@@ -1,5 +1,5 @@
-import { nodeHash, perfectRoot, rootOf, type Hash } from './merkle.ts';
-import { TILE_WIDTH, tilesOf, type TileCoordinates } from './tiles.ts';
+import { perfectRoot, type Hash } from './merkle.ts';
+import { rootFromTiles, TILE_WIDTH, tilesOf, type TileCoordinates } from './tiles.ts';
 
 /*
  * The right edge of a log's tree: at each tile level, the hashes of the tile that is not full
@@ -72,22 +72,12 @@ export class LogEdge {
     return tiles;
   }
 
-  /** The tree head: the complete subtrees on the edge, largest first, folded right to left. */
-  async root(): Promise<Hash> {
-    if (this.count === 0) return rootOf([]);
-    const parts: Hash[] = [];
-    for (let level = this.levels.length - 1; level >= 0; level--) {
-      const row = this.levels[level]!;
-      let at = 0;
-      // The row's width in binary: a complete subtree of 2^b of its hashes per bit set, largest first.
-      for (let b = 7; b >= 0; b--) {
-        if ((row.length & (1 << b)) === 0) continue;
-        parts.push(await perfectRoot(row.slice(at, at + (1 << b))));
-        at += 1 << b;
-      }
-    }
-    let root = parts.pop()!;
-    while (parts.length > 0) root = await nodeHash(parts.pop()!, root);
-    return root;
+  /**
+   * The tree head. Every hash a head is computed from lies in the partial tile of its level (the
+   * complete subtrees past the last full tile of each level), so it is the tile client's
+   * computation read from the edge alone.
+   */
+  root(): Promise<Hash> {
+    return rootFromTiles(this.count, async (t) => this.levels[t.level] ?? []);
   }
 }

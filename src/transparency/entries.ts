@@ -62,8 +62,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** The entry's bytes: the canonical JSON of the event, its tenant and instant. */
 export function entryBytes(entry: LogEntry): Uint8Array<ArrayBuffer> {
-  const event = events.parse(entry.event);
-  const bytes = encoder.encode(canonicalize({ ...event, tenant: entry.tenant, at: entry.at })!);
+  return encode(entry.tenant, entry.at, events.parse(entry.event));
+}
+
+/** The canonical bytes of an event already validated. */
+function encode(tenant: string, at: string, event: LogEvent): Uint8Array<ArrayBuffer> {
+  const bytes = encoder.encode(canonicalize({ ...event, tenant, at })!);
   if (bytes.length > MAX_ENTRY_BYTES) throw new RangeError(`a log entry is at most ${MAX_ENTRY_BYTES} bytes, not ${bytes.length}`);
   return new Uint8Array(bytes);
 }
@@ -83,7 +87,7 @@ export function parseEntry(bytes: Uint8Array): LogEntry {
   const event = events.safeParse(rest);
   if (!event.success) throw refuse(event.error.issues[0]?.message ?? 'not a known event');
   const entry = { tenant, at, event: event.data };
-  const again = entryBytes(entry);
+  const again = encode(tenant, at, event.data);
   if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i])) throw refuse('not in canonical form');
   return entry;
 }

@@ -1,3 +1,4 @@
+import { sameBytes as same } from '../util/bytes.ts';
 import { sha256 } from '../util/sha256.ts';
 
 /*
@@ -111,8 +112,6 @@ export async function consistencyProof(size: number, leaves: readonly Hash[]): P
   };
   return subproof(size, leaves, true);
 }
-
-const same = (a: Hash, b: Hash) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * RFC 9162 §2.1.3.2: true when `proof` shows the leaf hash at `index` to be in the tree of `size`

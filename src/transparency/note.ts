@@ -1,4 +1,5 @@
 import { base64Decode, base64Encode } from '../util/base64.ts';
+import { hexOf as hex, sameBytes } from '../util/bytes.ts';
 import { sha256 } from '../util/sha256.ts';
 import { TransparencyError } from './errors.ts';
 
@@ -32,8 +33,6 @@ export interface NoteVerifier {
 }
 
 const encoder = new TextEncoder();
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A key name: non-empty, without spaces or `+` (the separator of a verifier key). */
 function checkName(name: string): void {

@@ -1,4 +1,5 @@
 import { base64urlEncode } from './base64url.ts';
+import { hexOf } from './bytes.ts';
 
 /**
  * SHA-256, for every digest the service takes: disclosure digests and `sd_hash`, API-key hashes,
@@ -35,8 +36,5 @@ export async function sha256Url(text: string): Promise<string> {
 
 /** Lower-case hex of SHA-256(text). */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await installed(text);
-  let hex = '';
-  for (const b of digest) hex += b.toString(16).padStart(2, '0');
-  return hex;
+  return hexOf(await installed(text));
 }
