@@ -186,8 +186,6 @@ describe('launchproof verify, offline', () => {
 
   it('refuses a bundle of another DID or signed by another key: exit 2, no verdict, both the pin and the bundle named', async () => {
     const stranger = await calculateJwkThumbprint(await exportJWK((await generateKeyPair('ES256')).publicKey));
-    // With `=`: a thumbprint is base64url and starts with "-" one time in 64, which the option
-    // parser would otherwise take for another option (the usage says so).
     const [otherDid, otherKid, otherFullKid] = await Promise.all([
       cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-did', 'did:web:issuer.test:t:globex'),
       cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), `--expect-kid=${stranger}`),
@@ -204,6 +202,16 @@ describe('launchproof verify, offline', () => {
     expect(otherKid.stderr).toContain(bundleKid);
     expect(otherFullKid.stderr).toContain(`did:web:issuer.test:t:globex#${bundleKid}`);
     expect(otherFullKid.stderr).toContain(`${did}#${bundleKid}`);
+  });
+
+  it('takes a pinned kid that starts with "-" as the value of --expect-kid, as the README passes it', async () => {
+    // A thumbprint is base64url: one in 64 starts with "-". Given as the next argument, it is
+    // the option's value (as getopt takes it), not an unknown option and a usage error.
+    const dashed = `-${bundleKid.slice(1)}`;
+    const r = await cli('verify', file('valid.jwt'), '--bundle', file('bundle.json'), '--expect-kid', dashed);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`not by ${dashed} as --expect-kid requires`);
   });
 
   it('checks holder binding with --aud and --nonce: the right verifier passes, another nonce fails key_binding', async () => {

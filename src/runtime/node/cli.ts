@@ -18,6 +18,7 @@ import { createTenant, listTenants } from '../../tenants/tenants.ts';
 import { rotateKek } from '../../use-cases/kek-rotation.ts';
 import { revokeKey } from '../../use-cases/revoke-key.ts';
 import { ListenError } from './listen-error.ts';
+import { joinOptionValues, type OptionSpec } from './option-values.ts';
 import { loadMigrations } from './migration-files.ts';
 import { backupEmbedded, restoreEmbedded } from './embedded-backup.ts';
 import { openDatabase } from './open-database.ts';
@@ -72,8 +73,7 @@ const USAGE = `usage: launchproof <command> [options]
                                           offline against a trust bundle, as of TIME (RFC 3339;
                                           default now). --expect-did and --expect-kid (the kid as
                                           the issuer's JWK Set publishes it) refuse a bundle of
-                                          another issuer or key: pin both, from a source you trust
-                                          (a kid that starts with "-": --expect-kid=KID).
+                                          another issuer or key: pin both, from a source you trust.
                                           --aud and --nonce check the holder's key binding.
                                           Exit: 0 verified, 1 not verified, 2 the credential could
                                           not be judged (usage, unreadable file, a bundle that is
@@ -122,38 +122,40 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+const OPTIONS = {
+  name: { type: 'string' },
+  algorithm: { type: 'string' },
+  tenant: { type: 'string' },
+  roles: { type: 'string' },
+  label: { type: 'string' },
+  platform: { type: 'boolean' },
+  reason: { type: 'string' },
+  bundle: { type: 'string' },
+  at: { type: 'string' },
+  'expect-did': { type: 'string' },
+  'expect-kid': { type: 'string' },
+  json: { type: 'boolean' },
+  list: { type: 'boolean' },
+  reveal: { type: 'string', multiple: true },
+  'holder-key': { type: 'string' },
+  aud: { type: 'string' },
+  nonce: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  profile: { type: 'string' },
+  'collected-by': { type: 'string' },
+  'collected-at': { type: 'string' },
+  'media-type': { type: 'string' },
+  'base-url': { type: 'string' },
+  force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpec;
+
 /** Console commands run against the database directly: an operator at the machine is trusted. */
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: joinOptionValues(argv, OPTIONS),
     allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      algorithm: { type: 'string' },
-      tenant: { type: 'string' },
-      roles: { type: 'string' },
-      label: { type: 'string' },
-      platform: { type: 'boolean' },
-      reason: { type: 'string' },
-      bundle: { type: 'string' },
-      at: { type: 'string' },
-      'expect-did': { type: 'string' },
-      'expect-kid': { type: 'string' },
-      json: { type: 'boolean' },
-      list: { type: 'boolean' },
-      reveal: { type: 'string', multiple: true },
-      'holder-key': { type: 'string' },
-      aud: { type: 'string' },
-      nonce: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      profile: { type: 'string' },
-      'collected-by': { type: 'string' },
-      'collected-at': { type: 'string' },
-      'media-type': { type: 'string' },
-      'base-url': { type: 'string' },
-      force: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
