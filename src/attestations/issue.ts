@@ -24,7 +24,8 @@ import { attestationOfCredential, findAttestation, markProfileUsed, recordIssuan
 import { allocateSlot } from '../status/allocate.ts';
 import { ensureFirstCopy } from '../status/publish.ts';
 import { statusListUrls } from '../status/urls.ts';
-import { lockedKeyPolicy } from '../tenants/tenants.ts';
+import { lockedIssuerSettings } from '../tenants/tenants.ts';
+import { issuedEntry } from '../transparency/events.ts';
 
 export interface IssueDeps {
   readonly db: Database;
@@ -130,14 +131,14 @@ async function checkSupersedes(tx: Queryable, tenantId: string, id: string, subj
  * succeeds saves two round trips.
  */
 function startReads(tx: Queryable, deps: IssueDeps, tenantId: string) {
-  const policy = lockedKeyPolicy(tx, tenantId);
+  const settings = lockedIssuerSettings(tx, tenantId);
   const signer = activeSigner(tx, deps.kek, deps.origin, tenantId, deps.now);
   const slot = allocateSlot(tx, tenantId, deps.now);
-  const all = [policy, signer, slot];
+  const all = [settings, signer, slot];
   // Each is awaited below or, when an earlier step refuses, settled before the refusal leaves:
   // none may still be queued on the connection when the transaction rolls back.
   for (const p of all) p.catch(() => {});
-  return { policy, signer, slot, settled: () => Promise.allSettled(all) };
+  return { settings, signer, slot, settled: () => Promise.allSettled(all) };
 }
 
 async function issueLocked(tx: Queryable, deps: IssueDeps, tenantId: string, request: IssueRequest): Promise<IssuedAttestation> {
@@ -157,7 +158,7 @@ async function issueWith(
   request: IssueRequest,
   reads: ReturnType<typeof startReads>,
 ): Promise<IssuedAttestation> {
-  const policy = await reads.policy;
+  const { keyPolicy: policy, logSubjects } = await reads.settings;
   const holder = resolveHolder(request);
   const v = validity(request, deps.now, policy.maxCredentialValidityDays);
   // A new assessment is evaluated here and stored with the attestation, in one statement below.
@@ -187,6 +188,18 @@ async function issueWith(
     }),
   );
   const profile = stored.verdict.profile;
+  const logEntry = await issuedEntry(tenantId, {
+    attestationId,
+    credentials: credentials.map((c) => ({ id: c.id, format: c.format, credential: c.credential })),
+    profile,
+    subjectName: subject.name,
+    logSubjects,
+    validFrom: v.from,
+    validUntil: v.until,
+    kid: signer.kid,
+    supersedes: request.supersedes ?? null,
+    issuedAt: deps.now,
+  });
   // Rounded up to the next UTC midnight, so the key's row changes about once a day.
   const signedUntil = new Date(Math.ceil(v.until.getTime() / DAY_MS) * DAY_MS);
   // The writes need no answer from one another: sent together, one round trip.
@@ -222,6 +235,7 @@ async function issueWith(
           ...(request.supersedes ? { supersedes: request.supersedes } : {}),
         },
       },
+      logEntry,
     }),
     // Only when it grows: the key's row is shared by every issuance of the tenant.
     ...(signer.signedUntil && signer.signedUntil >= signedUntil ? [] : [extendSignedUntil(tx, tenantId, signer.kid, signedUntil)]),

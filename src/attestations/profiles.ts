@@ -4,6 +4,8 @@ import { builtinProfiles, findBuiltinProfile, pinProfile, profileNotFound, profi
 import type { Queryable } from '../store/port.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+import { profilePublishedEntry } from '../transparency/events.ts';
+import { appendEntries } from '../transparency/store.ts';
 import { findTenantProfile, insertTenantProfile, tenantProfiles } from './store.ts';
 
 export { markProfileUsed } from './store.ts';
@@ -73,5 +75,8 @@ export async function addTenantProfile(
     target: `${profile.id}@${profile.version}`,
     detail: { digest: pinned.digest },
   });
+  await appendEntries(tx, tenantId, [
+    profilePublishedEntry(tenantId, { id: profile.id, version: profile.version, digest: pinned.digest, at: deps.now }),
+  ]);
   return { origin: 'tenant', pinned };
 }

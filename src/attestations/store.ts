@@ -4,7 +4,8 @@ import type { Assessment, Profile, Verdict } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
-import { notePublicationChange } from '../store/publication-changes.ts';
+import { noteLogAppend, notePublicationChange } from '../store/publication-changes.ts';
+import { appendEntriesSql, appendParam, type NewLogEntry } from '../transparency/store.ts';
 
 /*
  * The SQL of the attestations domain: assessments, tenant profiles, attestations and the
@@ -201,33 +202,39 @@ export interface NewIssuance {
   readonly credentials: readonly NewCredential[];
   /** The audit event of the issuance: by the attestation's issuer, at its issuing instant, of its tenant. */
   readonly event: { readonly action: string; readonly target: string; readonly detail: Record<string, unknown> };
+  /** Its entry in the tenant's transparency log (transparency/events.ts). */
+  readonly logEntry: NewLogEntry;
 }
 
-// The attestation, its audit event and its credential rows (one per format, from a jsonb array:
-// the port passes no SQL arrays) in one statement; the foreign keys are checked at its end, when
-// all are in. The audit row is the one audit/events.ts writes, here so as to cost no statement.
+// The attestation, its audit event, its log entry and its credential rows (one per format, from a
+// jsonb array: the port passes no SQL arrays) in one statement; the foreign keys are checked at
+// its end, when all are in. The audit row is the one audit/events.ts writes and the log entry the
+// one transparency/store.ts appends, here so as to cost no statement.
 const ISSUANCE = `attestation as (
     insert into attestations (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
   ), event as (
     insert into audit_events (tenant_id, at, actor, action, target, detail) values ($2, $9, $12, $18, $19, $20)
+  ), log as (
+    ${appendEntriesSql('$2', '$21')}
   )
   insert into credentials (id, tenant_id, attestation_id, assessment_id, format, kid, profile_id, profile_version, subject_name,
     subject_id, issued_at, valid_from, valid_until, holder, credential, issued_by, status_list_id, status_index)
   select c.id, $2, $1, $3, c.format, $8, $4, $5, $6, $7, $9, $10, $11, $16, c.credential, $12, $14, $15
     from jsonb_to_recordset($17::jsonb) as c (id uuid, format text, credential text)`;
 const ISSUANCE_WITH_ASSESSMENT = `with assessment as (
-    insert into assessments (${ASSESSMENT_COLUMNS}) values ($21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
+    insert into assessments (${ASSESSMENT_COLUMNS}) values ($22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
   ), ${ISSUANCE}`;
 
 /**
  * Stores one issuance in one statement: its new assessment (if any), the attestation, every
- * credential row and the audit event. One round trip whatever the number of formats; the caller's transaction makes
+ * credential row, the audit event and the log entry. One round trip whatever the number of formats; the caller's transaction makes
  * it atomic with the slot claim and the rest.
  */
 export async function recordIssuance(tx: Queryable, i: NewIssuance): Promise<void> {
   const a = i.attestation;
   // A successor changes its predecessor's public notice.
   if (a.supersedes) notePublicationChange(tx, a.tenantId);
+  noteLogAppend(tx, a.tenantId);
   const params: unknown[] = [
     a.id,
     a.tenantId,
@@ -249,6 +256,7 @@ export async function recordIssuance(tx: Queryable, i: NewIssuance): Promise<voi
     i.event.action,
     i.event.target,
     i.event.detail,
+    appendParam([i.logEntry]),
   ];
   if (!i.assessment) {
     await tx.query(`with ${ISSUANCE}`, params);

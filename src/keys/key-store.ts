@@ -3,6 +3,8 @@ import type { KeyRecord } from './lifecycle.ts';
 import type { PublicJwk } from './key-crypto.ts';
 import type { KeyPolicy, SigningAlgorithm } from './policy.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+import { keyEntry } from '../transparency/events.ts';
+import { appendEntries } from '../transparency/store.ts';
 
 /*
  * The keys domain's SQL, all of it: the signing_keys rows, and the two columns of the tenants
@@ -67,6 +69,10 @@ export interface NewKeyRow {
 
 export async function insertKey(tx: Queryable, k: NewKeyRow): Promise<void> {
   notePublicationChange(tx, k.tenantId);
+  await appendEntries(tx, k.tenantId, [
+    keyEntry(k.tenantId, { type: 'key.created', kid: k.kid, at: k.createdAt }),
+    ...(k.activatedAt ? [keyEntry(k.tenantId, { type: 'key.activated', kid: k.kid, at: k.activatedAt })] : []),
+  ]);
   await tx.query(
     `insert into signing_keys (tenant_id, kid, alg, public_jwk, private_jwk_enc, kek_id, created_at, activated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -76,6 +82,7 @@ export async function insertKey(tx: Queryable, k: NewKeyRow): Promise<void> {
 
 export async function retireKey(tx: Queryable, tenantId: string, kid: string, at: Date, publishUntil: Date): Promise<void> {
   notePublicationChange(tx, tenantId);
+  await appendEntries(tx, tenantId, [keyEntry(tenantId, { type: 'key.retired', kid, at })]);
   await tx.query(
     // A key that signed something valid beyond the policy window stays published until that expires.
     `update signing_keys set retired_at = $3, publish_until = greatest($4::timestamptz, coalesce(signed_until, $4::timestamptz))
@@ -86,11 +93,13 @@ export async function retireKey(tx: Queryable, tenantId: string, kid: string, at
 
 export async function activateKey(tx: Queryable, tenantId: string, kid: string, at: Date): Promise<void> {
   notePublicationChange(tx, tenantId);
+  await appendEntries(tx, tenantId, [keyEntry(tenantId, { type: 'key.activated', kid, at })]);
   await tx.query('update signing_keys set activated_at = $3 where tenant_id = $1 and kid = $2', [tenantId, kid, at]);
 }
 
 export async function markRevoked(tx: Queryable, tenantId: string, kid: string, at: Date, reason: string): Promise<void> {
   notePublicationChange(tx, tenantId);
+  await appendEntries(tx, tenantId, [keyEntry(tenantId, { type: 'key.revoked', kid, at, reason })]);
   await tx.query('update signing_keys set revoked_at = $3, revocation_reason = $4 where tenant_id = $1 and kid = $2', [
     tenantId,
     kid,
@@ -228,4 +237,70 @@ export async function writeKeyPolicy(tx: Queryable, tenantId: string, policy: Ke
 export async function allTenantIds(tx: Queryable): Promise<string[]> {
   const rows = await tx.query<{ id: string }>('select id from tenants order by id');
   return rows.map((r) => r.id);
+}
+
+/** A tenant log's key as stored (keys/log-key.ts): sealed like a signing key, bound to a `log:` name. */
+export interface StoredLogKey {
+  readonly kid: string;
+  readonly publicJwk: PublicJwk;
+  readonly sealed: string;
+  readonly kekId: string;
+  readonly createdAt: Date;
+  readonly retiredAt: Date | null;
+}
+
+interface LogKeyRow {
+  kid: string;
+  public_jwk: PublicJwk;
+  sealed: string;
+  kek_id: string;
+  created_at: Date;
+  retired_at: Date | null;
+}
+
+const toLogKey = (r: LogKeyRow): StoredLogKey => ({
+  kid: r.kid,
+  publicJwk: r.public_jwk,
+  sealed: r.sealed,
+  kekId: r.kek_id,
+  createdAt: r.created_at,
+  retiredAt: r.retired_at,
+});
+
+/** Every log key the tenant has had, oldest first: the current one has no retiredAt. */
+export async function logKeys(tx: Queryable, tenantId: string): Promise<StoredLogKey[]> {
+  const rows = await tx.query<LogKeyRow>(
+    'select kid, public_jwk, sealed, kek_id, created_at, retired_at from log_keys where tenant_id = $1 order by created_at, kid',
+    [tenantId],
+  );
+  return rows.map(toLogKey);
+}
+
+export async function insertLogKey(
+  tx: Queryable,
+  tenantId: string,
+  k: { kid: string; publicJwk: PublicJwk; sealed: string; kekId: string; createdAt: Date },
+): Promise<void> {
+  notePublicationChange(tx, tenantId);
+  await tx.query('insert into log_keys (tenant_id, kid, public_jwk, sealed, kek_id, created_at) values ($1, $2, $3, $4, $5, $6)', [
+    tenantId,
+    k.kid,
+    k.publicJwk,
+    k.sealed,
+    k.kekId,
+    k.createdAt,
+  ]);
+}
+
+/** Log keys still sealed under `kekId`, for a KEK rotation: every one, retired or not (all are small in number). */
+export async function logKeysSealedUnder(tx: Queryable, kekId: string): Promise<{ tenantId: string; kid: string; sealed: string }[]> {
+  const rows = await tx.query<{ tenant_id: string; kid: string; sealed: string }>(
+    'select tenant_id, kid, sealed from log_keys where kek_id = $1 order by tenant_id, kid for update',
+    [kekId],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, sealed: r.sealed }));
+}
+
+export async function replaceSealedLogKey(tx: Queryable, tenantId: string, kid: string, sealed: string, kekId: string): Promise<void> {
+  await tx.query('update log_keys set sealed = $3, kek_id = $4 where tenant_id = $1 and kid = $2', [tenantId, kid, sealed, kekId]);
 }

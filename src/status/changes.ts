@@ -6,6 +6,8 @@ import { isUuid } from '../util/uuid.ts';
 import type { Metrics } from '../metrics/port.ts';
 import { assertTransition, combinedStatus, type CredentialStatus } from './values.ts';
 import { notePublicationChange } from '../store/publication-changes.ts';
+import { statusChangedEntry } from '../transparency/events.ts';
+import { appendEntries } from '../transparency/store.ts';
 import {
   attestationExists,
   attestationIdOf,
@@ -104,6 +106,20 @@ async function apply(
     changedBy: ctx.actor,
     rows: attestations.map((a) => ({ id: crypto.randomUUID(), attestation_id: a, from_status: combinedStatus(before.get(a)!) })),
   });
+  // Each attestation's change, in its log: the reason only where the tenant publishes one.
+  await appendEntries(
+    tx,
+    tenantId,
+    attestations.map((a) =>
+      statusChangedEntry(tenantId, {
+        attestationId: a,
+        from: combinedStatus(before.get(a)!),
+        to: change.to,
+        at: ctx.now,
+        publicReason: change.publicReason ?? null,
+      }),
+    ),
+  );
   const changed = await credentialIdsOf(tx, tenantId, attestations);
   // Counted as written, inside the caller's transaction (the callers are many, the write is here):
   // a transaction that fails after this point over-counts by its changes, which is rare and harmless.

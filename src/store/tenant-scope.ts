@@ -8,7 +8,7 @@ async function committing<T>(db: Database, fn: (tx: Queryable) => Promise<T>): P
     scope = tx;
     return fn(tx);
   });
-  announceCommitted(scope!);
+  announceCommitted(scope!, db);
   return result;
 }
 

@@ -56,13 +56,23 @@ export async function insertTenant(tx: Queryable, t: { id: string; name: string;
   return rows.length === 1;
 }
 
+/** What an issuance follows of its tenant's settings. */
+export interface IssuerSettings {
+  readonly keyPolicy: KeyPolicy;
+  /** What the tenant's log says of a subject: its name, or only its SHA-256. */
+  readonly logSubjects: 'name' | 'digest';
+}
+
 /**
- * The tenant's key policy, its row locked FOR SHARE until the transaction ends: issuances run side
- * by side, but never alongside a rotation (FOR UPDATE) that could retire the signing key between
- * choosing it and recording how long it must stay published.
+ * The tenant's key policy and log setting, its row locked FOR SHARE until the transaction ends:
+ * issuances run side by side, but never alongside a rotation (FOR UPDATE) that could retire the
+ * signing key between choosing it and recording how long it must stay published.
  */
-export async function lockedKeyPolicy(tx: Queryable, id: string): Promise<KeyPolicy> {
-  const [row] = await tx.query<{ key_policy: unknown }>('select key_policy from tenants where id = $1 for share', [id]);
+export async function lockedIssuerSettings(tx: Queryable, id: string): Promise<IssuerSettings> {
+  const [row] = await tx.query<{ key_policy: unknown; log_subjects: 'name' | 'digest' }>(
+    'select key_policy, log_subjects from tenants where id = $1 for share',
+    [id],
+  );
   if (!row) throw new AppError('tenant_not_found', `tenant ${id} does not exist`);
-  return keyPolicySchema.parse(row.key_policy);
+  return { keyPolicy: keyPolicySchema.parse(row.key_policy), logSubjects: row.log_subjects };
 }

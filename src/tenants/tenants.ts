@@ -9,7 +9,7 @@ import { PLATFORM_TENANT_ID, TENANT_ID_PATTERN } from './tenant-id.ts';
 import { customerTenants, insertTenant, isExistingTenant, tenantById, type Tenant } from './store.ts';
 
 // Callers read tenants through this module, the domain's face; the rows and their SQL are store.ts's.
-export { isExistingTenant, lockedKeyPolicy, tenantById, type Tenant } from './store.ts';
+export { isExistingTenant, lockedIssuerSettings, tenantById, type IssuerSettings, type Tenant } from './store.ts';
 
 export function findTenant(db: Database, id: string): Promise<Tenant | undefined> {
   return withTenant(db, id, (tx) => tenantById(tx, id));

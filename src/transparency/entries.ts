@@ -37,7 +37,6 @@ const events = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.enum(['key.created', 'key.activated', 'key.retired', 'key.revoked']),
     kid: id,
-    thumbprint: digest,
     reason: z.string().max(500).optional(),
   }),
   z.strictObject({ type: z.literal('profile.published'), id, version: id, digest: z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/) }),
@@ -63,6 +62,11 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** The entry's bytes: the canonical JSON of the event, its tenant and instant. */
 export function entryBytes(entry: LogEntry): Uint8Array<ArrayBuffer> {
   return encode(entry.tenant, entry.at, events.parse(entry.event));
+}
+
+/** The entry's bytes as the text they are (UTF-8 JSON): what the store keeps. */
+export function entryText(entry: LogEntry): string {
+  return strictUtf8.decode(entryBytes(entry));
 }
 
 /** The canonical bytes of an event already validated. */

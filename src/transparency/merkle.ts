@@ -55,14 +55,14 @@ export async function perfectRoot(hashes: readonly Hash[]): Promise<Hash> {
 }
 
 /** Exact for every safe integer: `n & (n - 1)` works on 32 bits, and logs of 2^53 are. */
-function isPowerOfTwo(n: number): boolean {
+export function isPowerOfTwo(n: number): boolean {
   let x = n;
   while (x > 1 && x % 2 === 0) x /= 2;
   return x === 1;
 }
 
 /** The largest power of two smaller than n (n > 1): where RFC 9162 splits a tree of n leaves. */
-function split(n: number): number {
+export function split(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;

@@ -136,8 +136,8 @@ export async function rootFromTiles(size: number, readTile: TileReader, onUsed?:
   return root;
 }
 
-/** The root of the complete subtree of 2^height leaves starting at leaf `offset`. */
-async function subtreeFromTiles(offset: number, height: number, size: number, read: TileReader, onUsed?: UsedHash): Promise<Hash> {
+/** The root of the complete subtree of 2^height leaves starting at leaf `offset`, in the tree of `size`. */
+export async function subtreeFromTiles(offset: number, height: number, size: number, read: TileReader, onUsed?: UsedHash): Promise<Hash> {
   const level = Math.floor(height / TILE_HEIGHT);
   const per = span(level);
   const first = offset / per;

@@ -3,7 +3,15 @@ import type { Database } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../tenants/tenant-id.ts';
 import { openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { keysPerKek, keysSealedUnder, lockSealedPrivateKey, replaceSealedPrivateKey } from '../keys/key-store.ts';
+import {
+  keysPerKek,
+  keysSealedUnder,
+  lockSealedPrivateKey,
+  logKeysSealedUnder,
+  replaceSealedLogKey,
+  replaceSealedPrivateKey,
+} from '../keys/key-store.ts';
+import { resealLogKey } from '../keys/log-key.ts';
 
 // Here rather than in keys/: each run is audited in the platform tenant's log, and keys sit below
 // tenants (tenants create their keys).
@@ -22,8 +30,8 @@ export interface KekRotationOutcome {
  * with its row locked, so issuance never waits on more than one key and a run that dies half
  * way leaves every key sealed under one KEK or the other, never neither. The row's kek_id is
  * the progress record: running it again picks up the keys still under the previous KEK, and
- * two runs at once re-seal each key once. Audited per key (in its tenant's log, with the
- * change) and per run (in the platform's log).
+ * two runs at once re-seal each key once. The tenant logs' keys follow, all in one transaction.
+ * Audited per key (in its tenant's log, with the change) and per run (in the platform's log).
  */
 export async function rotateKek(
   deps: { db: Database; kek: KeyEncryptionKey; now: () => Date; actor: Actor },
@@ -54,6 +62,23 @@ export async function rotateKek(
     if (batch.length < batchSize) break;
     after = batch[batch.length - 1];
   }
+
+  // The tenant logs' keys: one per tenant, few enough for one transaction with every row locked.
+  resealed += await acrossTenants(deps.db, async (tx) => {
+    const keys = await logKeysSealedUnder(tx, previous.id);
+    for (const k of keys) {
+      await replaceSealedLogKey(tx, k.tenantId, k.kid, await resealLogKey(previous, deps.kek, k.tenantId, k.kid, k.sealed), deps.kek.id);
+      await recordEvent(tx, {
+        tenantId: k.tenantId,
+        at: deps.now(),
+        actor: deps.actor,
+        action: 'log_key.resealed',
+        target: k.kid,
+        detail: run,
+      });
+    }
+    return keys.length;
+  });
 
   const unopenable = (await acrossTenants(deps.db, (tx) => keysPerKek(tx))).filter((k) => k.kekId !== deps.kek.id);
   await platformEvent(deps, 'kek.rotation_finished', { ...run, resealed, unopenable_keys: unopenable.reduce((n, k) => n + k.keys, 0) });

@@ -11,7 +11,7 @@ import { jcsDigestSri } from '../../src/readiness/index.ts';
 import { decodeTokenStatusList } from '../../src/status/codec.ts';
 import { migrate, type MigrationFile } from '../../src/store/migrations.ts';
 import type { Database } from '../../src/store/port.ts';
-import { emptyEngines, migrateThrough, type EmptyDatabase } from '../support/databases.ts';
+import { emptyEngines, migrateThrough, type EmptyDatabase, dropLogStandIn, standInLogTable } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import { activeKid, allTenants, expectProblem } from '../http/helpers.ts';
 
@@ -103,6 +103,7 @@ describe.each(emptyEngines())('migration 5 over issuances made before it, on $en
     // Today's code also reads each tenant's version (migration 8), whose triggers need tables of
     // migration 5: the bare table stands in until the real migrations run (and drop it first).
     await db.exec('create table publication_versions (tenant_id text primary key, version bigint not null)');
+    await standInLogTable(db);
     // The service as it ran at version 4 made the tenants and their keys; issuances are written
     // below as version 4's issuance wrote them, since today's code can no longer.
     h = await harness(db);
@@ -256,6 +257,7 @@ describe.each(emptyEngines())('migration 5 over issuances made before it, on $en
     );
 
     await db.exec('drop table publication_versions');
+    await dropLogStandIn(db);
     const report = await migrate(db, files);
     expect(report.applied).toEqual(files.slice(4).map((f) => f.version));
     const rows = await allTenants(db, (tx) =>

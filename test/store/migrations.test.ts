@@ -96,7 +96,7 @@ describe.skipIf(
     const files = await loadMigrations();
     const others = [db, connect!(), connect!(), connect!()];
     const reports = await Promise.all(others.map((d) => migrate(d, files)));
-    expect(reports.flatMap((r) => r.applied).sort()).toEqual(files.map((f) => f.version));
+    expect(reports.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual(files.map((f) => f.version));
     const [row] = await db.query<{ n: number }>('select count(*)::int as n from schema_migrations');
     expect(row!.n).toBe(files.length);
   });

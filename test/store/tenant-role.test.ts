@@ -82,13 +82,32 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
   it('grants the tenant role every table a tenant transaction may touch, so a new table cannot be forgotten', async () => {
     const missing = await db.query<{ t: string }>(
       `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'public' and c.relkind in ('r', 'v') and c.relname not in ('schema_migrations', 'publication_versions')
+        where n.nspname = 'public' and c.relkind in ('r', 'v')
+          and c.relname not in ('schema_migrations', 'publication_versions', 'log_entries', 'log_tiles')
           and not (has_table_privilege($1, c.oid, 'select') and (c.relkind = 'v' or (
                    has_table_privilege($1, c.oid, 'insert') and has_table_privilege($1, c.oid, 'update')
                    and has_table_privilege($1, c.oid, 'delete'))))`,
       [TENANT_ROLE],
     );
     expect(missing).toEqual([]);
+  });
+
+  it('lets the tenant role append to the logs and sequence entries, but never rewrite or delete an entry or a tile', async () => {
+    const may = (table: string, privilege: string) =>
+      db.query<{ ok: boolean }>(`select has_table_privilege($1, $2, $3) as ok`, [TENANT_ROLE, table, privilege]).then((r) => r[0]!.ok);
+    for (const table of ['log_entries', 'log_tiles']) {
+      expect(await may(table, 'select')).toBe(true);
+      expect(await may(table, 'insert')).toBe(true);
+      expect(await may(table, 'delete')).toBe(false);
+      expect(await may(table, 'truncate')).toBe(false);
+    }
+    expect(await may('log_tiles', 'update')).toBe(false);
+    const column = (name: string) =>
+      db
+        .query<{ ok: boolean }>(`select has_column_privilege($1, 'log_entries', $2, 'update') as ok`, [TENANT_ROLE, name])
+        .then((r) => r[0]!.ok);
+    expect(await column('idx')).toBe(true);
+    for (const name of ['body', 'type', 'attestation_id', 'at', 'tenant_id']) expect(await column(name)).toBe(false);
   });
 
   it('lets the tenant role read publication versions but never write them: only the triggers of a change do', async () => {

@@ -147,3 +147,18 @@ export async function migrateThrough(db: Database, version: number): Promise<Mig
   );
   return files;
 }
+
+/**
+ * Today's code appends to the tenant logs (migration 10) with every key it makes: on a schema
+ * older than that, this bare table stands in for log_entries until the real migrations run.
+ * Drop it first (`dropLogStandIn`), as migration 10 creates the table.
+ */
+export async function standInLogTable(db: Database): Promise<void> {
+  await db.exec(`create table log_entries (tenant_id text, entry_id bigint generated always as identity, body text, type text,
+    attestation_id uuid, at timestamptz, idx bigint);
+    grant select, insert on log_entries to launchproof_tenant;`);
+}
+
+export async function dropLogStandIn(db: Database): Promise<void> {
+  await db.exec('drop table log_entries');
+}

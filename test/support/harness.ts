@@ -12,6 +12,9 @@ import { migrationRecords } from '../../src/store/migration-state.ts';
 import type { Database } from '../../src/store/port.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
 import type { WebAssets } from '../../src/web/assets.ts';
+import { sequenceTenant } from '../../src/transparency/sequencer.ts';
+import { startSequencing, type Sequencing } from '../../src/transparency/sequencing.ts';
+import { logSequencerDeps } from '../../src/use-cases/log-sequencer.ts';
 
 export const ORIGIN = 'https://issuer.test';
 
@@ -45,6 +48,10 @@ export interface Harness {
   readonly app: ReturnType<typeof createApp>;
   /** Bindings for calling `app.fetch` directly, as the Node entry passes them. */
   readonly bindings: { db: Database };
+  /** The tenant logs' sequencer, running as a Node server runs it (on its own commits). */
+  readonly sequencing: Sequencing;
+  /** Resolves once the sequencer has sequenced everything committed so far. */
+  settleLog(): Promise<void>;
   request(method: string, path: string, init?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
@@ -91,7 +98,19 @@ export async function harness(
     ...(options.projection ? { projection: options.projection } : {}),
   });
   const bindings = { db };
+  const logDeps = logSequencerDeps(db, kek, config.publicUrl, clock);
+  const sequencing = startSequencing(db, (tenantId) => sequenceTenant(logDeps, tenantId), {
+    pollMs: false,
+    onError: (tenantId, e) =>
+      log.error('sequencing the log failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+  });
   return {
+    sequencing,
+    settleLog: async () => {
+      await sequencing.settled();
+      await sequencing.sweep();
+      await sequencing.settled();
+    },
     db,
     config,
     kek,

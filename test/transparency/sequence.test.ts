@@ -4,7 +4,7 @@ import { nodeSha256 } from '../../src/runtime/node/sha256.ts';
 import { checkEntries } from '../../src/transparency/audit.ts';
 import { openCheckpoint } from '../../src/transparency/checkpoint.ts';
 import { LogEdge, type Tile } from '../../src/transparency/edge.ts';
-import { createLogKey, logKeySigner, logKeyVerifier } from '../../src/transparency/log-key.ts';
+import { createLogKey, logKeySigner, logKeyVerifier } from '../../src/keys/log-key.ts';
 import { consistencyProof, inclusionProof, leafHash, rootOf, verifyConsistency, verifyInclusion } from '../../src/transparency/merkle.ts';
 import { sequenceRun } from '../../src/transparency/sequence.ts';
 import { tilePath, type TileCoordinates } from '../../src/transparency/tiles.ts';

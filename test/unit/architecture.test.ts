@@ -106,6 +106,7 @@ const STORE_MODULE: Record<string, string | null> = {
   sharing: 'sharing/store.ts',
   status: 'status/store.ts',
   tenants: 'tenants/store.ts',
+  transparency: 'transparency/store.ts',
   'use-cases': null,
   verify: null,
 };

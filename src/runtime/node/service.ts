@@ -26,6 +26,9 @@ import { readOperationalGauges } from '../../metrics/store.ts';
 import { createPromMetrics } from './metrics/prom-metrics.ts';
 import { withPoolUsage } from './metrics/pool-usage.ts';
 import { DEFAULT_POOL_MAX } from '../postgres/database.ts';
+import { sequenceTenant } from '../../transparency/sequencer.ts';
+import { startSequencing, type Sequencing } from '../../transparency/sequencing.ts';
+import { logSequencerDeps } from '../../use-cases/log-sequencer.ts';
 
 export interface Service {
   readonly config: Config;
@@ -40,10 +43,15 @@ export interface Service {
   sweep(): Promise<void>;
   /** Re-signs lists whose copy is behind their changes (a writer that died before signing): far more often than the sweep. */
   catchUpLists(): Promise<void>;
+  /** The tenant logs' sequencer (absent for console commands, whose entries a server sequences). */
+  readonly sequencing?: Sequencing;
   /** The Prometheus exposition, with the store-derived gauges read now (one query). */
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
 }
+
+/** How often a server looks for log entries other processes wrote: the bound on their position is this plus one run. */
+const LOG_POLL_MS = 500;
 
 /** Everything `npm start` needs, short of listening: storage migrated, bootstrap done, app built. */
 export async function openService(
@@ -98,6 +106,19 @@ export async function openService(
         : keepStatistics(db, (e) =>
             log.warn('analysing the embedded database failed', { error: e instanceof Error ? e.message : String(e) }),
           );
+    // The server sequences its own log entries as they commit, and polls PostgreSQL for entries
+    // other instances (or console commands) wrote; on the embedded database every writer is this
+    // process, or a console command that ran before it started: one sweep at start finds those.
+    const logDeps = logSequencerDeps(db, kek, config.publicUrl, clock);
+    const sequencing =
+      options.pages === false
+        ? undefined
+        : startSequencing(db, (tenantId) => sequenceTenant(logDeps, tenantId), {
+            pollMs: config.databaseUrl ? LOG_POLL_MS : false,
+            onError: (tenantId, e) =>
+              log.error('sequencing the log failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+          });
+    await sequencing?.sweep();
     const app = createApp({
       projection,
       config,
@@ -118,6 +139,7 @@ export async function openService(
       app,
       bootstrap: outcome,
       deployment,
+      ...(sequencing ? { sequencing } : {}),
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log, metrics });
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
@@ -138,6 +160,7 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
+        await sequencing?.stop();
         await statistics?.stop();
         await following?.stop();
         await db.close();

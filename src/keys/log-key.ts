@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
-import { generateSigningKey, openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey, type PublicJwk } from '../keys/key-crypto.ts';
+import { generateSigningKey, openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey, type PublicJwk } from './key-crypto.ts';
 import { base64urlDecode } from '../util/base64url.ts';
-import { ed25519Signer, parseVerifierKey, verifierKey, type NoteSigner, type NoteVerifier } from './note.ts';
+import { ed25519Signer, parseVerifierKey, verifierKey, type NoteSigner, type NoteVerifier } from '../transparency/note.ts';
 
 /*
  * A tenant log's own key: Ed25519, as C2SP signed notes and their witnesses expect, named by the
@@ -58,4 +58,16 @@ export async function logKeySigner(kek: KeyEncryptionKey, tenantId: string, key:
   const jwk = await openPrivateJwk(kek, tenantId, sealName(key.kid), key.sealed);
   const privateKey = await crypto.subtle.importKey('jwk', jwk as JsonWebKey & JWK, { name: 'Ed25519' }, false, ['sign']);
   return ed25519Signer(key.origin, privateKey, publicBytes(key.publicJwk));
+}
+
+/** The log key sealed under `previous` sealed again under `next` (a KEK rotation). */
+export async function resealLogKey(
+  previous: KeyEncryptionKey,
+  next: KeyEncryptionKey,
+  tenantId: string,
+  kid: string,
+  sealed: string,
+): Promise<string> {
+  const jwk = await openPrivateJwk(previous, tenantId, sealName(kid), sealed);
+  return sealPrivateJwk(next, tenantId, sealName(kid), jwk);
 }

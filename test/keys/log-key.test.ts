@@ -2,7 +2,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateKeyEncryptionKey, importKeyEncryptionKey, openPrivateJwk } from '../../src/keys/key-crypto.ts';
 import { checkpointText, openCheckpoint } from '../../src/transparency/checkpoint.ts';
-import { createLogKey, logKeySigner, logKeyVerifier, logOrigin, logVerifierKey } from '../../src/transparency/log-key.ts';
+import { createLogKey, logKeySigner, logKeyVerifier, logOrigin, logVerifierKey } from '../../src/keys/log-key.ts';
 import { leafHash, rootOf } from '../../src/transparency/merkle.ts';
 import { signNote } from '../../src/transparency/note.ts';
 

@@ -1,0 +1,202 @@
+import type { Queryable } from '../store/port.ts';
+import { noteLogAppend } from '../store/publication-changes.ts';
+
+/*
+ * The SQL of the tenant logs (migrations/0010_transparency_log.sql): entries written with the
+ * changes they record, the sequencer's head, tiles and indexes, and what the log's readers ask.
+ */
+
+/** An entry to append: its canonical bytes as text, and what it is about. */
+export interface NewLogEntry {
+  readonly body: string;
+  readonly type: string;
+  readonly attestationId: string | null;
+  readonly at: Date;
+}
+
+/**
+ * Appends the entries of the jsonb array `entries` (appendParam's) for the tenant `tenant`, in their
+ * order: one statement whatever their number (the port passes no SQL arrays). A fragment, so that
+ * issuance appends in the statement it already sends.
+ */
+export const appendEntriesSql = (tenant: string, entries: string) => `insert into log_entries (tenant_id, body, type, attestation_id, at)
+  select ${tenant}, e.body, e.type, e.attestation_id, e.at
+    from jsonb_to_recordset(${entries}::jsonb) as e (ord int, body text, type text, attestation_id uuid, at timestamptz)
+   order by e.ord`;
+
+/** The entries as APPEND_ENTRIES takes them, in the order given. */
+export const appendParam = (entries: readonly NewLogEntry[]) =>
+  entries.map((e, ord) => ({ body: e.body, type: e.type, attestation_id: e.attestationId, at: e.at.toISOString(), ord }));
+
+/** Appends entries (unsequenced) in the caller's transaction; the sequencer is told once it commits. */
+export async function appendEntries(tx: Queryable, tenantId: string, entries: readonly NewLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  noteLogAppend(tx, tenantId);
+  await tx.query(appendEntriesSql('$1', '$2'), [tenantId, appendParam(entries)]);
+}
+
+/** The log's head as the sequencer holds it. */
+export interface LogHeadRow {
+  readonly origin: string;
+  readonly size: number;
+  readonly edge: Uint8Array;
+  readonly checkpoint: string | null;
+}
+
+interface HeadRow {
+  origin: string;
+  size: string | number;
+  edge: Uint8Array;
+  checkpoint: string | null;
+}
+
+const toHead = (r: HeadRow): LogHeadRow => ({ origin: r.origin, size: Number(r.size), edge: r.edge, checkpoint: r.checkpoint });
+
+/**
+ * The head of the tenant's log with its row locked to the end of the transaction (created empty,
+ * named `origin`, the first time): one sequencer at a time per tenant, on every instance.
+ */
+export async function lockHead(tx: Queryable, tenantId: string, origin: string): Promise<LogHeadRow> {
+  // ON CONFLICT DO UPDATE locks the existing row, as FOR UPDATE would, in the same statement.
+  const [row] = await tx.query<HeadRow>(
+    `insert into log_heads as h (tenant_id, origin) values ($1, $2)
+       on conflict (tenant_id) do update set tenant_id = h.tenant_id
+       returning origin, size, edge, checkpoint`,
+    [tenantId, origin],
+  );
+  return toHead(row!);
+}
+
+/** The head as last sequenced, unlocked; undefined before the log's first entry is sequenced. */
+export async function readHead(tx: Queryable, tenantId: string): Promise<LogHeadRow | undefined> {
+  const [row] = await tx.query<HeadRow>('select origin, size, edge, checkpoint from log_heads where tenant_id = $1', [tenantId]);
+  return row && row.checkpoint !== null ? toHead(row) : undefined;
+}
+
+/** Committed entries not sequenced yet, in the order they were written, at most `limit`. */
+export async function pendingEntries(tx: Queryable, tenantId: string, limit: number): Promise<{ entryId: string; body: string }[]> {
+  const rows = await tx.query<{ entry_id: string | number; body: string }>(
+    'select entry_id, body from log_entries where tenant_id = $1 and idx is null order by entry_id limit $2',
+    [tenantId, limit],
+  );
+  return rows.map((r) => ({ entryId: String(r.entry_id), body: r.body }));
+}
+
+/** Gives entries `first`, `first + 1`, … in the order given: one statement. */
+export async function assignIndexes(tx: Queryable, tenantId: string, entryIds: readonly string[], first: number): Promise<void> {
+  await tx.query(
+    `update log_entries e set idx = v.idx from jsonb_to_recordset($2::jsonb) as v (entry_id bigint, idx bigint)
+      where e.tenant_id = $1 and e.entry_id = v.entry_id and e.idx is null`,
+    [tenantId, entryIds.map((entryId, i) => ({ entry_id: entryId, idx: first + i }))],
+  );
+}
+
+/** Writes full tiles (never again: a full tile is immutable), and the new head, in one statement. */
+export async function advanceHead(
+  tx: Queryable,
+  tenantId: string,
+  head: { size: number; edge: Uint8Array; checkpoint: string; at: Date },
+  fullTiles: readonly { level: number; index: number; hashes: Uint8Array }[],
+): Promise<void> {
+  await tx.query(
+    `with tiles as (
+       insert into log_tiles (tenant_id, level, idx, hashes)
+       select $1, t.level, t.idx, decode(t.hashes, 'base64') from jsonb_to_recordset($6::jsonb) as t (level smallint, idx bigint, hashes text)
+     )
+     update log_heads set size = $2, edge = $3, checkpoint = $4, updated_at = $5 where tenant_id = $1`,
+    [
+      tenantId,
+      head.size,
+      head.edge,
+      head.checkpoint,
+      head.at,
+      fullTiles.map((t) => ({ level: t.level, idx: t.index, hashes: base64(t.hashes) })),
+    ],
+  );
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** Full tiles, by level and index: each 256 hashes of 32 bytes. */
+export async function fullTiles(
+  tx: Queryable,
+  tenantId: string,
+  wanted: readonly { level: number; index: number }[],
+): Promise<Map<string, Uint8Array>> {
+  if (wanted.length === 0) return new Map();
+  const rows = await tx.query<{ level: number; idx: string | number; hashes: Uint8Array }>(
+    `select t.level, t.idx, t.hashes from log_tiles t
+       join jsonb_to_recordset($2::jsonb) as w (level smallint, idx bigint) on t.level = w.level and t.idx = w.idx
+      where t.tenant_id = $1`,
+    [tenantId, wanted.map((w) => ({ level: w.level, idx: w.index }))],
+  );
+  return new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, r.hashes]));
+}
+
+/** A sequenced entry: its index and exact text. */
+export interface LoggedEntry {
+  readonly index: number;
+  readonly body: string;
+}
+
+interface EntryRow {
+  idx: string | number;
+  body: string;
+}
+
+const toEntry = (r: EntryRow): LoggedEntry => ({ index: Number(r.idx), body: r.body });
+
+/** The sequenced entries with indexes in [from, to), in order. */
+export async function entriesInRange(tx: Queryable, tenantId: string, from: number, to: number): Promise<LoggedEntry[]> {
+  const rows = await tx.query<EntryRow>('select idx, body from log_entries where tenant_id = $1 and idx >= $2 and idx < $3 order by idx', [
+    tenantId,
+    from,
+    to,
+  ]);
+  return rows.map(toEntry);
+}
+
+/** An attestation's sequenced entries (its issuance, its status changes), oldest first, and whether any is still pending. */
+export async function entriesOfAttestation(
+  tx: Queryable,
+  tenantId: string,
+  attestationId: string,
+): Promise<{ entries: (LoggedEntry & { type: string })[]; pending: number }> {
+  const rows = await tx.query<EntryRow & { type: string }>(
+    'select idx, body, type from log_entries where tenant_id = $1 and attestation_id = $2 order by idx nulls last, entry_id',
+    [tenantId, attestationId],
+  );
+  const entries = rows.filter((r) => r.idx !== null).map((r) => ({ ...toEntry(r), type: r.type }));
+  return { entries, pending: rows.length - entries.length };
+}
+
+/** The log index of each attestation's issuance entry (absent: pending, or none). */
+export async function issuanceIndexes(tx: Queryable, tenantId: string, attestationIds: readonly string[]): Promise<Map<string, number>> {
+  if (attestationIds.length === 0) return new Map();
+  const rows = await tx.query<{ attestation_id: string; idx: string | number }>(
+    `select attestation_id, idx from log_entries
+      where tenant_id = $1 and type = 'attestation.issued' and idx is not null
+        and attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))`,
+    [tenantId, attestationIds],
+  );
+  return new Map(rows.map((r) => [r.attestation_id, Number(r.idx)]));
+}
+
+/** The sequenced entries whose change happened in [from, to], in log order. */
+export async function entriesBetween(tx: Queryable, tenantId: string, from: Date, to: Date): Promise<LoggedEntry[]> {
+  const rows = await tx.query<EntryRow>(
+    'select idx, body from log_entries where tenant_id = $1 and at >= $2 and at <= $3 and idx is not null order by idx',
+    [tenantId, from, to],
+  );
+  return rows.map(toEntry);
+}
+
+/** Tenants with entries waiting for the sequencer (across tenants: the caller runs acrossTenants). */
+export async function tenantsWithPending(tx: Queryable): Promise<string[]> {
+  const rows = await tx.query<{ tenant_id: string }>('select distinct tenant_id from log_entries where idx is null');
+  return rows.map((r) => r.tenant_id);
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logKeys } from '../../src/keys/key-store.ts';
+import { logKeyVerifier } from '../../src/keys/log-key.ts';
+import { withTenant } from '../../src/store/tenant-scope.ts';
+import { openCheckpoint } from '../../src/transparency/checkpoint.ts';
+import { parseEntry } from '../../src/transparency/entries.ts';
+import { leafHash, rootOf } from '../../src/transparency/merkle.ts';
+import { sequenceTenant } from '../../src/transparency/sequencer.ts';
+import { entriesInRange, readHead } from '../../src/transparency/store.ts';
+import { logSequencerDeps } from '../../src/use-cases/log-sequencer.ts';
+import { sameBytes } from '../../src/util/bytes.ts';
+import { readinessAssessment } from '../http/helpers.ts';
+import { engines, type TestDatabase } from '../support/databases.ts';
+import { harness, type Harness } from '../support/harness.ts';
+
+const utf8 = new TextEncoder();
+
+describe.each(engines())('a tenant log, written with each change and sequenced after it, on $engine', ({ engine, open }) => {
+  let t: TestDatabase;
+  let h: Harness;
+
+  beforeAll(async () => {
+    t = await open();
+    h = await harness(t.db);
+    expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'acme', name: 'Acme' } })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await h.sequencing.stop();
+    await t.dispose();
+  });
+
+  const issue = async () => {
+    const res = await h.request('POST', '/v1/t/acme/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment(), formats: ['vc+jwt', 'dc+sd-jwt'] },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as { attestation_id: string; credentials: { id: string; credential: string }[] };
+  };
+
+  /** The log as an auditor reads it: every entry, and the checkpoint opened with the log's published key. */
+  async function audited() {
+    return withTenant(t.db, 'acme', async (tx) => {
+      const head = await readHead(tx, 'acme');
+      expect(head).toBeDefined();
+      const [key] = await logKeys(tx, 'acme');
+      const { checkpoint } = await openCheckpoint(
+        head!.checkpoint!,
+        head!.origin,
+        await logKeyVerifier({ origin: head!.origin, publicJwk: key!.publicJwk }),
+      );
+      const entries = await entriesInRange(tx, 'acme', 0, head!.size);
+      return { head: head!, checkpoint, entries };
+    });
+  }
+
+  it('holds the key events of the new tenant, an issuance and a status change, in one gapless tree its checkpoint signs', async () => {
+    const issued = await issue();
+    const res = await h.request('PATCH', `/v1/t/acme/attestations/${issued.attestation_id}/status`, {
+      token: h.adminToken,
+      body: { status: 'suspended', reason: 'audit in progress', public_reason: 'under review' },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    await h.settleLog();
+
+    const { head, checkpoint, entries } = await audited();
+    expect(head.origin).toBe('issuer.test/t/acme');
+    expect(entries.map((e) => e.index)).toEqual(Array.from({ length: head.size }, (_, i) => i));
+    const parsed = entries.map((e) => parseEntry(utf8.encode(e.body)));
+    expect(parsed.map((e) => e.event.type)).toEqual([
+      'key.created',
+      'key.activated',
+      'key.created',
+      'attestation.issued',
+      'status.changed',
+    ]);
+    const issuedEvent = parsed[3]!.event as { credentials: { id: string; sha256: string }[]; attestation: string };
+    expect(issuedEvent.attestation).toBe(issued.attestation_id);
+    const digests = await Promise.all(
+      issued.credentials.map(async (c) =>
+        Buffer.from(await crypto.subtle.digest('SHA-256', utf8.encode(c.credential))).toString('base64url'),
+      ),
+    );
+    expect(issuedEvent.credentials.map((c) => c.sha256).sort()).toEqual(digests.sort());
+    expect(parsed[4]!.event).toEqual({
+      type: 'status.changed',
+      attestation: issued.attestation_id,
+      from: 'valid',
+      to: 'suspended',
+      reason: 'under review',
+    });
+    const root = await rootOf(await Promise.all(entries.map((e) => leafHash(utf8.encode(e.body)))));
+    expect(checkpoint.size).toBe(head.size);
+    expect(sameBytes(checkpoint.root, root)).toBe(true);
+  });
+
+  it('sequences what a rolled-back change wrote not at all, and what another writer committed later after what it has', async () => {
+    const before = (await audited()).head.size;
+    // A change that fails after its entry was written leaves no entry.
+    const refused = await h.request('PATCH', '/v1/t/acme/attestations/00000000-0000-4000-8000-000000000000/status', {
+      token: h.adminToken,
+      body: { status: 'revoked', reason: 'x' },
+    });
+    expect(refused.status).toBe(404);
+    await issue();
+    await issue();
+    await h.settleLog();
+    const { head, entries } = await audited();
+    expect(head.size).toBe(before + 2);
+    expect(entries.map((e) => e.index)).toEqual(Array.from({ length: head.size }, (_, i) => i));
+  });
+
+  it.skipIf(engine === 'pglite')('gives each entry one index when two sequencers of the tenant run side by side', async () => {
+    const before = (await audited()).head.size;
+    const deps = [logSequencerDeps(t.db, h.kek, h.config.publicUrl, h.clock), logSequencerDeps(t.db, h.kek, h.config.publicUrl, h.clock)];
+    await h.sequencing.stop();
+    const issuing = Promise.all(Array.from({ length: 40 }, () => issue()));
+    const racing = (async () => {
+      for (let i = 0; i < 20; i++) await Promise.all(deps.map((d) => sequenceTenant(d, 'acme')));
+    })();
+    await Promise.all([issuing, racing]);
+    await Promise.all(deps.map((d) => sequenceTenant(d, 'acme')));
+    const { head, entries } = await audited();
+    expect(head.size).toBe(before + 40);
+    expect(entries.map((e) => e.index)).toEqual(Array.from({ length: head.size }, (_, i) => i));
+  });
+});
