@@ -1,0 +1,79 @@
+import type { Queryable } from '../store/port.ts';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { entryBundle } from './entries.ts';
+import type { Hash } from './merkle.ts';
+import { decodeEdge } from './sequencer.ts';
+import { consistencyProofFromTiles, inclusionProofFromTiles } from './tile-proofs.ts';
+import { TILE_WIDTH, tileHashes, type TileCoordinates, type TileReader } from './tiles.ts';
+import { entriesInRange, fullTiles, readHead, type LogHeadRow } from './store.ts';
+
+/*
+ * A tenant's log as its readers see it, at its latest checkpoint: the signed note, tiles (a full
+ * tile as stored, a partial one as a prefix of what is stored at its place), entry bundles, and
+ * proofs computed from tiles. Everything here reads; only the sequencer writes.
+ */
+
+/** The log at its latest checkpoint. */
+export interface LogView {
+  readonly head: LogHeadRow;
+  /** The signed note, exactly as served. */
+  readonly note: string;
+  readonly checkpoint: Checkpoint;
+}
+
+/** The log's latest checkpoint; undefined while nothing is sequenced. */
+export async function logView(tx: Queryable, tenantId: string): Promise<LogView | undefined> {
+  const head = await readHead(tx, tenantId);
+  if (!head?.checkpoint) return undefined;
+  // The note's text ends at its first blank line: the checkpoint, then the signatures.
+  const text = head.checkpoint.slice(0, head.checkpoint.indexOf('\n\n') + 1);
+  return { head, note: head.checkpoint, checkpoint: parseCheckpoint(text) };
+}
+
+/**
+ * The hashes stored at a tile's place, as many as exist at the view's size: a full tile's 256,
+ * or the partial tile of the right edge. Undefined for a tile beyond the log.
+ */
+async function storedHashes(tx: Queryable, tenantId: string, view: LogView, level: number, index: number): Promise<Hash[] | undefined> {
+  const partial = decodeEdge(view.head.size, view.head.edge).find((t) => t.level === level);
+  if (partial?.index === index) return [...partial.hashes];
+  const full = (await fullTiles(tx, tenantId, [{ level, index }])).get(`${level}/${index}`);
+  return full && tileHashes(full, TILE_WIDTH);
+}
+
+/** A tile's body (the first `width` hashes at its place); undefined when the log does not hold that many there. */
+export async function tileBodyAt(tx: Queryable, tenantId: string, view: LogView, t: TileCoordinates): Promise<Uint8Array | undefined> {
+  const hashes = await storedHashes(tx, tenantId, view, t.level, t.index);
+  if (!hashes || hashes.length < t.width) return undefined;
+  const body = new Uint8Array(t.width * 32);
+  hashes.slice(0, t.width).forEach((h, i) => body.set(h, i * 32));
+  return body;
+}
+
+/** The tile reader of the view's tree, for proofs. */
+function readerOf(tx: Queryable, tenantId: string, view: LogView): TileReader {
+  return async (t) => {
+    const hashes = await storedHashes(tx, tenantId, view, t.level, t.index);
+    if (!hashes || hashes.length < t.width) throw new RangeError(`the log holds no tile ${t.level}/${t.index} of ${t.width}`);
+    return hashes.slice(0, t.width);
+  };
+}
+
+/** The entry bundle `index` of the log (`width` entries from 256·index); undefined beyond the log. */
+export async function entryBundleAt(tx: Queryable, tenantId: string, view: LogView, index: number, width: number): Promise<Uint8Array | undefined> {
+  const from = index * TILE_WIDTH;
+  if (from + width > view.head.size) return undefined;
+  const entries = await entriesInRange(tx, tenantId, from, from + width);
+  const utf8 = new TextEncoder();
+  return entryBundle(entries.map((e) => utf8.encode(e.body)));
+}
+
+/** The inclusion proof of entry `index` in the view's tree. */
+export function inclusionProofAt(tx: Queryable, tenantId: string, view: LogView, index: number): Promise<Hash[]> {
+  return inclusionProofFromTiles(index, view.head.size, readerOf(tx, tenantId, view));
+}
+
+/** The consistency proof from the tree of `from` entries to the view's tree. */
+export function consistencyProofAt(tx: Queryable, tenantId: string, view: LogView, from: number): Promise<Hash[]> {
+  return consistencyProofFromTiles(from, view.head.size, readerOf(tx, tenantId, view));
+}
