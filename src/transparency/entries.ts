@@ -23,7 +23,17 @@ const events = z.discriminatedUnion('type', [
     type: z.literal('attestation.issued'),
     attestation: id,
     credentials: z
-      .array(z.strictObject({ id, format: z.enum(['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt']), sha256: digest }))
+      .array(
+        z.strictObject({
+          id,
+          format: z.enum(['vc+jwt', 'jwt_vc_json', 'dc+sd-jwt']),
+          sha256: digest,
+          // An SD-JWT is presented with fewer disclosures (and a key-binding JWT) than it was issued
+          // with; its issuer-signed JWT is the same in every presentation, so a verifier holding a
+          // presentation finds the entry by this one.
+          issuer_jwt_sha256: digest.optional(),
+        }),
+      )
       .min(1)
       .max(3),
     profile: z.strictObject({ id, version: id, digest: z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/) }),
@@ -99,6 +109,12 @@ export function parseEntry(bytes: Uint8Array): LogEntry {
 /** base64url(SHA-256) of a credential exactly as issued: how an issuance entry names it. */
 export function credentialDigest(credential: string): Promise<string> {
   return sha256Url(credential);
+}
+
+/** base64url(SHA-256) of an SD-JWT's issuer-signed JWT (the text before its first `~`), which every presentation of it carries unchanged. */
+export function issuerJwtDigest(sdJwt: string): Promise<string> {
+  const end = sdJwt.indexOf('~');
+  return sha256Url(end === -1 ? sdJwt : sdJwt.slice(0, end));
 }
 
 /** A C2SP entry bundle: each entry prefixed by its length, big-endian, in two bytes. */

@@ -1,5 +1,5 @@
 import { sha256Url } from '../util/sha256.ts';
-import { entryText, credentialDigest, type LogEvent } from './entries.ts';
+import { credentialDigest, entryText, issuerJwtDigest, type LogEvent } from './entries.ts';
 import type { NewLogEntry } from './store.ts';
 
 /*
@@ -33,7 +33,12 @@ export interface IssuedFacts {
 /** An attestation issued: the SHA-256 of each credential exactly as issued, and what they say. */
 export async function issuedEntry(tenantId: string, f: IssuedFacts): Promise<NewLogEntry> {
   const credentials = await Promise.all(
-    f.credentials.map(async (c) => ({ id: c.id, format: c.format, sha256: await credentialDigest(c.credential) })),
+    f.credentials.map(async (c) => ({
+      id: c.id,
+      format: c.format,
+      sha256: await credentialDigest(c.credential),
+      ...(c.format === 'dc+sd-jwt' ? { issuer_jwt_sha256: await issuerJwtDigest(c.credential) } : {}),
+    })),
   );
   return entry(
     tenantId,

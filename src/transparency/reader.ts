@@ -60,7 +60,13 @@ function readerOf(tx: Queryable, tenantId: string, view: LogView): TileReader {
 }
 
 /** The entry bundle `index` of the log (`width` entries from 256·index); undefined beyond the log. */
-export async function entryBundleAt(tx: Queryable, tenantId: string, view: LogView, index: number, width: number): Promise<Uint8Array | undefined> {
+export async function entryBundleAt(
+  tx: Queryable,
+  tenantId: string,
+  view: LogView,
+  index: number,
+  width: number,
+): Promise<Uint8Array | undefined> {
   const from = index * TILE_WIDTH;
   if (from + width > view.head.size) return undefined;
   const entries = await entriesInRange(tx, tenantId, from, from + width);
