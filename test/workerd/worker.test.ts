@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { VC_JWT_MEDIA_TYPE } from '../../src/credentials/formats/vc-jwt.ts';
 import { generateKeyEncryptionKey, importKeyEncryptionKey } from '../../src/keys/key-crypto.ts';
-import { listKeys } from '../../src/keys/key-store.ts';
+import { listKeys, logKeys } from '../../src/keys/key-store.ts';
+import { logKeyVerifier } from '../../src/keys/log-key.ts';
+import { openCheckpoint } from '../../src/transparency/checkpoint.ts';
+import { profilePublishedEntry } from '../../src/transparency/events.ts';
+import { logView } from '../../src/transparency/reader.ts';
+import { appendEntries, entriesOfAttestation, tenantsWithPending } from '../../src/transparency/store.ts';
 import { keyState, publishedKeys, type KeyRecord } from '../../src/keys/lifecycle.ts';
 import { openPostgres } from '../../src/runtime/postgres/database.ts';
 import { decodeBitstringStatusList, decodeTokenStatusList } from '../../src/status/codec.ts';
@@ -511,6 +516,35 @@ describe.skipIf(
     const offline = await verifyCredential(credential, bundleEnvironment(bundle, { at: new Date(), skewSeconds: 60 }));
     expect(failedChecks(offline)).toEqual([]);
     expect(offline).toMatchObject({ verified: true, status: { value: 'valid' } });
+    await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('sequences the log entry of an issuance once it has answered, and what another process left pending when the Cron Trigger fires', async () => {
+    const { id } = await issueSdJwtVc();
+    const attestation = await acrossTenants(db!, (tx) =>
+      tx.query<{ attestation_id: string }>('select attestation_id from credentials where id = $1', [id.replace(/^urn:uuid:/, '')]),
+    );
+    const logged = () =>
+      withTenant(db!, 'acme', async (tx) => (await entriesOfAttestation(tx, 'acme', attestation[0]!.attestation_id)).entries.length);
+    await expect.poll(logged, { timeout: 2_000 }).toBe(1);
+    // An entry another process committed and did not sequence (it died, say): the Cron Trigger takes it.
+    await withTenant(db!, 'acme', (tx) =>
+      appendEntries(tx, 'acme', [
+        profilePublishedEntry('acme', { id: 'left.behind', version: '1', digest: `sha256-${'A'.repeat(43)}=`, at: new Date() }),
+      ]),
+    );
+    const pending = () => acrossTenants(db!, (tx) => tenantsWithPending(tx));
+    expect(await pending()).toEqual(['acme']);
+    await runCron();
+    expect(await pending()).toEqual([]);
+    const view = await withTenant(db!, 'acme', (tx) => logView(tx, 'acme'));
+    const [logKey] = await withTenant(db!, 'acme', (tx) => logKeys(tx, 'acme'));
+    const { checkpoint } = await openCheckpoint(
+      view!.note,
+      'issuer.workers.test/t/acme',
+      await logKeyVerifier({ origin: view!.head.origin, publicJwk: logKey!.publicJwk }),
+    );
+    expect(checkpoint.size).toBe(view!.head.size);
     await expect.poll(otherSessions, { timeout: 10_000 }).toBe(0);
   });
 

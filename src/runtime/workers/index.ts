@@ -8,6 +8,12 @@ import { ensureOrigin } from '../../deployment/origin.ts';
 import { guardConnectingRole } from '../../store/connecting-role.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
+import { onCommittedLogAppend } from '../../store/publication-changes.ts';
+import { acrossTenants } from '../../store/tenant-scope.ts';
+import { sequenceTenant, type SequencerDeps } from '../../transparency/sequencer.ts';
+import { tenantsWithPending } from '../../transparency/store.ts';
+import { logSignerSource } from '../../use-cases/log-sequencer.ts';
+import { logOrigin } from '../../keys/log-key.ts';
 import type { Env } from './env.ts';
 import { startFailureResponse } from './start-failure.ts';
 import verifyScript from '../../../dist/web/verify-script.js';
@@ -27,6 +33,8 @@ interface Isolate {
   readonly kek: KeyEncryptionKey;
   readonly log: Logger;
   readonly origin: URL;
+  /** The log keys this isolate has opened, kept across its requests. */
+  readonly logSigner: SequencerDeps['signer'];
 }
 
 // Configuration is fixed for the life of an isolate, so a refusal is cached as well as success.
@@ -55,7 +63,7 @@ async function build(env: Env): Promise<Isolate> {
     webAssets: { verifyScript },
     migrations,
   });
-  return { config, app, kek, log, origin: config.publicUrl };
+  return { config, app, kek, log, origin: config.publicUrl, logSigner: logSignerSource(kek) };
 }
 
 function load(env: Env): Promise<Isolate> {
@@ -105,6 +113,30 @@ function openDatabase(env: Env): Database {
   return openPostgres(env.HYPERDRIVE.connectionString, { max: 1 });
 }
 
+const sequencerDeps = (started: Isolate, db: Database): SequencerDeps => ({
+  db,
+  originOf: (tenantId) => logOrigin(started.origin, tenantId),
+  signer: started.logSigner,
+  now: () => new Date(),
+});
+
+/**
+ * Sequences the tenants' logs, one after the other, logging (not throwing) a failure: an entry
+ * left unsequenced is taken by the next request of its tenant or the next Cron Trigger.
+ */
+async function sequence(started: Isolate, db: Database, tenants: Iterable<string>): Promise<number> {
+  let failed = 0;
+  for (const tenantId of tenants) {
+    try {
+      await sequenceTenant(sequencerDeps(started, db), tenantId);
+    } catch (e) {
+      failed++;
+      started.log.error('sequencing the log failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return failed;
+}
+
 export default {
   async fetch(request, env, ctx): Promise<Response> {
     let started: Isolate;
@@ -123,14 +155,21 @@ export default {
       ctx.waitUntil(db.close());
       return startFailureResponse(e);
     }
+    // The log entries this request's transactions committed: sequenced once it has answered.
+    const appended = new Set<string>();
+    const unsubscribe = onCommittedLogAppend((tenantId, committedTo) => {
+      if (committedTo === db) appended.add(tenantId);
+    });
     try {
       // Cloudflare sets cf-connecting-ip at its edge; a client cannot choose it.
       const clientAddress = request.headers.get('cf-connecting-ip') ?? undefined;
       return await started.app.fetch(request, { db, ...(clientAddress ? { clientAddress } : {}) }, ctx);
     } finally {
-      // A request leaves no work running (lists are re-signed before the answer goes), so the
-      // connection closes with it; waitUntil lets the close finish after the response.
-      ctx.waitUntil(db.close());
+      unsubscribe();
+      // Lists are re-signed before the answer goes; the log's entries are sequenced right after
+      // it (the answer says "pending"), on the request's own connection, which then closes:
+      // waitUntil lets both finish after the response.
+      ctx.waitUntil(sequence(started, db, appended).finally(() => db.close()));
     }
   },
 
@@ -151,9 +190,12 @@ export default {
       await confirmOrigin(started, db);
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
+      // The safety net of the sequencing after each request: whatever a request left pending.
+      const logs = await sequence(started, db, await acrossTenants(db, tenantsWithPending));
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
       if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
       if (lists.failed > 0) throw new Error(`status list publication failed for ${lists.failed} list(s)`);
+      if (logs > 0) throw new Error(`sequencing the log failed for ${logs} tenant(s)`);
     } finally {
       await db.close();
     }
