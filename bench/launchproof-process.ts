@@ -5,7 +5,7 @@
  * directory or on the PostgreSQL database given. The environment is the tests'
  * (test/support/service-process.ts) with rate limits out of the way.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { baseEnv, freePort, runCli } from '../test/support/service-process.ts';
 import { redact, scratchDir, startChild, type Child } from './children.ts';
@@ -20,8 +20,10 @@ export interface LaunchproofUnderTest {
   readonly engine: 'pglite' | 'postgres';
 }
 
-function cli(args: string[], env: Record<string, string>): string {
-  const r = runCli(args, env);
+function cli(args: string[], env: Record<string, string>, bin?: string): string {
+  const r = bin
+    ? spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 })
+    : runCli(args, env);
   if (r.status !== 0) throw new Error(`launchproof ${args.join(' ')} exited ${r.status}: ${redact(r.stderr)}`);
   return r.stdout;
 }
@@ -33,6 +35,11 @@ export interface StartOptions {
   readonly entry?: string;
   /** Flags for `node` itself before the entry, e.g. `--cpu-prof` to see where a line's time goes. */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Another checkout's `bin/launchproof.mjs` for the set-up commands (with `entry` its built
+   * dist/launchproof.js): an older version of launchproof, set up and served by its own code.
+   */
+  readonly bin?: string;
 }
 
 /**
@@ -60,10 +67,10 @@ export async function startLaunchproof(databaseUrl?: string, options: StartOptio
   // NODE_ENV as the tests' children inherit it from vitest; LAUNCHPROOF_ENV from baseEnv (development).
   const env = { ...baseEnv(dataDir, port), ...UNLIMITED_RATES, NODE_ENV: 'test', DATABASE_URL: databaseUrl ?? '' };
   const tenant = 'acme';
-  cli(['init'], env);
-  cli(['tenant', 'create', tenant, '--name', 'Acme Bench'], env);
+  cli(['init'], env, options.bin);
+  cli(['tenant', 'create', tenant, '--name', 'Acme Bench'], env, options.bin);
   const { token } = JSON.parse(
-    cli(['api-key', 'create', '--tenant', tenant, '--roles', 'admin,issuer,status,keys,auditor', '--label', 'bench'], env),
+    cli(['api-key', 'create', '--tenant', tenant, '--roles', 'admin,issuer,status,keys,auditor', '--label', 'bench'], env, options.bin),
   ) as { token: string };
   if (!options.entry) buildOnce();
   const child = await startChild(

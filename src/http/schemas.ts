@@ -33,6 +33,9 @@ export const TenantSchema = z
     did: z.string(),
     issuer: z.string().url(),
     key_policy: KeyPolicySchema,
+    log_subjects: z.enum(['name', 'digest']).openapi({
+      description: 'What the tenant’s transparency log says of each subject: its name, or only the SHA-256 of its name.',
+    }),
     created_at: z.string().datetime(),
   })
   .openapi('Tenant');
@@ -42,6 +45,14 @@ export const CreateTenantBody = z
     id: tenantIdSchema,
     name: z.string().trim().min(1).max(200),
     key_policy: keyPolicySchema.optional(),
+    log_subjects: z
+      .enum(['name', 'digest'])
+      .optional()
+      .openapi({
+        description:
+          'What the transparency log records of each subject: `name` (the default) or `digest` (base64url SHA-256 of the name; ' +
+          'a verifier who knows the name can still find its entries). Fixed at creation: a log cannot unsay what it said.',
+      }),
   })
   .strict()
   .openapi('CreateTenant');

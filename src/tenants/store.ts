@@ -12,6 +12,7 @@ export interface Tenant {
   readonly id: string;
   readonly name: string;
   readonly keyPolicy: KeyPolicy;
+  readonly logSubjects: 'name' | 'digest';
   readonly createdAt: Date;
 }
 
@@ -19,6 +20,7 @@ interface TenantRow {
   id: string;
   name: string;
   key_policy: unknown;
+  log_subjects: 'name' | 'digest';
   created_at: Date;
 }
 
@@ -26,12 +28,13 @@ const toTenant = (r: TenantRow): Tenant => ({
   id: r.id,
   name: r.name,
   keyPolicy: keyPolicySchema.parse(r.key_policy),
+  logSubjects: r.log_subjects,
   createdAt: r.created_at,
 });
 
 /** The tenant, read inside the caller's transaction. */
 export async function tenantById(tx: Queryable, id: string): Promise<Tenant | undefined> {
-  const rows = await tx.query<TenantRow>('select id, name, key_policy, created_at from tenants where id = $1', [id]);
+  const rows = await tx.query<TenantRow>('select id, name, key_policy, log_subjects, created_at from tenants where id = $1', [id]);
   return rows[0] && toTenant(rows[0]);
 }
 
@@ -42,16 +45,22 @@ export async function isExistingTenant(tx: Queryable, id: string): Promise<boole
 
 /** Every tenant but the platform, by id; the transaction must see every tenant (acrossTenants). */
 export async function customerTenants(tx: Queryable): Promise<Tenant[]> {
-  const rows = await tx.query<TenantRow>(`select id, name, key_policy, created_at from tenants where id <> '_platform' order by id`);
+  const rows = await tx.query<TenantRow>(
+    `select id, name, key_policy, log_subjects, created_at from tenants where id <> '_platform' order by id`,
+  );
   return rows.map(toTenant);
 }
 
 /** Inserts the tenant unless its id is taken; true when this call inserted it. */
-export async function insertTenant(tx: Queryable, t: { id: string; name: string; keyPolicy: KeyPolicy }, at: Date): Promise<boolean> {
+export async function insertTenant(
+  tx: Queryable,
+  t: { id: string; name: string; keyPolicy: KeyPolicy; logSubjects: 'name' | 'digest' },
+  at: Date,
+): Promise<boolean> {
   notePublicationChange(tx, t.id);
   const rows = await tx.query(
-    `insert into tenants (id, name, key_policy, created_at) values ($1, $2, $3, $4) on conflict (id) do nothing returning id`,
-    [t.id, t.name, t.keyPolicy, at],
+    `insert into tenants (id, name, key_policy, log_subjects, created_at) values ($1, $2, $3, $4, $5) on conflict (id) do nothing returning id`,
+    [t.id, t.name, t.keyPolicy, t.logSubjects, at],
   );
   return rows.length === 1;
 }

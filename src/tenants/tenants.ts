@@ -56,6 +56,7 @@ export interface CreateTenantInput {
   readonly id: string;
   readonly name: string;
   readonly keyPolicy?: KeyPolicy;
+  readonly logSubjects?: 'name' | 'digest';
 }
 
 /**
@@ -69,7 +70,11 @@ export async function createTenant(
   options: { ifAbsent?: boolean } = {},
 ): Promise<{ tenant: Tenant; created: boolean }> {
   const created = await withTenant(deps.db, input.id, async (tx) => {
-    const inserted = await insertTenant(tx, { id: input.id, name: input.name, keyPolicy: input.keyPolicy ?? DEFAULT_KEY_POLICY }, deps.now);
+    const inserted = await insertTenant(
+      tx,
+      { id: input.id, name: input.name, keyPolicy: input.keyPolicy ?? DEFAULT_KEY_POLICY, logSubjects: input.logSubjects ?? 'name' },
+      deps.now,
+    );
     if (!inserted) {
       if (options.ifAbsent) return false;
       throw new AppError('tenant_exists', `tenant ${input.id} already exists`);

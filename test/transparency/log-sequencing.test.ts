@@ -110,6 +110,32 @@ describe.each(engines())('a tenant log, written with each change and sequenced a
     expect(entries.map((e) => e.index)).toEqual(Array.from({ length: head.size }, (_, i) => i));
   });
 
+  it('names the subject only by the SHA-256 of its name for a tenant that chose digests, and by its name otherwise', async () => {
+    const created = await h.request('POST', '/v1/tenants', {
+      token: h.adminToken,
+      body: { id: 'quiet', name: 'Quiet', log_subjects: 'digest' },
+    });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { log_subjects: string }).log_subjects).toBe('digest');
+    const res = await h.request('POST', '/v1/t/quiet/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment(), formats: ['vc+jwt'] },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    await h.settleLog();
+    const bodies = await withTenant(t.db, 'quiet', async (tx) => entriesInRange(tx, 'quiet', 0, (await readHead(tx, 'quiet'))!.size));
+    const issued = bodies.map((e) => parseEntry(utf8.encode(e.body))).find((e) => e.event.type === 'attestation.issued')!;
+    const { organisation, product } = readinessAssessment().subject;
+    const name = `${organisation} / ${product}`;
+    expect((issued.event as { subject: unknown }).subject).toEqual({
+      name_sha256: Buffer.from(await crypto.subtle.digest('SHA-256', utf8.encode(name))).toString('base64url'),
+    });
+    expect(bodies.some((e) => e.body.includes(organisation))).toBe(false);
+    // acme kept the default: its entries name the subject.
+    const acme = (await audited()).entries.map((e) => parseEntry(utf8.encode(e.body))).find((e) => e.event.type === 'attestation.issued')!;
+    expect((acme.event as { subject: unknown }).subject).toEqual({ name });
+  });
+
   it.skipIf(engine === 'pglite')('gives each entry one index when two sequencers of the tenant run side by side', async () => {
     const before = (await audited()).head.size;
     const deps = [logSequencerDeps(t.db, h.kek, h.config.publicUrl, h.clock), logSequencerDeps(t.db, h.kek, h.config.publicUrl, h.clock)];

@@ -7,7 +7,15 @@ import { bearerSecurity, CreateTenantBody, problem, TenantParam, TenantSchema } 
 
 export function tenantView(deps: AppDeps, t: Tenant): z.infer<typeof TenantSchema> {
   const id = issuerIdentity(deps.config.publicUrl, t.id);
-  return { id: t.id, name: t.name, did: id.did, issuer: id.issuerUrl, key_policy: t.keyPolicy, created_at: t.createdAt.toISOString() };
+  return {
+    id: t.id,
+    name: t.name,
+    did: id.did,
+    issuer: id.issuerUrl,
+    key_policy: t.keyPolicy,
+    log_subjects: t.logSubjects,
+    created_at: t.createdAt.toISOString(),
+  };
 }
 
 const denied = { 401: problem('No valid credential'), 403: problem('Not allowed') };
@@ -33,7 +41,12 @@ export function registerTenants(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: T
       const body = c.req.valid('json');
       const { tenant } = await createTenant(
         { db: c.env.db, kek: deps.kek, now: deps.clock(), actor: c.get('principal')!.id },
-        { id: body.id, name: body.name, ...(body.key_policy ? { keyPolicy: body.key_policy } : {}) },
+        {
+          id: body.id,
+          name: body.name,
+          ...(body.key_policy ? { keyPolicy: body.key_policy } : {}),
+          ...(body.log_subjects ? { logSubjects: body.log_subjects } : {}),
+        },
       );
       c.header('location', `/v1/tenants/${tenant.id}`);
       return c.json(tenantView(deps, tenant), 201);

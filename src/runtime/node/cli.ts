@@ -46,7 +46,7 @@ const USAGE = `usage: launchproof <command> [options]
                                           resolve. Exit: 0 all passed, 1 any failed
   init                                    migrate, create the platform identity and, on a new
                                           database, print the first admin API key (once)
-  tenant create <id> --name NAME [--algorithm ES256|EdDSA]
+  tenant create <id> --name NAME [--algorithm ES256|EdDSA] [--log-subjects name|digest]
   tenant list
   api-key create --tenant ID --roles r1,r2 [--label TEXT]   roles: ${ROLES.join(', ')}
   api-key create --platform --roles r1,r2 [--label TEXT]
@@ -129,6 +129,7 @@ const OPTIONS = {
   roles: { type: 'string' },
   label: { type: 'string' },
   platform: { type: 'boolean' },
+  'log-subjects': { type: 'string' },
   reason: { type: 'string' },
   bundle: { type: 'string' },
   at: { type: 'string' },
@@ -297,12 +298,20 @@ async function main(argv: string[]): Promise<number> {
         const id = need(rest[0], 'tenant id');
         const algorithm = (values.algorithm ?? DEFAULT_KEY_POLICY.algorithm) as SigningAlgorithm;
         if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new UsageError(`--algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
+        const logSubjects = values['log-subjects'] ?? 'name';
+        if (logSubjects !== 'name' && logSubjects !== 'digest') throw new UsageError('--log-subjects must be name or digest');
         const { tenant } = await createTenant(keyCtx, {
           id,
           name: need(values.name, '--name'),
           keyPolicy: { ...DEFAULT_KEY_POLICY, algorithm },
+          logSubjects,
         });
-        out({ id: tenant.id, did: issuerIdentity(config.publicUrl, tenant.id).did, key_policy: tenant.keyPolicy });
+        out({
+          id: tenant.id,
+          did: issuerIdentity(config.publicUrl, tenant.id).did,
+          key_policy: tenant.keyPolicy,
+          log_subjects: tenant.logSubjects,
+        });
         return 0;
       }
       case 'tenant list':
