@@ -9,6 +9,9 @@ export const logPrefix = (origin: URL, tenantId: string) => `${origin.origin}/t/
 
 export const checkpointUrl = (origin: URL, tenantId: string) => `${logPrefix(origin, tenantId)}/checkpoint`;
 
+/** The note verifier key that opens the log's checkpoints. */
+export const logKeyUrl = (origin: URL, tenantId: string) => `${logPrefix(origin, tenantId)}/key`;
+
 /** The operator route that proves an attestation's entries against the latest checkpoint. */
 export const attestationProofUrl = (origin: URL, tenantId: string, attestationId: string) =>
   `${origin.origin}/v1/t/${tenantId}/attestations/${attestationId}/proof`;

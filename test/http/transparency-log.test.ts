@@ -5,8 +5,10 @@ import { withTenant } from '../../src/store/tenant-scope.ts';
 import { openCheckpoint } from '../../src/transparency/checkpoint.ts';
 import { bundleEntries } from '../../src/transparency/entries.ts';
 import { profilePublishedEntry } from '../../src/transparency/events.ts';
-import { parseVerifierKey } from '../../src/transparency/note.ts';
+import { parseVerifierKey, verifierKey } from '../../src/transparency/note.ts';
+import { sequenceTenant } from '../../src/transparency/sequencer.ts';
 import { appendEntries } from '../../src/transparency/store.ts';
+import { logSequencerDeps } from '../../src/use-cases/log-sequencer.ts';
 import { rootFromTiles, tileHashes, tilePath, TILE_WIDTH, type TileCoordinates } from '../../src/transparency/tiles.ts';
 import { hexOf } from '../../src/util/bytes.ts';
 import { readinessAssessment } from './helpers.ts';
@@ -140,6 +142,31 @@ describe.each(engines())('the tenant log over HTTP, on $engine', ({ open }) => {
     expect(hexOf(new Uint8Array(await one.arrayBuffer()))).toBe(hexOf(entries[3]!));
   });
 
+  it('publishes the log key in the DID document as a method of its own, never one that signs credentials, and the checkpoint opens with it', async () => {
+    const { note } = await checkpoint();
+    const doc = (await (await get('/t/acme/did.json')).json()) as {
+      verificationMethod: { id: string; type: string; controller: string; publicKeyJwk: Record<string, string> }[];
+      assertionMethod: string[];
+      authentication?: string[];
+    };
+    const logMethods = doc.verificationMethod.filter((m) => m.id.startsWith('did:web:issuer.test:t:acme#log-'));
+    expect(logMethods).toHaveLength(1);
+    const [method] = logMethods;
+    expect(method!.type).toBe('JsonWebKey');
+    expect(Object.keys(method!.publicKeyJwk).sort()).toEqual(['crv', 'kty', 'x']);
+    expect(method!.publicKeyJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(doc.assertionMethod).not.toContain(method!.id);
+    expect(doc.authentication ?? []).not.toContain(method!.id);
+    expect(doc.assertionMethod.length).toBeGreaterThan(0);
+    // The note verifier key made from the DID document's JWK alone opens the served checkpoint.
+    const vkey = await verifierKey('issuer.test/t/acme', Buffer.from(method!.publicKeyJwk.x!, 'base64url'));
+    expect(vkey).toBe(await text('/t/acme/log/key'));
+    await openCheckpoint(note, 'issuer.test/t/acme', await parseVerifierKey(vkey));
+    // A tenant whose log has run has its key there too; the DID document follows the key as it appears.
+    const quiet = (await (await get('/t/quiet/did.json')).json()) as typeof doc;
+    expect(quiet.verificationMethod.filter((m) => m.id.includes('#log-'))).toHaveLength(1);
+  });
+
   it('proves the issuance and the status change against the checkpoint, and consistency between any two sizes, as RFC 9162 checks them', async () => {
     expect(issued.log).toEqual({ status: 'pending', proof: `https://issuer.test/v1/t/acme/attestations/${issued.attestation_id}/proof` });
     const res = await get(new URL(issued.log.proof).pathname, h.adminToken);
@@ -211,6 +238,22 @@ describe.each(engines())('the tenant log over HTTP, on $engine', ({ open }) => {
     expect(check.consistency).toEqual(consistency.map(() => true));
   });
 
+  it('shows the log position on the share page, with links to the checkpoint and the log key', async () => {
+    const proof = (await (await get(`/v1/t/acme/attestations/${issued.attestation_id}/proof`, h.adminToken)).json()) as {
+      log_index: number;
+    };
+    const created = await h.request('POST', `/v1/t/acme/attestations/${issued.attestation_id}/shares`, {
+      token: h.adminToken,
+      body: { reveal: ['/results/security.ssrf'], expires_at: new Date(h.clock().getTime() + 86_400_000).toISOString() },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    const html = await text(`/s/${token}`);
+    expect(html).toContain(`entry <strong>${proof.log_index}</strong>`);
+    expect(html).toContain('href="https://issuer.test/t/acme/log/checkpoint"');
+    expect(html).toContain('href="https://issuer.test/t/acme/log/key"');
+  });
+
   it('refuses bad input with a 4xx problem, never a 5xx', async () => {
     const { checkpoint: cp } = await checkpoint();
     const cases: [string, number, string][] = [
@@ -261,6 +304,15 @@ describe.each(engines())('the tenant log over HTTP, on $engine', ({ open }) => {
     const res = await get('/t/fresh/log/checkpoint');
     expect(res.status).toBe(404);
     expect(((await res.json()) as { code: string }).code).toBe('log_not_found');
+    const logMethods = async () =>
+      ((await (await get('/t/fresh/did.json')).json()) as { verificationMethod: { id: string }[] }).verificationMethod.filter((m) =>
+        m.id.includes('#log-'),
+      );
+    expect(await logMethods()).toEqual([]);
+    // The log's first run creates its key: the DID document served next names it.
+    await sequenceTenant(logSequencerDeps(t.db, h.kek, h.config.publicUrl, h.clock), 'fresh');
+    expect(await logMethods()).toHaveLength(1);
+    expect((await get('/t/fresh/log/checkpoint')).status).toBe(200);
 
     const issuedNow = await h.request('POST', '/v1/t/acme/attestations', {
       token: h.adminToken,
