@@ -3,6 +3,7 @@ import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { attestationStatus, statusesOf, type AttestationStatusView } from '../status/changes.ts';
 import type { CredentialStatus } from '../status/values.ts';
+import { issuanceIndexes } from '../transparency/store.ts';
 import {
   activeShareCount,
   formatsOf,
@@ -23,6 +24,8 @@ export interface AttestationDetail {
   readonly status: AttestationStatusView | null;
   readonly supersededBy: { readonly id: string; readonly issuedAt: Date } | null;
   readonly activeShares: number;
+  /** Its issuance entry's index in the tenant's log; null while the sequencer has not reached it (or issued before the log). */
+  readonly logIndex: number | null;
 }
 
 async function statusOrNull(...args: Parameters<typeof attestationStatus>): Promise<AttestationStatusView | null> {
@@ -43,17 +46,22 @@ export function attestationDetail(db: Database, tenantId: string, id: string, no
       status: await statusOrNull(tx, tenantId, id),
       supersededBy: (await successorOf(tx, tenantId, id)) ?? null,
       activeShares: await activeShareCount(tx, tenantId, id, now),
+      logIndex: (await issuanceIndexes(tx, tenantId, [id])).get(id) ?? null,
     };
   });
 }
 
-/** A page of attestations, newest first, each with its status and lineage (no credential bodies): three statements a page. */
+/** A page of attestations, newest first, each with its status, lineage and log index (no credential bodies): four statements a page. */
 export function attestationPage(
   db: Database,
   tenantId: string,
   filter: AttestationFilter,
 ): Promise<{
-  items: (AttestationRecord & { status: CredentialStatus | null; supersededBy: { id: string; issuedAt: Date } | null })[];
+  items: (AttestationRecord & {
+    status: CredentialStatus | null;
+    supersededBy: { id: string; issuedAt: Date } | null;
+    logIndex: number | null;
+  })[];
   next: string | null;
 }> {
   return withTenant(db, tenantId, async (tx) => {
@@ -61,7 +69,13 @@ export function attestationPage(
     const ids = page.items.map((r) => r.id);
     const statuses = await statusesOf(tx, tenantId, ids);
     const successors = await successorsOf(tx, tenantId, ids);
-    const items = page.items.map((r) => ({ ...r, status: statuses.get(r.id) ?? null, supersededBy: successors.get(r.id) ?? null }));
+    const indexes = await issuanceIndexes(tx, tenantId, ids);
+    const items = page.items.map((r) => ({
+      ...r,
+      status: statuses.get(r.id) ?? null,
+      supersededBy: successors.get(r.id) ?? null,
+      logIndex: indexes.get(r.id) ?? null,
+    }));
     return { items, next: page.next };
   });
 }

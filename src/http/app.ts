@@ -34,6 +34,7 @@ import { publicVerifier } from './verifier.ts';
 import { registerPresent } from './routes/present.ts';
 import { registerTenants } from './routes/tenants.ts';
 import { registerTrustBundle } from './routes/trust-bundle.ts';
+import { registerLog } from './routes/log.ts';
 import { registerApiDocs } from './routes/api-docs.ts';
 import { registerAssets } from './routes/assets.ts';
 import { registerVerifierHtml } from './routes/verifier-html.ts';
@@ -135,6 +136,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   registerVcApi(app, deps, oidc, verifier);
   registerPresent(app, deps);
   registerTrustBundle(app, deps);
+  registerLog(app, deps, oidc);
   registerAssets(app, deps.webAssets);
   registerVerifierHtml(app, deps);
   registerPublishedTypes(app, deps);

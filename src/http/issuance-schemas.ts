@@ -65,6 +65,15 @@ export const AttestationIssuedSchema = z
         credential: z.string(),
       }),
     ),
+    log: z
+      .object({
+        status: z.enum(['pending']),
+        proof: z.string().url().openapi({ description: 'GET it for the log index and inclusion proof (409 log_entry_pending until then)' }),
+      })
+      .openapi({
+        description:
+          'The issuance entry in the tenant’s transparency log: committed with the attestation, given its index by the sequencer that runs right after the commit, so the position exists within 2 s.',
+      }),
   })
   .openapi('AttestationIssued');
 

@@ -345,6 +345,41 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     description:
       'A flattened JWS over the DID document, issuer metadata, full key history, current status lists and cited profiles: what `launchproof verify --bundle` needs to judge a credential with no network.',
   },
+  'GET /t/{tenant}/log/checkpoint': {
+    operationId: 'getLogCheckpoint',
+    description:
+      'The tenant log’s latest checkpoint as a C2SP signed note (origin HOST/t/TENANT, tree size, root hash), signed by the log key at /t/{tenant}/log/key. Sequencing runs right after each change, so it names a change within about 2 s. Keep the checkpoints you see: a later one must extend each (GET /t/{tenant}/log/consistency).',
+  },
+  'GET /t/{tenant}/log/key': {
+    operationId: 'getLogVerifierKey',
+    description:
+      'The note verifier key (name+keyid+base64 Ed25519 key) that opens the log’s checkpoints, for witnesses and tile clients; the same key is in the tenant’s DID document as the verification method #log-KID.',
+  },
+  'GET /t/{tenant}/log/entries/{n}': {
+    operationId: 'getLogEntry',
+    description:
+      'Entry n of the tenant’s log, its exact bytes (RFC 8785 canonical JSON): what an issuance, status change, key event or published profile recorded. Its leaf hash is SHA-256(0x00 || bytes).',
+  },
+  'GET /t/{tenant}/log/consistency': {
+    operationId: 'getLogConsistencyProof',
+    description:
+      'The RFC 9162 consistency proof from the tree of `from` entries to the tree of `to` (the latest checkpoint’s size by default), with that checkpoint: proves an older checkpoint you kept is a prefix of the log served now.',
+  },
+  'GET /t/{tenant}/log/tile/{level}/{n}': {
+    operationId: 'getLogTile',
+    description:
+      'A hash tile as C2SP tlog-tiles lays it out (tile/L/N, or tile/L/N.p/W when partial), so a tile client recomputes the checkpoint’s root and proofs itself. Full tiles never change and are cacheable for good.',
+  },
+  'GET /t/{tenant}/log/tile/entries/{n}': {
+    operationId: 'getLogEntryBundle',
+    description:
+      'An entry bundle as C2SP tlog-tiles lays it out (tile/entries/N, or .p/W when partial): up to 256 entries, each after its two-byte big-endian length.',
+  },
+  'GET /v1/t/{tenant}/attestations/{attestation}/proof': {
+    operationId: 'getAttestationLogProof',
+    description:
+      'Where the attestation is in the tenant’s log: its issuance entry and every status change sequenced so far, each with its RFC 9162 inclusion proof against the latest signed checkpoint. 409 log_entry_pending (Retry-After) in the moment between issuance and sequencing.',
+  },
   'GET /assets/verify.js': {
     operationId: 'getVerifyScript',
     description: 'The same checks as the server’s, bundled for the browser; served from this origin only.',

@@ -11,6 +11,16 @@ export interface SharePageInput {
   readonly report: string;
   /** This deployment's origin, for snippets that must work when pasted elsewhere. */
   readonly origin: string;
+  /** Where the attestation is in the vendor's transparency log, once sequenced. */
+  readonly log?: { readonly index: number; readonly checkpointUrl: string; readonly keyUrl: string };
+}
+
+/** The log position: what a buyer keeps to hold the vendor to this attestation later. */
+function renderLogPosition(tenantName: string, log: NonNullable<SharePageInput['log']>): string {
+  return `<section class="log-position" aria-labelledby="log-title">
+<h2 id="log-title">Transparency log</h2>
+<p>This attestation’s issuance is entry <strong>${log.index}</strong> of ${esc(tenantName)}’s public transparency log, an append-only record of everything ${esc(tenantName)} issues, revokes or changes. The log’s <a href="${esc(log.checkpointUrl)}">latest signed checkpoint</a> commits to it; keep a copy, and any later checkpoint must extend it. The checkpoint opens with the <a href="${esc(log.keyUrl)}">log’s key</a>, also in the issuer’s DID document.</p>
+</section>`;
 }
 
 /** /s/{token}: the vendor's shared attestation, verified on load, with the badge to embed. */
@@ -32,6 +42,7 @@ ${renderVerifyForm({
   report: input.report,
   how: 'Checked on this service’s server. With JavaScript on, your browser verifies it itself, with the issuer’s trust bundle and live status lists.',
 })}
+${input.log ? renderLogPosition(input.tenantName, input.log) : ''}
 <section class="badge" aria-labelledby="badge-title">
 <h2 id="badge-title">Embed the live badge</h2>
 <p>The badge shows this attestation’s current status and links to this page, so whoever sees the badge can open this page and everything it discloses. Embed it only where this attestation is meant to be public, such as the vendor’s own trust page; to show it to one buyer, send this link instead.</p>

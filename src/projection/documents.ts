@@ -1,8 +1,8 @@
 import { VC_JWT_MEDIA_TYPE } from '../credentials/formats/vc-jwt.ts';
-import { didDocument, jwkSet, jwtVcIssuerMetadata } from '../did/documents.ts';
+import { didDocument, jwkSet, jwtVcIssuerMetadata, type LogKeyJwk } from '../did/documents.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import { AppError } from '../errors/index.ts';
-import { listKeys } from '../keys/key-store.ts';
+import { listKeys, logKeys } from '../keys/key-store.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import { STATUS_LIST_TOKEN_MEDIA_TYPE } from '../status/documents.ts';
 import { storedPublication } from '../status/store.ts';
@@ -41,8 +41,11 @@ export type KeyDocumentName = 'did' | 'jwks' | 'jwt-vc-issuer';
 // Each kind of document its own prefix, so no name a tenant document is given can land on a key document.
 const keyDocumentKey = (name: KeyDocumentName) => `keys:${name}`;
 
-const KEY_DOCUMENTS: Record<KeyDocumentName, (origin: URL, tenantId: string, keys: readonly KeyRecord[]) => unknown> = {
-  did: (origin, tenantId, keys) => didDocument(issuerIdentity(origin, tenantId), keys),
+const KEY_DOCUMENTS: Record<
+  KeyDocumentName,
+  (origin: URL, tenantId: string, keys: readonly KeyRecord[], logKeys: readonly LogKeyJwk[]) => unknown
+> = {
+  did: (origin, tenantId, keys, logKeys) => didDocument(issuerIdentity(origin, tenantId), keys, logKeys),
   jwks: (_origin, _tenantId, keys) => jwkSet(keys),
   'jwt-vc-issuer': (origin, tenantId, keys) => jwtVcIssuerMetadata(issuerIdentity(origin, tenantId), keys),
 };
@@ -58,7 +61,9 @@ export function keyDocument(
   return projection.read(db, tenantId, keyDocumentKey(name), async (tx): Promise<Projected<PublicDocument>> => {
     const now = deps.clock();
     const keys = await listKeys(tx, tenantId);
-    const doc = await documentOf(JSON.stringify(KEY_DOCUMENTS[name](deps.origin, tenantId, publishedKeys(keys, now))));
+    // Only the DID document names the log's keys (a log key inserted bumps the tenant's publication version).
+    const log = name === 'did' ? await logKeys(tx, tenantId) : [];
+    const doc = await documentOf(JSON.stringify(KEY_DOCUMENTS[name](deps.origin, tenantId, publishedKeys(keys, now), log)));
     const until = nextKeyInstant(keys, now);
     return { value: doc, weight: doc.body.length, ...(until === undefined ? {} : { until }) };
   });

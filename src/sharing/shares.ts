@@ -7,6 +7,7 @@ import { isUuid } from '../util/uuid.ts';
 import { selectDisclosures } from '../verify/present.ts';
 import { VerificationFailure } from '../verify/result.ts';
 import { formatsOf, requireAttestation } from '../attestations/store.ts';
+import { issuanceIndexes } from '../transparency/store.ts';
 import {
   countShareView,
   findShareByTokenHash,
@@ -185,6 +186,8 @@ export type OpenedShare =
       /** What the buyer verifies: the SD-JWT VC with only the chosen disclosures, or a VC-JWT. */
       readonly credential: string;
       readonly expiresAt: Date;
+      /** The attestation's issuance entry in the tenant's transparency log; null until sequenced (or issued before the log). */
+      readonly logIndex: number | null;
     }
   | { readonly kind: 'gone'; readonly why: 'expired' | 'revoked' };
 
@@ -215,6 +218,7 @@ export async function openShare(db: Database, token: string, now: Date, options:
       label: row.label,
       credential: row.presentation,
       expiresAt: row.expiresAt,
+      logIndex: (await issuanceIndexes(tx, found.tenantId, [row.attestationId])).get(row.attestationId) ?? null,
     };
   });
 }

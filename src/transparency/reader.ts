@@ -79,7 +79,12 @@ export function inclusionProofAt(tx: Queryable, tenantId: string, view: LogView,
   return inclusionProofFromTiles(index, view.head.size, readerOf(tx, tenantId, view));
 }
 
-/** The consistency proof from the tree of `from` entries to the view's tree. */
-export function consistencyProofAt(tx: Queryable, tenantId: string, view: LogView, from: number): Promise<Hash[]> {
-  return consistencyProofFromTiles(from, view.head.size, readerOf(tx, tenantId, view));
+/**
+ * The consistency proof from the tree of `from` entries to the tree of `to` (the view's, unless
+ * given): every tile of an older tree is a prefix of what the view holds at its place, so any
+ * `to` up to the view's size is proved from the same tiles.
+ */
+export function consistencyProofAt(tx: Queryable, tenantId: string, view: LogView, from: number, to = view.head.size): Promise<Hash[]> {
+  if (!Number.isSafeInteger(to) || to < 0 || to > view.head.size) throw new RangeError(`the log holds no tree of ${to} entries`);
+  return consistencyProofFromTiles(from, to, readerOf(tx, tenantId, view));
 }

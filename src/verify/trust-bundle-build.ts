@@ -6,7 +6,7 @@ import { didDocument, jwtVcIssuerMetadata, publishedJwk } from '../did/documents
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { keyLifecycleJson } from '../keys/history-json.ts';
-import { listKeys } from '../keys/key-store.ts';
+import { listKeys, logKeys } from '../keys/key-store.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import type { Profile } from '../readiness/index.ts';
 import { currentPublication } from '../status/publish.ts';
@@ -92,7 +92,7 @@ export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Pro
       version: TRUST_BUNDLE_VERSION,
       generated_at: now.toISOString(),
       issuer: { tenant: tenantId, ...(name ? { name } : {}), did: identity.did, issuer_url: identity.issuerUrl },
-      did_document: didDocument(identity, published),
+      did_document: didDocument(identity, published, await logKeys(tx, tenantId)),
       jwt_vc_issuer: jwtVcIssuerMetadata(identity, published),
       keys: keys.map(historyEntry),
       status_lists: publications.map((p) => {

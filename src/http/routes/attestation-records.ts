@@ -40,6 +40,10 @@ const AttestationSummary = z
     issued_by: z.string(),
     status: z.enum(CREDENTIAL_STATUSES).nullable().openapi({ description: 'Null only for an attestation issued before status lists' }),
     ...Lineage,
+    log_index: z.number().int().nullable().openapi({
+      description:
+        'The issuance entry’s index in the tenant’s transparency log (GET …/proof proves it); null in the moment before the sequencer reaches it, which runs right after issuance',
+    }),
   })
   .openapi('AttestationSummary');
 
@@ -58,7 +62,12 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
   const origin = deps.config.publicUrl;
   const reader = guard(oidc, { roles: ['issuer', 'status', 'auditor'], tenantParam: true });
 
-  const summary = (r: AttestationRecord, status: CredentialStatus | null, next: { id: string; issuedAt: Date } | null) => ({
+  const summary = (
+    r: AttestationRecord,
+    status: CredentialStatus | null,
+    next: { id: string; issuedAt: Date } | null,
+    logIndex: number | null,
+  ) => ({
     id: r.id,
     assessment_id: r.assessmentId,
     subject: { name: r.subjectName, id: r.subjectId },
@@ -71,9 +80,10 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
     status,
     supersedes: r.supersedes,
     superseded_by: next ? { id: next.id, issued_at: next.issuedAt.toISOString() } : null,
+    log_index: logIndex,
   });
   const view = (d: AttestationDetail): z.infer<typeof AttestationView> => ({
-    ...summary(d.record, d.status?.status ?? null, d.supersededBy),
+    ...summary(d.record, d.status?.status ?? null, d.supersededBy, d.logIndex),
     status_lists: (d.status?.slots ?? []).map((s) => ({
       id: s.listId,
       index: s.index,
@@ -121,7 +131,7 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
         ...(q.profile ? { profile: q.profile } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });
-      return c.json({ attestations: page.items.map((i) => summary(i, i.status, i.supersededBy)), next_cursor: page.next }, 200);
+      return c.json({ attestations: page.items.map((i) => summary(i, i.status, i.supersededBy, i.logIndex)), next_cursor: page.next }, 200);
     },
   );
 

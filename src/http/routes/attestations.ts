@@ -10,6 +10,7 @@ import { withTenant } from '../../store/tenant-scope.ts';
 import { statusListUrls } from '../../status/urls.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { AssessmentStoredSchema, AttestationIssuedSchema } from '../issuance-schemas.ts';
+import { attestationProofUrl } from '../../transparency/urls.ts';
 import { guard, type TokenVerifier } from '../middleware/auth.ts';
 import { bearerSecurity, IssuancePageQuery, problem, TenantParam } from '../schemas.ts';
 
@@ -140,6 +141,7 @@ export function registerAttestations(app: OpenAPIHono<AppEnv>, deps: AppDeps, oi
             media_type: mediaTypeOf(cr.format),
             credential: cr.credential,
           })),
+          log: { status: 'pending' as const, proof: attestationProofUrl(deps.config.publicUrl, tenant, out.attestationId) },
         },
         201,
       );

@@ -16,6 +16,7 @@ import { errorPageResponse, htmlResponse } from '../../pages/page-response.ts';
 import { renderReport } from '../../pages/report.ts';
 import { reportFacts } from '../../pages/report-facts.ts';
 import { renderSharePage } from '../../pages/share-page.ts';
+import { checkpointUrl, logKeyUrl } from '../../transparency/urls.ts';
 import { SITE_CSS } from '../../pages/site-css.ts';
 import { renderVerifyPage } from '../../pages/verify-page.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -173,6 +174,15 @@ export function registerPages(app: OpenAPIHono<AppEnv>, deps: AppDeps, verifier:
         credential: shared.credential,
         report,
         origin: deps.config.publicUrl.origin,
+        ...(shared.logIndex === null
+          ? {}
+          : {
+              log: {
+                index: shared.logIndex,
+                checkpointUrl: checkpointUrl(deps.config.publicUrl, shared.tenantId),
+                keyUrl: logKeyUrl(deps.config.publicUrl, shared.tenantId),
+              },
+            }),
       });
       const res = htmlResponse(page);
       // Meant for the people the vendor sent it to: a link that leaks is not also indexed.
