@@ -130,6 +130,14 @@ describe('the log in the trust bundle, checked offline', () => {
     ]);
 
     const { log: _log, ...withoutLog } = newer;
+    // A log that began after B was signed (its first entry is A's status change); and one that
+    // began as late but holds the creation of the key B is signed with, so B's date cannot excuse it.
+    const header = JSON.parse(new TextDecoder().decode(base64url.decode(vc(b).split('.')[0]!))) as { kid: string };
+    const kid = header.kid.split('#')[1]!;
+    const keyCreated = aEntries.find((e) => e.includes('"key.created"') && e.includes(kid))!;
+    const lateLog = [aEntries[changeOfA]!];
+    const lateLogWithKey = [aEntries[changeOfA]!, keyCreated];
+    const beforeChange = aEntries.slice(0, changeOfA);
     await Promise.all([
       writeFile(file('older.json'), olderText),
       writeFile(file('mid.json'), midText),
@@ -148,6 +156,22 @@ describe('the log in the trust bundle, checked offline', () => {
       writeFile(
         file('hidden.json'),
         await signedByIssuer({ ...newer, log: { ...newer.log!, entries: withoutB, checkpoint: await signedCheckpoint(withoutB) } }),
+      ),
+      writeFile(
+        file('late-log.json'),
+        await signedByIssuer({ ...newer, log: { ...newer.log!, entries: lateLog, checkpoint: await signedCheckpoint(lateLog) } }),
+      ),
+      writeFile(
+        file('late-log-key.json'),
+        await signedByIssuer({
+          ...newer,
+          log: { ...newer.log!, entries: lateLogWithKey, checkpoint: await signedCheckpoint(lateLogWithKey) },
+        }),
+      ),
+      // Lists that show A suspended beside a log that never suspended it.
+      writeFile(
+        file('behind.json'),
+        await signedByIssuer({ ...newer, log: { ...newer.log!, entries: beforeChange, checkpoint: await signedCheckpoint(beforeChange) } }),
       ),
       // The issuer's own log key signs a second log of the same size: a fork.
       writeFile(
@@ -234,6 +258,21 @@ describe('the log in the trust bundle, checked offline', () => {
       expect(r.stdout, bundle).toMatch(new RegExp(`^NOT VERIFIED: log ${code}\\n`));
       expect(r.stdout, bundle).toMatch(new RegExp(`✗ log +${code}: `));
     });
+  });
+
+  it('fails the log check when the log and the lists disagree on a status, or the issuer logged a key but not its credential', async () => {
+    const [behind, late, lateWithKey] = await Promise.all([
+      cli('verify', file('a.jwt'), '--bundle', file('behind.json'), '--json'),
+      cli('verify', file('b.jwt'), '--bundle', file('late-log.json')),
+      cli('verify', file('b.jwt'), '--bundle', file('late-log-key.json')),
+    ]);
+    expect(behind.status).toBe(1);
+    expect(logCheck(behind)).toMatchObject({ ok: false, code: 'log_status_mismatch' });
+    // Issued before the log's first entry: the log cannot hold it, and says so without failing.
+    expect(late.status, late.stderr).toBe(0);
+    expect(late.stdout).toMatch(/✓ log +issued_before_log: issued /);
+    expect(lateWithKey.status).toBe(1);
+    expect(lateWithKey.stdout).toMatch(/✗ log +not_in_log: /);
   });
 
   it('log verify: the newer bundle extends the older one, listing exactly the events in between', async () => {
