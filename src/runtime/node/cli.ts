@@ -104,7 +104,8 @@ const USAGE = `usage: launchproof <command> [options]
                                           write the offline verifier: one HTML file holding the
                                           bundle (checked first, embedded byte for byte) and the
                                           browser build of the pipeline, which verifies with no
-                                          network at all when opened from disk. Exit: 0 written,
+                                          network at all when opened from disk, the "log" check of
+                                          verify included. Exit: 0 written,
                                           2 usage, unreadable or unusable bundle. Reads no
                                           configuration, no network.
   present FILE --list
