@@ -12,12 +12,14 @@ export const CHECK_TITLE: Readonly<Record<CheckName, string>> = {
   key_binding: 'Proof of holding',
   status: 'Status',
   readiness: 'Readiness verdict',
+  log: 'Issuer’s public log',
 };
 
 const HOLDER_PROOF_BROKEN = 'The proof that the presenter holds this credential is damaged or of the wrong kind.';
 const LIST_UNTRUSTED =
   'The issuer’s status list could not be trusted (it is damaged, out of date or not signed by the issuer), so whether the attestation was revoked cannot be confirmed.';
 const LIST_NOT_OURS = 'The status list the credential points at does not belong to this credential or this issuer.';
+const LOG_BROKEN = 'The issuer’s public log in this bundle is incomplete or damaged, so it cannot confirm this credential.';
 const TAMPERED_DISCLOSURE = 'The disclosed content was tampered with: an item appears twice or overwrites what the issuer signed.';
 
 /**
@@ -111,6 +113,20 @@ const BY_CODE: Readonly<Record<CheckName, Readonly<Record<string, string>>>> = {
     verdict_mismatch:
       'The verdict does not follow from the results: the credential claims a readiness level its own disclosed results do not support.',
   },
+  log: {
+    not_in_log:
+      'The issuer did not record this credential in its public log, where it records every credential it issues: it may have been issued quietly, or not by the issuer’s service.',
+    log_status_mismatch: 'The issuer’s public log and its status lists disagree about this attestation’s status: one of them misstates it.',
+    log_gap: LOG_BROKEN,
+    log_extra_entries: LOG_BROKEN,
+    log_rewritten_entry: 'An entry of the issuer’s public log was changed after the log committed to it.',
+    log_malformed_entry: LOG_BROKEN,
+    log_forged_checkpoint: 'The issuer’s public log in this bundle is not signed by the log’s key: it was forged.',
+    log_other_log: 'The public log in this bundle is another issuer’s log, not this issuer’s.',
+    log_malformed_checkpoint: LOG_BROKEN,
+    log_key_mismatch: 'The keys of the issuer’s public log in this bundle contradict each other.',
+    log_key_unpublished: 'The issuer’s public log is signed by a key its published identity does not list.',
+  },
 };
 
 const BY_CHECK: Readonly<Record<CheckName, string>> = {
@@ -124,6 +140,7 @@ const BY_CHECK: Readonly<Record<CheckName, string>> = {
   key_binding: 'The proof that the presenter holds this credential does not hold.',
   status: LIST_UNTRUSTED,
   readiness: 'The readiness verdict could not be confirmed.',
+  log: 'The issuer’s public log does not confirm this credential.',
 };
 
 /** The sentence for a failed check; status codes `list_<code>` wrap a failure of the list itself. */
@@ -144,6 +161,10 @@ export function remarkSentence(check: string, code: string): string | undefined 
     return 'The verdict is shown as the issuer signed it. It was not recomputed here, because not every result is disclosed or the profile is not published.';
   if (check === 'status' && code === 'no_status')
     return 'The credential carries no status reference, so it cannot be revoked or suspended.';
+  if (check === 'log' && code === 'no_log')
+    return 'The trust bundle was made before the issuer kept a public log, so there is no log to find the credential in.';
+  if (check === 'log' && code === 'issued_before_log')
+    return 'The credential was issued before the issuer’s public log began, so the log cannot hold it.';
   if (check === 'key_binding' && code === 'not_presented')
     return 'The credential is bound to its holder, and no proof of holding was presented: this shows what it says, not who holds it.';
   if (check === 'key_binding' && code === 'not_checked')

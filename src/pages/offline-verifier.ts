@@ -67,7 +67,7 @@ export async function renderOfflineVerifier(input: OfflineVerifierInput): Promis
 <a class="skip" href="#main">Skip to the verifier</a>
 <main id="main" tabindex="-1">
 <h1>Offline verifier</h1>
-<p id="how-verified">This file verifies the issuer’s credentials in your browser with the trust bundle it holds. It makes no network request at all: status lists are as of the day the bundle was made.</p>
+<p id="how-verified">This file verifies the issuer’s credentials in your browser with the trust bundle it holds. It makes no network request at all: status lists are as of the day the bundle was made. Where the bundle holds the issuer’s public log, it also checks that the issuer recorded the credential there, and that the log’s history of it ends in the status the lists show.</p>
 <noscript><p class="problem">This verifier runs as a script inside the file: allow JavaScript for it to work. It still reaches no network.</p></noscript>
 <section class="bundle-facts" aria-labelledby="bundle-heading">
 <h2 id="bundle-heading">The trust bundle in this file</h2>

@@ -5,6 +5,7 @@ import type { ProfileSource } from './readiness.ts';
 import { VerificationFailure } from './result.ts';
 import type { StatusListSource } from './status.ts';
 import type { TrustBundle } from './trust-bundle.ts';
+import { openBundleLog, type OpenedBundleLog } from './bundle-log.ts';
 
 const keyFailure = (code: string, detail: string) => new VerificationFailure('issuer_key', code, detail);
 
@@ -68,6 +69,21 @@ export function bundleProfiles(bundle: TrustBundle): ProfileSource {
     issuer === did || issuer === issuerUrl ? bundle.profiles.find((p) => p.id === id && p.version === version)?.profile : undefined;
 }
 
+/** Opened (its checkpoint, keys and whole tree checked) once per bundle, however many credentials are judged with it. */
+const openedLogs = new WeakMap<TrustBundle, Promise<OpenedBundleLog | undefined>>();
+function bundleLogOf(bundle: TrustBundle): () => Promise<OpenedBundleLog | undefined> {
+  return () => {
+    let opened = openedLogs.get(bundle);
+    if (!opened) {
+      opened = openBundleLog(bundle);
+      // Settled either way before it is awaited: a refusal is reported by every check that asks, not unhandled.
+      opened.catch(() => undefined);
+      openedLogs.set(bundle, opened);
+    }
+    return opened;
+  };
+}
+
 /**
  * What the offline verifier knows, all of it from one opened bundle: its issuer is the one trusted
  * issuer, its key history the only keys, its status lists the only lists. `at` is the instant the
@@ -77,6 +93,7 @@ export function bundleProfiles(bundle: TrustBundle): ProfileSource {
 export function bundleEnvironment(bundle: TrustBundle, options: { at?: Date; skewSeconds: number }): VerifyEnvironment {
   const { did, issuer_url: issuerUrl } = bundle.issuer;
   return {
+    log: bundleLogOf(bundle),
     keys: bundleKeys(bundle),
     statusLists: bundleStatusLists(bundle),
     isTrusted: (issuer) => issuer === did || issuer === issuerUrl,

@@ -7,6 +7,8 @@ import { issuerReference, verifySignature } from './signature.ts';
 import { bitstringStatus, tokenStatus, type StatusListSource } from './status.ts';
 import { checkHeader } from './algorithms.ts';
 import { credentialUuid, type NoticeSource } from './notices.ts';
+import type { OpenedBundleLog } from './bundle-log.ts';
+import { checkCredentialLog, type LogSubject } from './log-check.ts';
 
 /**
  * Everything a verification depends on beyond the credential, passed in: the online endpoint
@@ -27,6 +29,11 @@ export interface VerifyEnvironment {
   readonly profiles?: ProfileSource;
   /** The issuer's notices (status date, published reason, supersession); absent offline. */
   readonly notices?: NoticeSource;
+  /**
+   * Offline only: the trust bundle's transparency log, opened once per bundle (undefined inside:
+   * the bundle carries none). Absent: no log check at all, as online.
+   */
+  readonly log?: () => Promise<OpenedBundleLog | undefined>;
 }
 
 export interface VerifyOptions {
@@ -146,6 +153,8 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
   const checks: Check[] = [];
   const pass = (name: CheckName, code = 'ok', detail?: string) => checks.push({ name, ok: true, code, ...(detail ? { detail } : {}) });
   let result: Omit<VerificationResult, 'verified' | 'checks'> = {};
+  // Set once the signature verified: only then is the credential the issuer's, and its place in the log worth asking.
+  let logSubject: Omit<LogSubject, 'listStatus'> | undefined;
   try {
     const parsed = parseCredential(input);
     result = { format: parsed.format };
@@ -167,6 +176,12 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
     pass('signature');
 
     const facts = await factsOf(parsed);
+    logSubject = {
+      jws: parsed.jws,
+      presented: parsed.presentedSdJwt ?? parsed.jws,
+      issuedAt: facts.issuedAt,
+      ...(signed.kid ? { kid: signed.kid.slice(signed.kid.indexOf('#') + 1) } : {}),
+    };
     if (parsed.format === 'dc+sd-jwt') pass('disclosures', 'ok', `${parsed.disclosures.length} disclosure(s) applied`);
     result = {
       ...result,
@@ -237,6 +252,17 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
   } catch (e) {
     if (!(e instanceof VerificationFailure)) throw e;
     checks.push({ name: e.check, ok: false, code: e.code, detail: e.message });
+  }
+  // After every other check, and whatever they found: the log corroborates (or contradicts) a
+  // revocation or an expiry as much as a valid credential.
+  if (logSubject && env.log) {
+    const { check, finding } = await checkCredentialLog(
+      env.log(),
+      { ...logSubject, ...(result.status ? { listStatus: result.status.value } : {}) },
+      { statusAsOf: env.statusAt ?? env.now, at: env.now },
+    );
+    checks.push(check);
+    if (finding) result = { ...result, log: finding };
   }
   return { verified: checks.every((c) => c.ok), ...result, checks };
 }

@@ -56,6 +56,19 @@ export function renderTextReport(result: VerificationResult, context: ReportCont
     lines.push('', row('status', `${result.status.value}${asOf}`));
     for (const list of result.status.lists) lines.push(row('', printable(list)));
   }
+  if (result.log) {
+    const l = result.log;
+    lines.push('', row('log', `${printable(l.origin)}, checkpoint of ${l.size} entries signed by log key ${printable(l.kid)}`));
+    if (l.index !== undefined) lines.push(row('', `issuance: entry ${l.index}, attestation ${printable(l.attestation)}`));
+    if (l.status) lines.push(row('', `status by the log: ${l.status.value} (entry ${l.status.index}, ${printable(l.status.at)})`));
+    if (l.statusAt)
+      lines.push(
+        row(
+          '',
+          `status at ${printable(l.statusAt.asked)}: ${l.statusAt.value} (set by entry ${l.statusAt.index}, ${printable(l.statusAt.at)})`,
+        ),
+      );
+  }
   if (result.readiness) {
     const r = result.readiness;
     const profile = r.profile as { id?: unknown; version?: unknown };

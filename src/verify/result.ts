@@ -1,3 +1,4 @@
+import type { LogFinding } from './log-check.ts';
 import type { AttestationNotice } from './notices.ts';
 
 /**
@@ -16,7 +17,9 @@ export type CheckName =
   | 'disclosures'
   | 'key_binding'
   | 'status'
-  | 'readiness';
+  | 'readiness'
+  /** Offline, with a trust bundle: the credential's issuance is in the issuer's transparency log, whose history ends in the listed status. */
+  | 'log';
 
 export interface Check {
   readonly name: CheckName;
@@ -50,6 +53,8 @@ export interface VerificationResult {
     readonly strictGatePassed: unknown;
     readonly recomputed: boolean;
   };
+  /** What the trust bundle's transparency log says of the credential (offline only). */
+  readonly log?: LogFinding;
 }
 
 /** A step that cannot go on: the pipeline records it as a failed check and stops there. */

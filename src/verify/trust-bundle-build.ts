@@ -7,6 +7,7 @@ import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { keyLifecycleJson } from '../keys/history-json.ts';
 import { listKeys, logKeys } from '../keys/key-store.ts';
+import { logVerifierKey } from '../keys/log-key.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import type { Profile } from '../readiness/index.ts';
 import { currentPublication } from '../status/publish.ts';
@@ -15,6 +16,10 @@ import { statusListUrls } from '../status/urls.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { inExistingTenant, tenantById } from '../tenants/tenants.ts';
+import { logView } from '../transparency/reader.ts';
+import { sequenceTenant } from '../transparency/sequencer.ts';
+import { entriesInRange, pendingEntries } from '../transparency/store.ts';
+import { logSequencerDeps } from '../use-cases/log-sequencer.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import {
   TRUST_BUNDLE_TYP,
@@ -23,6 +28,7 @@ import {
   type SignedTrustBundle,
   type TrustBundle,
   type TrustBundleKey,
+  type TrustBundleLog,
   type TrustBundleProfile,
 } from './trust-bundle.ts';
 
@@ -56,10 +62,57 @@ async function profilesUsed(tx: Queryable, tenantId: string): Promise<TrustBundl
 }
 
 /**
+ * The tenant's log as of its latest checkpoint: the signed note, every log key, and every entry the
+ * checkpoint covers (the entries are the tree an auditor recomputes). Undefined while the log has
+ * nothing sequenced. Read in the bundle's transaction, so the entries are exactly those the
+ * checkpoint signs.
+ */
+async function bundleLog(tx: Queryable, tenantId: string): Promise<TrustBundleLog | undefined> {
+  const view = await logView(tx, tenantId);
+  if (!view) return undefined;
+  const origin = view.head.origin;
+  const [keys, entries] = await Promise.all([logKeys(tx, tenantId), entriesInRange(tx, tenantId, 0, view.checkpoint.size)]);
+  if (entries.length !== view.checkpoint.size || entries.some((e, i) => e.index !== i))
+    throw new TypeError(`the log of ${tenantId} holds ${entries.length} sequenced entries for a checkpoint of ${view.checkpoint.size}`);
+  return {
+    origin,
+    checkpoint: view.note,
+    keys: await Promise.all(
+      keys.map(async (k) => ({
+        kid: k.kid,
+        public_jwk: { ...k.publicJwk },
+        verifier_key: await logVerifierKey({ origin, publicJwk: k.publicJwk }),
+        created_at: k.createdAt.toISOString(),
+        retired_at: k.retiredAt?.toISOString() ?? null,
+      })),
+    ),
+    entries: entries.map((e) => e.body),
+  };
+}
+
+/**
+ * Sequences what the tenant's log holds unsequenced, when anything is. The status lists are read
+ * first and are current; a change they show whose entry the sequencer has not reached yet (it
+ * runs milliseconds after each commit) would otherwise leave the bundle's log a step behind its
+ * lists, and an offline verifier would rightly call the two inconsistent. Costs one read when
+ * nothing is pending, which is nearly always.
+ */
+async function catchUpLog(db: Database, deps: TrustBundleDeps): Promise<void> {
+  const pending = await withTenant(db, deps.tenantId, (tx) => pendingEntries(tx, deps.tenantId, 1));
+  if (pending.length > 0)
+    await sequenceTenant(
+      logSequencerDeps(db, deps.kek, deps.origin, () => deps.now),
+      deps.tenantId,
+    );
+}
+
+/**
  * The last bundle signed per tenant. Signatures are randomised (ES256) and every bundle says when
  * it was made, so two builds are never the same bytes; reusing the signed copy while nothing in
  * it has changed is what lets a strong ETag revalidate at all. A reused copy is at most
- * REUSE_MS old: its lists were current when it says it was made.
+ * REUSE_MS old: its lists were current when it says it was made. "Nothing changed" is a digest of
+ * the whole content, the log included: a new checkpoint (every issuance makes one, and none bumps
+ * a status list's publication) changes the digest, so the next request signs a new bundle.
  */
 const recent = new Map<string, { fingerprint: string; madeAt: number; signed: SignedTrustBundle }>();
 const REUSE_MS = 300_000;
@@ -81,6 +134,7 @@ export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Pro
   const listIds = await inExistingTenant(db, tenantId, (tx) => listIdsOf(tx, tenantId));
   const publications: Publication[] = [];
   for (const id of listIds) publications.push(await currentPublication({ db }, tenantId, id));
+  await catchUpLog(db, deps);
 
   const { bundle, signer } = await withTenant(db, tenantId, async (tx) => {
     const keys = await listKeys(tx, tenantId);
@@ -109,6 +163,8 @@ export async function buildTrustBundle(db: Database, deps: TrustBundleDeps): Pro
       }),
       profiles: await profilesUsed(tx, tenantId),
     };
+    const log = await bundleLog(tx, tenantId);
+    if (log) bundle.log = log;
     return { bundle, signer: await activeSigner(tx, kek, origin, tenantId, now) };
   });
 

@@ -55,6 +55,32 @@ const bundleProfileSchema = z.object({
   profile: z.custom<Profile>((p) => profileSchema.safeParse(p).success, 'not a readiness profile'),
 });
 
+const bundleLogKeySchema = z.object({
+  /** RFC 7638 thumbprint of `public_jwk`. */
+  kid: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  public_jwk: z.record(z.string(), z.unknown()),
+  /** The C2SP verifier key text (`<origin>+<key ID>+<key>`) a witness or an auditor is given. */
+  verifier_key: z.string().max(1000),
+  created_at: instant,
+  retired_at: nullableInstant,
+});
+
+/**
+ * The tenant's transparency log as of the bundle (docs/transparency-log.md, Offline): its latest
+ * signed checkpoint, every log key it has had, and every sequenced entry 0..size-1 as its exact
+ * text. The entries are the tree: an auditor recomputes the checkpoint's root from them, finds a
+ * credential's issuance entry, and replays an attestation's status changes, with nothing else.
+ * Optional, and additive to version 1: bundles made before the log still open and verify as before.
+ */
+const bundleLogSchema = z.object({
+  origin: z.string().min(1).max(500),
+  /** The C2SP signed note of the checkpoint, exactly as the log served it. */
+  checkpoint: z.string().max(64 * 1024),
+  keys: z.array(bundleLogKeySchema).min(1),
+  /** Entry `i` is the text of the log's entry at index i (its bytes are that text's UTF-8). */
+  entries: z.array(z.string().max(0xffff)),
+});
+
 const trustBundleSchema = z.object({
   type: z.literal(TRUST_BUNDLE_TYPE),
   version: z.literal(TRUST_BUNDLE_VERSION),
@@ -71,12 +97,15 @@ const trustBundleSchema = z.object({
   keys: z.array(bundleKeySchema).min(1),
   status_lists: z.array(bundleStatusListSchema),
   profiles: z.array(bundleProfileSchema),
+  log: bundleLogSchema.optional(),
 });
 
 export type TrustBundle = z.infer<typeof trustBundleSchema>;
 export type TrustBundleKey = z.infer<typeof bundleKeySchema>;
 export type TrustBundleStatusList = z.infer<typeof bundleStatusListSchema>;
 export type TrustBundleProfile = z.infer<typeof bundleProfileSchema>;
+export type TrustBundleLog = z.infer<typeof bundleLogSchema>;
+export type TrustBundleLogKey = z.infer<typeof bundleLogKeySchema>;
 
 /** The file as served and saved. */
 export interface SignedTrustBundle {

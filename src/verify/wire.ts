@@ -19,11 +19,21 @@ export interface VerificationResultJson {
     strict_gate_passed: unknown;
     recomputed: boolean;
   };
+  /** Offline: where the issuer's transparency log holds the credential's issuance, and its status by the log alone. */
+  log?: {
+    origin: string;
+    size: number;
+    kid: string;
+    index?: number;
+    attestation?: string;
+    status?: { value: StatusValue; index: number; at: string };
+    status_at?: { value: StatusValue; index: number; at: string; asked: string };
+  };
 }
 
 /** The wire form: the API's snake_case for the members the result holds in camelCase. */
 export function verificationResultToJson(r: VerificationResult): VerificationResultJson {
-  const { readiness, status: _status, notice, credentialId, ...rest } = r;
+  const { readiness, status: _status, notice, credentialId, log, ...rest } = r;
   return {
     ...rest,
     ...(credentialId ? { credential_id: credentialId } : {}),
@@ -37,6 +47,19 @@ export function verificationResultToJson(r: VerificationResult): VerificationRes
             stage: readiness.stage,
             strict_gate_passed: readiness.strictGatePassed,
             recomputed: readiness.recomputed,
+          },
+        }
+      : {}),
+    ...(log
+      ? {
+          log: {
+            origin: log.origin,
+            size: log.size,
+            kid: log.kid,
+            ...(log.index !== undefined ? { index: log.index } : {}),
+            ...(log.attestation !== undefined ? { attestation: log.attestation } : {}),
+            ...(log.status ? { status: { ...log.status } } : {}),
+            ...(log.statusAt ? { status_at: { ...log.statusAt } } : {}),
           },
         }
       : {}),

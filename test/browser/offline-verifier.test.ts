@@ -74,7 +74,7 @@ describe.skipIf(skipBecause(skipWithoutChromium, NO_CHROMIUM))(
     });
 
     it.each(ALL_FORMATS)(
-      'verifies a valid %s, showing the bundle digest, DID and kid to compare, with zero network attempts',
+      'verifies a valid %s, its issuance found in the issuer’s log, showing the bundle digest, DID and kid to compare, with zero network attempts',
       async (format) => {
         await withPage(browser, async ({ page, context }) => {
           const attempts = await cutOffNetwork(context, file);
@@ -83,6 +83,10 @@ describe.skipIf(skipBecause(skipWithoutChromium, NO_CHROMIUM))(
           const report = await readReport(page);
           expect(report).toMatchObject({ verdict: 'verified', status: 'valid', failedCheck: null });
           expect(report.text).toContain('Acme Cloud');
+          // The issuer's log, embedded in the bundle, holds the credential's issuance: checked in the page, offline.
+          const checks = (await page.locator('#report ol.checks').textContent()) ?? '';
+          expect(checks).toMatch(/Issuer’s public log: passed log: ok/);
+          expect(checks).toMatch(/issuance entry \d+ of \d+, proved included under the signed checkpoint; status in the log: valid/);
           const pageText = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
           expect(pageText).toContain(await trustBundleDigest(bundleText));
           expect(pageText).toContain(did);

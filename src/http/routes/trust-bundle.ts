@@ -15,7 +15,9 @@ const TRUST_BUNDLE_MAX_AGE_SECONDS = 300;
 const SignedBundle = z.object({ protected: z.string(), payload: z.string(), signature: z.string() }).openapi('TrustBundle', {
   description:
     'A JWS in the flattened JSON serialisation (RFC 7515 §7.2.2), typ launchproof-trust-bundle+json, signed by the tenant’s active key; ' +
-    'the payload is the LaunchproofTrustBundle: DID document, full key history, current status lists, profiles used, issuer metadata.',
+    'the payload is the LaunchproofTrustBundle: DID document, full key history, current status lists, profiles used, issuer metadata, ' +
+    'and (optional member `log`) the tenant’s transparency log: its origin, latest signed checkpoint (C2SP signed note), every log key ' +
+    '(kid, public_jwk, verifier_key, created_at, retired_at) and the exact text of every entry the checkpoint covers, from which the root is recomputed.',
 });
 
 export function registerTrustBundle(app: OpenAPIHono<AppEnv>, deps: AppDeps) {

@@ -33,6 +33,7 @@ import { holderKeyNewCommand } from './holder-key-command.ts';
 import { openService } from './service.ts';
 import { UsageError } from './usage-error.ts';
 import { verifyCommand } from './verify-command.ts';
+import { logVerifyCommand } from './log-verify-command.ts';
 import { verifierHtmlCommand } from './verifier-html-command.ts';
 
 const USAGE = `usage: launchproof <command> [options]
@@ -75,15 +76,36 @@ const USAGE = `usage: launchproof <command> [options]
                                           the issuer's JWK Set publishes it) refuse a bundle of
                                           another issuer or key: pin both, from a source you trust.
                                           --aud and --nonce check the holder's key binding.
+                                          When the bundle carries the issuer's transparency log, the
+                                          "log" check proves the credential's issuance entry is in it
+                                          (inclusion under the signed checkpoint, whose log key the
+                                          bundle holds) and that its status history in the log ends
+                                          where the lists say; it fails, and the verdict with it, for
+                                          a credential the issuer did not log or a log that does not
+                                          hold (gap, rewritten entry, forged or another log's
+                                          checkpoint). The status at TIME by the log alone is shown.
                                           Exit: 0 verified, 1 not verified, 2 the credential could
                                           not be judged (usage, unreadable file, a bundle that is
                                           unusable or not the pinned one). Reads no configuration,
                                           no network.
+  log verify --from OLD_BUNDLE --to NEW_BUNDLE [--json]
+  log verify --to NEW_BUNDLE --attestation ID [--at TIME] [--json]
+                                          the newer bundle's log extends the older's (RFC 9162
+                                          consistency proved from the newer entries, entries compared
+                                          one by one, same log and log key) and every entry between
+                                          the two checkpoints (index, instant, type, what it is about);
+                                          names a fork, a rewritten entry (its index), a gap, a log
+                                          that does not extend. --attestation: that attestation's
+                                          status at TIME (default now) from the newer log alone, and
+                                          the entry that set it. Exit: 0 consistent, 1 not consistent
+                                          or the attestation not in the log, 2 usage or a bundle that
+                                          cannot be used or carries no log. No configuration, no network.
   verifier-html --bundle BUNDLE -o FILE
                                           write the offline verifier: one HTML file holding the
                                           bundle (checked first, embedded byte for byte) and the
                                           browser build of the pipeline, which verifies with no
-                                          network at all when opened from disk. Exit: 0 written,
+                                          network at all when opened from disk, the "log" check of
+                                          verify included. Exit: 0 written,
                                           2 usage, unreadable or unusable bundle. Reads no
                                           configuration, no network.
   present FILE --list
@@ -148,6 +170,9 @@ const OPTIONS = {
   'media-type': { type: 'string' },
   'base-url': { type: 'string' },
   force: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  attestation: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
@@ -178,6 +203,17 @@ async function main(argv: string[]): Promise<number> {
         nonce: values.nonce,
       },
       // Flushed before the exit that follows: a report piped to another program must arrive whole.
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+      (text) => process.stderr.write(text),
+    );
+  }
+  if (command === 'log') {
+    if (sub !== 'verify' || rest.length > 0)
+      throw new UsageError(
+        'usage: log verify --from OLD_BUNDLE --to NEW_BUNDLE [--json], or log verify --to BUNDLE --attestation ID [--at TIME]',
+      );
+    return logVerifyCommand(
+      { from: values.from, to: values.to, attestation: values.attestation, at: values.at, json: values.json ?? false },
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
       (text) => process.stderr.write(text),
     );

@@ -6,14 +6,13 @@ import { printable, renderTextReport } from '../../verify/report-text.ts';
 import { MAX_TRUST_BUNDLE_CHARS, openTrustBundle, TrustBundleError, type TrustBundle } from '../../verify/trust-bundle.ts';
 import { verificationResultToJson } from '../../verify/wire.ts';
 import { readBoundedText, UnreadableFile } from './bounded-file.ts';
+import { parseInstant } from './instant.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The default of VERIFY_CLOCK_SKEW_SECONDS: this command reads no configuration, an auditor's machine has none. */
 const SKEW_SECONDS = 60;
 /** A credential is at most 256 KiB; its envelope percent-encodes it, which can grow it threefold. */
 const MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024;
-/** RFC 3339 date-time, or a bare date (midnight UTC): Date.parse alone would take "1" for the year 2001. */
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 /** A kid as the JWK Set publishes it (the RFC 7638 thumbprint), optionally behind its DID and `#`. */
 const PINNED_KID = /^(did:[^#\s]+#)?[A-Za-z0-9_-]{43}$/;
 
@@ -30,14 +29,6 @@ export interface VerifyArgs {
 
 /** A bundle that is sound but not the one the auditor pinned: like a bad bundle, it judges no credential. */
 class PinMismatch extends Error {}
-
-function instant(text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  const ms = INSTANT.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms))
-    throw new UsageError(`--at must be an RFC 3339 date-time (2026-03-01T12:00:00Z) or a date, not ${JSON.stringify(text)}`);
-  return new Date(ms);
-}
 
 function keyBinding(args: VerifyArgs): VerifyOptions {
   if ((args.audience === undefined) !== (args.nonce === undefined))
@@ -91,7 +82,7 @@ export async function verifyCommand(
   if (args.file === undefined || args.file === '') throw new UsageError('verify needs the FILE holding the credential');
   if (args.bundle === undefined || args.bundle === '')
     throw new UsageError('verify needs --bundle BUNDLE (download it from /t/{tenant}/trust-bundle.json)');
-  const at = instant(args.at) ?? new Date();
+  const at = parseInstant(args.at, '--at') ?? new Date();
   const options = keyBinding(args);
   checkPinnedKid(args.expectKid);
   try {
