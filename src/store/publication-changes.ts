@@ -20,6 +20,8 @@ const listeners = new Set<Listener>();
 const logListeners = new Set<LogListener>();
 const pending = new WeakMap<Queryable, Set<string>>();
 const pendingLog = new WeakMap<Queryable, Set<string>>();
+const exportListeners = new Set<LogListener>();
+const pendingExports = new WeakMap<Queryable, Set<string>>();
 
 function note(map: WeakMap<Queryable, Set<string>>, tx: Queryable, tenantId: string): void {
   let tenants = map.get(tx);
@@ -43,10 +45,16 @@ export function noteLogAppend(tx: Queryable, tenantId: string): void {
   note(pendingLog, tx, tenantId);
 }
 
+/** Called inside a transaction that asks for an audit export of a tenant's log (its builder starts once it commits). */
+export function noteExportRequest(tx: Queryable, tenantId: string): void {
+  note(pendingExports, tx, tenantId);
+}
+
 /** Called by the transaction helpers once `tx`, a transaction of `db`, has committed. */
 export function announceCommitted(tx: Queryable, db: Database): void {
   for (const tenant of take(pending, tx)) for (const listener of listeners) listener(tenant);
   for (const tenant of take(pendingLog, tx)) for (const listener of logListeners) listener(tenant, db);
+  for (const tenant of take(pendingExports, tx)) for (const listener of exportListeners) listener(tenant, db);
 }
 
 /** Subscribes to committed changes; returns the unsubscribe. */
@@ -59,4 +67,10 @@ export function onCommittedChange(listener: Listener): () => void {
 export function onCommittedLogAppend(listener: LogListener): () => void {
   logListeners.add(listener);
   return () => logListeners.delete(listener);
+}
+
+/** Subscribes to committed audit-export requests, with the database they were committed to; returns the unsubscribe. */
+export function onCommittedExportRequest(listener: LogListener): () => void {
+  exportListeners.add(listener);
+  return () => exportListeners.delete(listener);
 }

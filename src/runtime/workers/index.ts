@@ -8,6 +8,8 @@ import { ensureOrigin } from '../../deployment/origin.ts';
 import { guardConnectingRole } from '../../store/connecting-role.ts';
 import type { Database } from '../../store/port.ts';
 import { openPostgres } from '../postgres/database.ts';
+import { buildWaitingExports, dropExpiredExports } from '../../use-cases/audit-export-builder.ts';
+import { logSequencerDeps } from '../../use-cases/log-sequencer.ts';
 import type { Env } from './env.ts';
 import { startFailureResponse } from './start-failure.ts';
 import verifyScript from '../../../dist/web/verify-script.js';
@@ -151,9 +153,17 @@ export default {
       await confirmOrigin(started, db);
       const { failed } = await rotateDueKeys({ db, kek: started.kek, now: new Date(), log: started.log });
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
+      // Audit exports asked of this deployment's Workers are built here (the log sequenced first).
+      const exportsFailed = await buildWaitingExports(
+        { db, sequencer: logSequencerDeps(db, started.kek, started.origin, () => new Date()), now: () => new Date() },
+        (tenantId, e) =>
+          started.log.error('building an audit export failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+      );
+      await dropExpiredExports({ db, now: () => new Date() });
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
       if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
       if (lists.failed > 0) throw new Error(`status list publication failed for ${lists.failed} list(s)`);
+      if (exportsFailed > 0) throw new Error(`building audit exports failed for ${exportsFailed} tenant(s)`);
     } finally {
       await db.close();
     }
