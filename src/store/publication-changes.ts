@@ -11,7 +11,8 @@ import type { Database, Queryable } from './port.ts';
  * commit, from here. Announcing too often costs a rebuild; announcing too rarely is covered by
  * the notification (and, on PostgreSQL, the poll) within their bound. Log appends are announced
  * the same way, so that the instance that wrote an entry sequences it at once; entries other
- * instances wrote are found by the sequencer's poll.
+ * instances wrote are found by the sequencer's poll. Audit-export requests are announced the same
+ * way, so that the instance that took one builds it at once.
  */
 type Listener = (tenantId: string) => void;
 type LogListener = (tenantId: string, db: Database) => void;
