@@ -19,6 +19,7 @@ import { HotPaths } from './hot-paths.ts';
 import { errorHandler, problemResponse } from './problem-response.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
+import { registerAuditExports } from './routes/audit-exports.ts';
 import { registerAttestations } from './routes/attestations.ts';
 import { registerAttestationRecords } from './routes/attestation-records.ts';
 import { registerShares } from './routes/shares.ts';
@@ -130,6 +131,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   registerAttestationRecords(app, deps, oidc);
   registerShares(app, deps, oidc);
   registerStatus(app, deps, oidc);
+  registerAuditExports(app, deps, oidc);
   const verifier = publicVerifier(deps);
   registerVerify(app, verifier);
   registerPages(app, deps, verifier);

@@ -380,6 +380,22 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     description:
       'Where the attestation is in the tenant’s log: its issuance entry and every status change sequenced so far, each with its RFC 9162 inclusion proof against the latest signed checkpoint. 409 log_entry_pending (Retry-After) in the moment between issuance and sequencing.',
   },
+  'POST /v1/t/{tenant}/audit-exports': {
+    operationId: 'createAuditExport',
+    description:
+      'Queues a package of the tenant log’s entries whose change happened between `from` and `to` (RFC 3339, at most 366 days apart), each with its index, exact text, leaf hash and RFC 9162 inclusion proof against the latest checkpoint, with that signed checkpoint and the log’s verifier keys. Answers 202 at once with a signed `download_url` that expires within the hour; the package is built off the request path within seconds and kept 7 days. Check it offline with `launchproof audit verify PACKAGE --expect-key VKEY`. The request and every download are audit events.',
+    example: { from: '2026-01-01T00:00:00Z', to: '2026-03-31T23:59:59Z', format: 'zip' },
+  },
+  'GET /v1/t/{tenant}/audit-exports/{export}': {
+    operationId: 'getAuditExport',
+    description:
+      'The export’s status (pending, ready, failed with the reason, expired) and a fresh signed `download_url`, for when the one the request answered has expired.',
+  },
+  'GET /t/{tenant}/audit-exports/{export}/package': {
+    operationId: 'downloadAuditExport',
+    description:
+      'The package, for the holder of its signed link (no API key). A link opens only the export and tenant it was signed for, until its `expires`: another export, another tenant, or a changed expiry or signature answer 403 audit_export_link_invalid; an expired link or export 410 audit_export_gone; an export still being built 409 audit_export_not_ready with Retry-After. Each download is recorded as an audit event against the export and the principal who asked for it.',
+  },
   'GET /assets/verify.js': {
     operationId: 'getVerifyScript',
     description: 'The same checks as the server’s, bundled for the browser; served from this origin only.',

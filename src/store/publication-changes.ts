@@ -11,7 +11,8 @@ import type { Database, Queryable } from './port.ts';
  * commit, from here. Announcing too often costs a rebuild; announcing too rarely is covered by
  * the notification (and, on PostgreSQL, the poll) within their bound. Log appends are announced
  * the same way, so that the instance that wrote an entry sequences it at once; entries other
- * instances wrote are found by the sequencer's poll.
+ * instances wrote are found by the sequencer's poll. Audit-export requests are announced the same
+ * way, so that the instance that took one builds it at once.
  */
 type Listener = (tenantId: string) => void;
 type LogListener = (tenantId: string, db: Database) => void;
@@ -20,6 +21,8 @@ const listeners = new Set<Listener>();
 const logListeners = new Set<LogListener>();
 const pending = new WeakMap<Queryable, Set<string>>();
 const pendingLog = new WeakMap<Queryable, Set<string>>();
+const exportListeners = new Set<LogListener>();
+const pendingExports = new WeakMap<Queryable, Set<string>>();
 
 function note(map: WeakMap<Queryable, Set<string>>, tx: Queryable, tenantId: string): void {
   let tenants = map.get(tx);
@@ -43,10 +46,16 @@ export function noteLogAppend(tx: Queryable, tenantId: string): void {
   note(pendingLog, tx, tenantId);
 }
 
+/** Called inside a transaction that asks for an audit export of a tenant's log (its builder starts once it commits). */
+export function noteExportRequest(tx: Queryable, tenantId: string): void {
+  note(pendingExports, tx, tenantId);
+}
+
 /** Called by the transaction helpers once `tx`, a transaction of `db`, has committed. */
 export function announceCommitted(tx: Queryable, db: Database): void {
   for (const tenant of take(pending, tx)) for (const listener of listeners) listener(tenant);
   for (const tenant of take(pendingLog, tx)) for (const listener of logListeners) listener(tenant, db);
+  for (const tenant of take(pendingExports, tx)) for (const listener of exportListeners) listener(tenant, db);
 }
 
 /** Subscribes to committed changes; returns the unsubscribe. */
@@ -59,4 +68,10 @@ export function onCommittedChange(listener: Listener): () => void {
 export function onCommittedLogAppend(listener: LogListener): () => void {
   logListeners.add(listener);
   return () => logListeners.delete(listener);
+}
+
+/** Subscribes to committed audit-export requests, with the database they were committed to; returns the unsubscribe. */
+export function onCommittedExportRequest(listener: LogListener): () => void {
+  exportListeners.add(listener);
+  return () => exportListeners.delete(listener);
 }

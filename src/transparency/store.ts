@@ -200,3 +200,149 @@ export async function tenantsWithPending(tx: Queryable): Promise<string[]> {
   const rows = await tx.query<{ tenant_id: string }>('select distinct tenant_id from log_entries where idx is null');
   return rows.map((r) => r.tenant_id);
 }
+
+/*
+ * Audit exports (migrations 10 and 11): asked for by an auditor, built off the request path by
+ * the export builder, served through signed links until they expire.
+ */
+
+export type AuditExportFormat = 'json' | 'csv' | 'zip';
+
+export interface AuditExportRow {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly from: Date;
+  readonly to: Date;
+  readonly format: AuditExportFormat;
+  readonly requestedBy: string;
+  readonly requestedAt: Date;
+  readonly builtAt: Date | null;
+  readonly failure: string | null;
+  readonly mediaType: string | null;
+  readonly expiresAt: Date;
+  /** The key that signs its download links (absent only on rows older than migration 11). */
+  readonly linkKey: Uint8Array | null;
+  /** Whether the package is still held (it is dropped once the export expires). */
+  readonly hasPackage: boolean;
+}
+
+interface ExportRow {
+  tenant_id: string;
+  id: string;
+  from_at: Date;
+  to_at: Date;
+  format: AuditExportFormat;
+  requested_by: string;
+  requested_at: Date;
+  built_at: Date | null;
+  failure: string | null;
+  media_type: string | null;
+  expires_at: Date;
+  link_key: Uint8Array | null;
+  has_package: boolean;
+}
+
+const EXPORT_COLUMNS = `tenant_id, id, from_at, to_at, format, requested_by, requested_at, built_at, failure, media_type, expires_at, link_key,
+  package is not null as has_package`;
+
+const toExport = (r: ExportRow): AuditExportRow => ({
+  tenantId: r.tenant_id,
+  id: r.id,
+  from: new Date(r.from_at),
+  to: new Date(r.to_at),
+  format: r.format,
+  requestedBy: r.requested_by,
+  requestedAt: new Date(r.requested_at),
+  builtAt: r.built_at && new Date(r.built_at),
+  failure: r.failure,
+  mediaType: r.media_type,
+  expiresAt: new Date(r.expires_at),
+  linkKey: r.link_key,
+  hasPackage: r.has_package,
+});
+
+/** Records an export to build. */
+export async function insertAuditExport(
+  tx: Queryable,
+  e: {
+    tenantId: string;
+    id: string;
+    from: Date;
+    to: Date;
+    format: AuditExportFormat;
+    requestedBy: string;
+    requestedAt: Date;
+    expiresAt: Date;
+    linkKey: Uint8Array;
+  },
+): Promise<AuditExportRow> {
+  const [row] = await tx.query<ExportRow>(
+    `insert into audit_exports (tenant_id, id, from_at, to_at, format, requested_by, requested_at, expires_at, link_key)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${EXPORT_COLUMNS}`,
+    [e.tenantId, e.id, e.from, e.to, e.format, e.requestedBy, e.requestedAt, e.expiresAt, e.linkKey],
+  );
+  return toExport(row!);
+}
+
+/** One export of the tenant, without its package. */
+export async function findAuditExport(tx: Queryable, tenantId: string, id: string): Promise<AuditExportRow | undefined> {
+  const [row] = await tx.query<ExportRow>(`select ${EXPORT_COLUMNS} from audit_exports where tenant_id = $1 and id = $2`, [tenantId, id]);
+  return row && toExport(row);
+}
+
+/** The package of a built export, or undefined. */
+export async function auditExportPackage(tx: Queryable, tenantId: string, id: string): Promise<Uint8Array | undefined> {
+  const [row] = await tx.query<{ package: Uint8Array | null }>('select package from audit_exports where tenant_id = $1 and id = $2', [
+    tenantId,
+    id,
+  ]);
+  return row?.package ?? undefined;
+}
+
+/** The tenant's exports still to build, oldest first, locked; one a builder elsewhere holds is skipped, not waited for. */
+export async function lockUnbuiltExports(tx: Queryable, tenantId: string, limit: number): Promise<AuditExportRow[]> {
+  const rows = await tx.query<ExportRow>(
+    `select ${EXPORT_COLUMNS} from audit_exports where tenant_id = $1 and built_at is null and failure is null
+      order by requested_at, id limit $2 for update skip locked`,
+    [tenantId, limit],
+  );
+  return rows.map(toExport);
+}
+
+/** Tenants with exports to build (across tenants: the caller runs acrossTenants). */
+export async function tenantsWithUnbuiltExports(tx: Queryable): Promise<string[]> {
+  const rows = await tx.query<{ tenant_id: string }>(
+    'select distinct tenant_id from audit_exports where built_at is null and failure is null',
+  );
+  return rows.map((r) => r.tenant_id);
+}
+
+/** Stores a built package. */
+export async function markExportBuilt(
+  tx: Queryable,
+  tenantId: string,
+  id: string,
+  built: { at: Date; mediaType: string; package: Uint8Array },
+): Promise<void> {
+  await tx.query('update audit_exports set built_at = $3, media_type = $4, package = $5 where tenant_id = $1 and id = $2', [
+    tenantId,
+    id,
+    built.at,
+    built.mediaType,
+    built.package,
+  ]);
+}
+
+/** Records why an export could not be built (it is not tried again). */
+export async function markExportFailed(tx: Queryable, tenantId: string, id: string, failure: string): Promise<void> {
+  await tx.query('update audit_exports set failure = $3 where tenant_id = $1 and id = $2', [tenantId, id, failure.slice(0, 500)]);
+}
+
+/** Drops the packages of expired exports (across tenants); the rows stay, as the record of what was asked and built. */
+export async function dropExpiredPackages(tx: Queryable, now: Date): Promise<number> {
+  const rows = await tx.query<{ id: string }>(
+    'update audit_exports set package = null where expires_at <= $1 and package is not null returning id',
+    [now],
+  );
+  return rows.length;
+}

@@ -186,6 +186,7 @@ export function validBody(op: Operation, unique: string, params: Record<string, 
     // A well-formed request for a credential that does not verify: the answer is still a 200 report.
     'POST /v1/verify': { credential: `eyJhbGciOiJub25lIn0.${unique}.` },
     'POST /v1/present': { credential: 'eyJhbGciOiJFUzI1NiJ9.eyJfc2QiOltdfQ.AAAA~', reveal: [] },
+    'POST /v1/t/{tenant}/audit-exports': { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', format: 'json' },
     'POST /v1/t/{tenant}/offers': { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
     'POST /t/{tenant}/credentials/issue': {
       credential: {

@@ -30,8 +30,8 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
   let keyOfA: string;
   /** A platform key holding every role: it may act on any tenant that exists. */
   let platformKey: string;
-  type Ids = { kid: string; id: string; credential: string; attestation: string; share: string };
-  const none: Ids = { kid: '', id: '', credential: '', attestation: '', share: '' };
+  type Ids = { kid: string; id: string; credential: string; attestation: string; share: string; export: string };
+  const none: Ids = { kid: '', id: '', credential: '', attestation: '', share: '', export: '' };
   const params: Record<'a' | 'b', Ids> = { a: none, b: none };
 
   const mint = async (tenant: string, roles: readonly string[]) => {
@@ -60,7 +60,13 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
         body: { reveal: [], expires_at: '2026-03-01T00:00:00Z' },
       });
       expect(shared.status, await shared.clone().text()).toBe(201);
+      const exported = await h.request('POST', `/v1/t/${tenant}/audit-exports`, {
+        token: (await mint(tenant, ['auditor'])).token,
+        body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', format: 'json' },
+      });
+      expect(exported.status, await exported.clone().text()).toBe(202);
       params[tenant] = {
+        export: ((await exported.json()) as { id: string }).id,
         kid: await activeKid(t.db, tenant),
         id: issuer.id,
         credential: body.credentials[0]!.id,

@@ -15,6 +15,8 @@ import type { WebAssets } from '../../src/web/assets.ts';
 import { sequenceTenant } from '../../src/transparency/sequencer.ts';
 import { startSequencing, type Sequencing } from '../../src/transparency/sequencing.ts';
 import { logSequencerDeps } from '../../src/use-cases/log-sequencer.ts';
+import { startExportBuilding } from '../../src/use-cases/audit-export-builder.ts';
+import type { TenantWork } from '../../src/store/tenant-work.ts';
 
 export const ORIGIN = 'https://issuer.test';
 
@@ -52,6 +54,10 @@ export interface Harness {
   readonly sequencing: Sequencing;
   /** Resolves once the sequencer has sequenced everything committed so far. */
   settleLog(): Promise<void>;
+  /** The audit-export builder, running as a Node server runs it (after the commit of each request). */
+  readonly exports: TenantWork;
+  /** Resolves once every audit export asked for so far is built (or has failed). */
+  settleExports(): Promise<void>;
   request(method: string, path: string, init?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
@@ -104,8 +110,22 @@ export async function harness(
     onError: (tenantId, e) =>
       log.error('sequencing the log failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
   });
+  const exports = startExportBuilding(
+    { db, sequencer: logDeps, now: clock },
+    {
+      pollMs: false,
+      onError: (tenantId, e) =>
+        log.error('building an audit export failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+    },
+  );
   return {
     sequencing,
+    exports,
+    settleExports: async () => {
+      await exports.settled();
+      await exports.sweep();
+      await exports.settled();
+    },
     settleLog: async () => {
       await sequencing.settled();
       await sequencing.sweep();

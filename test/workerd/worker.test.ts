@@ -321,6 +321,29 @@ describe.skipIf(
     expect(jwks.keys.map((k) => k.kid)).toEqual(publishedKeys(keys, new Date()).map((k) => k.kid));
   });
 
+  it('builds an audit export asked of it when the Cron Trigger fires, then serves it by its signed link', async () => {
+    const { token } = await createApiKey({ db: db!, now: new Date(), actor: 'test' }, { tenantId: 'acme', roles: ['auditor'] });
+    const asked = await mf!.dispatchFetch(`${ORIGIN}/v1/t/acme/audit-exports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        from: new Date(Date.now() - 300 * 86_400_000).toISOString(),
+        to: new Date(Date.now() + 86_400_000).toISOString(),
+        format: 'csv',
+      }),
+    });
+    expect(asked.status, logs()).toBe(202);
+    const { download_url: url } = (await asked.json()) as { download_url: string };
+    expect((await mf!.dispatchFetch(url)).status).toBe(409);
+    await runCron();
+    const res = await mf!.dispatchFetch(url);
+    expect(res.status, logs()).toBe(200);
+    const csv = await res.text();
+    expect(csv).toMatch(/^record,index,text,leaf_hash,inclusion_proof\r\n/);
+    // The tenant's key events at least, each with its proof against the checkpoint the cron sequenced.
+    expect(csv.split('\r\n').filter((l) => l.startsWith('entry,')).length).toBeGreaterThan(0);
+  });
+
   it('rotates a due key when the Cron Trigger fires, and only that one', async () => {
     const acmeBefore = await keysOf('acme');
     const before = activeKid(acmeBefore)!;

@@ -28,6 +28,7 @@ import { doctorCommand } from './doctor-command.ts';
 import { originCommand } from './origin-command.ts';
 import { runServer } from './serve.ts';
 import { assessmentTemplateCommand } from './assessment-template-command.ts';
+import { auditVerifyCommand } from './audit-verify-command.ts';
 import { evidenceDigestCommand } from './evidence-digest-command.ts';
 import { holderKeyNewCommand } from './holder-key-command.ts';
 import { openService } from './service.ts';
@@ -100,6 +101,15 @@ const USAGE = `usage: launchproof <command> [options]
                                           the entry that set it. Exit: 0 consistent, 1 not consistent
                                           or the attestation not in the log, 2 usage or a bundle that
                                           cannot be used or carries no log. No configuration, no network.
+  audit verify PACKAGE [--expect-key VKEY] [--json]
+                                          check an audit export (json, csv or zip) offline: the
+                                          checkpoint signed by the log's key (pin it with
+                                          --expect-key, the log's verifier key text from a source
+                                          you trust; otherwise a key the package carries), each
+                                          entry canonical, within the range, at a unique index and
+                                          proved included. Exit: 0 verified, 1 not verified (each
+                                          failure named), 2 usage or not a package. Reads no
+                                          configuration, no network.
   verifier-html --bundle BUNDLE -o FILE
                                           write the offline verifier: one HTML file holding the
                                           bundle (checked first, embedded byte for byte) and the
@@ -157,6 +167,7 @@ const OPTIONS = {
   at: { type: 'string' },
   'expect-did': { type: 'string' },
   'expect-kid': { type: 'string' },
+  'expect-key': { type: 'string' },
   json: { type: 'boolean' },
   list: { type: 'boolean' },
   reveal: { type: 'string', multiple: true },
@@ -214,6 +225,14 @@ async function main(argv: string[]): Promise<number> {
       );
     return logVerifyCommand(
       { from: values.from, to: values.to, attestation: values.attestation, at: values.at, json: values.json ?? false },
+      (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+      (text) => process.stderr.write(text),
+    );
+  }
+  if (command === 'audit') {
+    if (sub !== 'verify' || rest.length !== 1) throw new UsageError('usage: audit verify PACKAGE [--expect-key VKEY] [--json]');
+    return auditVerifyCommand(
+      { file: rest[0], expectKey: values['expect-key'], json: values.json ?? false },
       (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
       (text) => process.stderr.write(text),
     );

@@ -29,6 +29,8 @@ import { DEFAULT_POOL_MAX } from '../postgres/database.ts';
 import { sequenceTenant } from '../../transparency/sequencer.ts';
 import { startSequencing, type Sequencing } from '../../transparency/sequencing.ts';
 import { logSequencerDeps } from '../../use-cases/log-sequencer.ts';
+import { dropExpiredExports, startExportBuilding } from '../../use-cases/audit-export-builder.ts';
+import type { TenantWork } from '../../store/tenant-work.ts';
 
 export interface Service {
   readonly config: Config;
@@ -45,6 +47,8 @@ export interface Service {
   catchUpLists(): Promise<void>;
   /** The tenant logs' sequencer (absent for console commands, whose entries a server sequences). */
   readonly sequencing?: Sequencing;
+  /** The audit-export builder (absent for console commands). */
+  readonly exports?: TenantWork;
   /** The Prometheus exposition, with the store-derived gauges read now (one query). */
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
@@ -52,6 +56,8 @@ export interface Service {
 
 /** How often a server looks for log entries other processes wrote: the bound on their position is this plus one run. */
 const LOG_POLL_MS = 500;
+/** How often a server looks for audit exports asked of other instances: nobody waits on them by the second. */
+const EXPORT_POLL_MS = 5000;
 
 /** Everything `npm start` needs, short of listening: storage migrated, bootstrap done, app built. */
 export async function openService(
@@ -119,6 +125,20 @@ export async function openService(
               log.error('sequencing the log failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
           });
     await sequencing?.sweep();
+    // Audit exports are built the same way: after each request this process commits, and by a
+    // slower poll on PostgreSQL for those other instances (or Workers) took.
+    const exports =
+      options.pages === false
+        ? undefined
+        : startExportBuilding(
+            { db, sequencer: logDeps, now: clock },
+            {
+              pollMs: config.databaseUrl ? EXPORT_POLL_MS : false,
+              onError: (tenantId, e) =>
+                log.error('building an audit export failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+            },
+          );
+    await exports?.sweep();
     const app = createApp({
       projection,
       config,
@@ -140,10 +160,12 @@ export async function openService(
       bootstrap: outcome,
       deployment,
       ...(sequencing ? { sequencing } : {}),
+      ...(exports ? { exports } : {}),
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log, metrics });
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
         await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log, metrics });
+        await dropExpiredExports({ db, now: clock });
       },
       catchUpLists: async () => {
         await republishStaleLists({ db, kek, origin: config.publicUrl, now: clock(), log, metrics });
@@ -160,6 +182,7 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
+        await exports?.stop();
         await sequencing?.stop();
         await statistics?.stop();
         await following?.stop();

@@ -14,6 +14,7 @@ import { sequenceTenant, type SequencerDeps } from '../../transparency/sequencer
 import { tenantsWithPending } from '../../transparency/store.ts';
 import { logSignerSource } from '../../use-cases/log-sequencer.ts';
 import { logOrigin } from '../../keys/log-key.ts';
+import { buildWaitingExports, dropExpiredExports } from '../../use-cases/audit-export-builder.ts';
 import type { Env } from './env.ts';
 import { startFailureResponse } from './start-failure.ts';
 import verifyScript from '../../../dist/web/verify-script.js';
@@ -192,10 +193,16 @@ export default {
       const lists = await republishStaleLists({ db, kek: started.kek, origin: started.origin, now: new Date(), log: started.log });
       // The safety net of the sequencing after each request: whatever a request left pending.
       const logs = await sequence(started, db, await acrossTenants(db, tenantsWithPending));
+      // Audit exports asked of this deployment's Workers are built here (the log sequenced first).
+      const exportsFailed = await buildWaitingExports({ db, sequencer: sequencerDeps(started, db), now: () => new Date() }, (tenantId, e) =>
+        started.log.error('building an audit export failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+      );
+      await dropExpiredExports({ db, now: () => new Date() });
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
       if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
       if (lists.failed > 0) throw new Error(`status list publication failed for ${lists.failed} list(s)`);
       if (logs > 0) throw new Error(`sequencing the log failed for ${logs} tenant(s)`);
+      if (exportsFailed > 0) throw new Error(`building audit exports failed for ${exportsFailed} tenant(s)`);
     } finally {
       await db.close();
     }
