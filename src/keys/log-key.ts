@@ -1,6 +1,8 @@
 import type { JWK } from 'jose';
 import { generateSigningKey, openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey, type PublicJwk } from './key-crypto.ts';
 import { base64urlDecode } from '../util/base64url.ts';
+import type { Queryable } from '../store/port.ts';
+import { insertLogKey, logKeys, type StoredLogKey } from './key-store.ts';
 import { ed25519Signer, parseVerifierKey, verifierKey, type NoteSigner, type NoteVerifier } from '../transparency/note.ts';
 
 /*
@@ -39,6 +41,19 @@ export async function createLogKey(kek: KeyEncryptionKey, tenantId: string, orig
   const generated = await generateSigningKey('EdDSA');
   const sealed = await sealPrivateJwk(kek, tenantId, sealName(generated.kid), generated.privateJwk);
   return { origin, kid: generated.kid, publicJwk: generated.publicJwk, sealed, kekId: kek.id };
+}
+
+/**
+ * The tenant log's current key, made now (sealed under `kek`) if it has none: at the tenant's
+ * creation, so its DID document names the log key from the first, and by the first sequencer run
+ * of a tenant older than the log. Under the tenant's row lock or the log head's, so one is made.
+ */
+export async function ensureLogKey(tx: Queryable, kek: KeyEncryptionKey, tenantId: string, now: Date): Promise<StoredLogKey> {
+  const current = (await logKeys(tx, tenantId)).find((k) => k.retiredAt === null);
+  if (current) return current;
+  const { origin: _unnamed, ...created } = await createLogKey(kek, tenantId, '');
+  await insertLogKey(tx, tenantId, { ...created, createdAt: now });
+  return { ...created, createdAt: now, retiredAt: null };
 }
 
 const publicBytes = (jwk: PublicJwk) => base64urlDecode(jwk.x);

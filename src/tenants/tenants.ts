@@ -2,6 +2,7 @@ import { AppError } from '../errors/index.ts';
 import { recordEvent, type Actor } from '../audit/events.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../keys/policy.ts';
+import { ensureLogKey } from '../keys/log-key.ts';
 import { ensureKeys } from '../keys/rotation.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
@@ -81,6 +82,8 @@ export async function createTenant(
     }
     await recordEvent(tx, { tenantId: input.id, at: deps.now, actor: deps.actor, action: 'tenant.created', target: input.id });
     await ensureKeys(tx, { ...deps }, input.id);
+    // Its log's key too, so the first DID document already names it (keys/log-key.ts).
+    await ensureLogKey(tx, deps.kek, input.id, deps.now);
     return true;
   });
   return { tenant: await requireTenant(deps.db, input.id), created };

@@ -1,7 +1,6 @@
 import { AppError } from '../errors/index.ts';
 import { kekFor, type KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { insertLogKey, logKeys } from '../keys/key-store.ts';
-import { createLogKey, logKeySigner, logOrigin } from '../keys/log-key.ts';
+import { ensureLogKey, logKeySigner, logOrigin } from '../keys/log-key.ts';
 import type { Database } from '../store/port.ts';
 import type { NoteSigner } from '../transparency/note.ts';
 import type { LogSignerSource, SequencerDeps } from '../transparency/sequencer.ts';
@@ -11,20 +10,14 @@ import { BoundedCache } from '../util/bounded-cache.ts';
 // keys domain keeps, and keys sits above transparency (it logs its own events).
 
 /**
- * The tenant log's signer: its current key, opened with whichever KEK sealed it, or a new key
- * (sealed under the current KEK) on the log's first run. An opened key is kept per process, as
+ * The tenant log's signer: its current key, opened with whichever KEK sealed it (a tenant made
+ * before the log gets its key on the log's first run). An opened key is kept per process, as
  * the signing keys are: re-opening it on every run would cost more than the run.
  */
 export function logSignerSource(kek: KeyEncryptionKey): LogSignerSource {
   const opened = new BoundedCache<Promise<NoteSigner>>(1000, 1000);
   return async (tx, tenantId, origin, now) => {
-    let current = (await logKeys(tx, tenantId)).find((k) => k.retiredAt === null);
-    if (!current) {
-      const created = await createLogKey(kek, tenantId, origin);
-      await insertLogKey(tx, tenantId, { ...created, createdAt: now });
-      current = { ...created, createdAt: now, retiredAt: null };
-    }
-    const key = current;
+    const key = await ensureLogKey(tx, kek, tenantId, now);
     const cacheKey = `${tenantId}\u0000${key.kid}\u0000${key.kekId}\u0000${origin}`;
     let signer = opened.get(cacheKey);
     if (!signer) {

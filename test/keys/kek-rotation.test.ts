@@ -110,7 +110,12 @@ describe.each(engines())('launchproof kek rotate on $engine', ({ open }) => {
 
     // The second run finishes the job; a third finds nothing left.
     const resumed = await rotateKek({ db, kek: overlap, now: clock, actor: 'test' }, { batchSize: 3 });
-    expect(resumed).toMatchObject({ fromKekId: oldKek.id, toKekId: newKek.id, resealed: total - 4, unopenable: [] });
+    // The rest of the signing keys, and each tenant's log key (made with the tenant) after them.
+    expect(resumed).toMatchObject({ fromKekId: oldKek.id, toKekId: newKek.id, resealed: total - 4 + 3, unopenable: [] });
+    const logKekIds = await acrossTenants(db, (tx) =>
+      tx.query<{ kek_id: string }>(`select kek_id from log_keys where tenant_id <> '_platform'`),
+    );
+    expect(logKekIds.map((k) => k.kek_id)).toEqual([newKek.id, newKek.id, newKek.id]);
     expect((await rotateKek({ db, kek: overlap, now: clock, actor: 'test' })).resealed).toBe(0);
     expect(await kekIds(db)).toEqual({ [newKek.id]: total });
 
@@ -136,7 +141,7 @@ describe.each(engines())('launchproof kek rotate on $engine', ({ open }) => {
       ),
     );
     expect(events.filter((e) => e.action === 'kek.rotation_started')).toHaveLength(3);
-    expect(events.filter((e) => e.action === 'kek.rotation_finished').map((e) => e.detail.resealed)).toEqual([total - 4, 0]);
+    expect(events.filter((e) => e.action === 'kek.rotation_finished').map((e) => e.detail.resealed)).toEqual([total - 4 + 4, 0]);
     expect(events.filter((e) => e.action === 'key.resealed')).toHaveLength(total);
     expect(JSON.stringify(events)).not.toMatch(/"d"|private/);
   });
