@@ -260,6 +260,9 @@ describe.each(engines())('audit exports on $engine', ({ open }) => {
       [{ ...RANGE, from: '2026-01-01T00:00:00', format: 'json' }, '/from'],
       [{ from: '2024-01-01T00:00:00Z', to: '2025-01-02T00:00:01Z', format: 'json' }, '/to'],
       [{ ...RANGE }, '/format'],
+      // Valid RFC 3339, but before any instant a log can hold (PostgreSQL has no year 0): not a 500.
+      [{ from: '0000-01-01T00:00:00Z', to: '0000-12-31T00:00:00Z', format: 'json' }, '/from'],
+      [{ from: '9999-12-31T00:00:00Z', to: '9999-12-31T23:59:59-01:00', format: 'json' }, '/to'],
     ];
     for (const [body, pointer] of cases) {
       const problem = await expectProblem(await ask(body), 400, 'invalid_request');

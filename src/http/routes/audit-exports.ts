@@ -25,10 +25,15 @@ const MAX_SPAN_DAYS = 366;
 
 const FORMATS = ['json', 'csv', 'zip'] as const;
 
+/** The instants a log can hold: PostgreSQL stores no year 0, and no entry predates 1970 or follows 9999. */
+const EARLIEST = 0;
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 const instant = z
   .string()
   .max(64)
   .datetime({ offset: true })
+  .refine((t) => Date.parse(t) >= EARLIEST && Date.parse(t) <= LATEST, 'must be an instant from 1970 to 9999 (UTC)')
   .openapi({ description: 'An RFC 3339 date-time with its offset (Z or ±hh:mm)', example: '2026-01-01T00:00:00Z' });
 
 const CreateAuditExport = z
