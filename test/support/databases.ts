@@ -149,16 +149,20 @@ export async function migrateThrough(db: Database, version: number): Promise<Mig
 }
 
 /**
- * Today's code appends to the tenant logs (migration 10) with every key it makes: on a schema
- * older than that, this bare table stands in for log_entries until the real migrations run.
- * Drop it first (`dropLogStandIn`), as migration 10 creates the table.
+ * Today's code appends to the tenant logs (migration 10) with every key it makes, and gives each
+ * new tenant a log key and a log setting: on a schema older than that, these bare tables (and
+ * column) stand in for migration 10's until the real migrations run. Drop them first (`dropLogStandIn`), as migration 10
+ * creates the tables.
  */
 export async function standInLogTable(db: Database): Promise<void> {
   await db.exec(`create table log_entries (tenant_id text, entry_id bigint generated always as identity, body text, type text,
     attestation_id uuid, at timestamptz, idx bigint);
-    grant select, insert on log_entries to launchproof_tenant;`);
+    create table log_keys (tenant_id text, kid text, public_jwk jsonb, sealed text, kek_id text, created_at timestamptz,
+    retired_at timestamptz);
+    grant select, insert on log_entries, log_keys to launchproof_tenant;
+    alter table tenants add column log_subjects text not null default 'name';`);
 }
 
 export async function dropLogStandIn(db: Database): Promise<void> {
-  await db.exec('drop table log_entries');
+  await db.exec('drop table log_entries; drop table log_keys; alter table tenants drop column log_subjects');
 }
