@@ -13,7 +13,10 @@ import { rootFromTiles, tileHashes, tilePath, TILE_WIDTH, type TileCoordinates }
 import { hexOf } from '../../src/util/bytes.ts';
 import { readinessAssessment } from './helpers.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
-import { harness, type Harness } from '../support/harness.ts';
+import { harness, testWebAssets, type Harness } from '../support/harness.ts';
+import { parseConfig } from '../../src/config/index.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createJsonLogger } from '../../src/log/logger.ts';
 
 /*
  * The tenant log as a tile client, a witness and a buyer's auditor read it over HTTP, checked
@@ -236,6 +239,23 @@ describe.each(engines())('the tenant log over HTTP, on $engine', ({ open }) => {
     expect(check.roots[cp.size]).toBe(hexOf(cp.root));
     expect(check.inclusion).toEqual([true, true, false]);
     expect(check.consistency).toEqual(consistency.map(() => true));
+  });
+
+  it('names the log key by the log’s own origin, as its checkpoints do, after the deployment moves to another URL', async () => {
+    await h.settleLog();
+    const moved = createApp({
+      config: parseConfig({ LAUNCHPROOF_ENV: 'test', PUBLIC_URL: 'https://moved.test' }),
+      kek: h.kek,
+      clock: h.clock,
+      log: createJsonLogger('error', () => {}),
+      fetch: () => Promise.reject(new Error('no network in tests')),
+      webAssets: testWebAssets(),
+    });
+    const served = await moved.fetch(new Request('https://moved.test/t/acme/log/key'), { db: t.db });
+    expect(served.status).toBe(200);
+    const note = await (await moved.fetch(new Request('https://moved.test/t/acme/log/checkpoint'), { db: t.db })).text();
+    const { checkpoint } = await openCheckpoint(note, 'issuer.test/t/acme', await parseVerifierKey(await served.text()));
+    expect(checkpoint.origin).toBe('issuer.test/t/acme');
   });
 
   it('shows the log position on the share page, with links to the checkpoint and the log key', async () => {

@@ -6,7 +6,7 @@ import { logOrigin, logVerifierKey } from '../../keys/log-key.ts';
 import type { Queryable } from '../../store/port.ts';
 import { inExistingTenant } from '../../tenants/tenants.ts';
 import { consistencyProofAt, entryBundleAt, logView, tileBodyAt, type LogView } from '../../transparency/reader.ts';
-import { entriesInRange } from '../../transparency/store.ts';
+import { entriesInRange, readHead } from '../../transparency/store.ts';
 import { parseTilePath, TILE_WIDTH, type TileCoordinates } from '../../transparency/tiles.ts';
 import { attestationLogProof } from '../../use-cases/attestation-log-proof.ts';
 import { base64Encode } from '../../util/base64.ts';
@@ -125,9 +125,15 @@ export function registerLog(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Token
     }),
     async (c) => {
       const { tenant } = c.req.valid('param');
-      const current = await inExistingTenant(c.env.db, tenant, async (tx) => (await logKeys(tx, tenant)).find((k) => k.retiredAt === null));
-      if (!current) throw new AppError('log_not_found', `tenant ${tenant} has no log key yet`);
-      const vkey = await logVerifierKey({ origin: logOrigin(deps.config.publicUrl, tenant), publicJwk: current.publicJwk });
+      // The key is named by the log's own origin, fixed when the log began (it survives a move of
+      // the deployment); before the first checkpoint, by the origin the log will take.
+      const found = await inExistingTenant(c.env.db, tenant, async (tx) => ({
+        key: (await logKeys(tx, tenant)).find((k) => k.retiredAt === null),
+        head: await readHead(tx, tenant),
+      }));
+      if (!found.key) throw new AppError('log_not_found', `tenant ${tenant} has no log key yet`);
+      const origin = found.head?.origin ?? logOrigin(deps.config.publicUrl, tenant);
+      const vkey = await logVerifierKey({ origin, publicJwk: found.key.publicJwk });
       c.header('cache-control', 'public, max-age=300');
       return c.text(vkey, 200, { 'content-type': TEXT }) as never;
     },
