@@ -29,17 +29,40 @@ export function startTenantWork(
     subscribe: (listener: (tenantId: string, committedTo: Database) => void) => () => void;
     pollMs: number | false;
     onError: (tenantId: string, e: unknown) => void;
+    /** The first pause before a failed run is tried again (1 s unless given). */
+    retryMs?: number;
   },
 ): TenantWork {
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   let stopped = false;
 
+  // A failed run is tried again after a pause that doubles up to a minute: without a poll (the
+  // embedded database) nothing else would, and work left waiting (an entry unsequenced, say)
+  // would wait for the tenant's next change.
+  const retries = new Map<string, { delayMs: number; timer?: ReturnType<typeof setTimeout> }>();
+  const retryLater = (tenantId: string) => {
+    const retry = retries.get(tenantId) ?? { delayMs: options.retryMs ?? 1_000 };
+    if (retry.timer !== undefined || stopped) return;
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      retry.delayMs = Math.min(retry.delayMs * 2, 60_000);
+      kick(tenantId);
+    }, retry.delayMs);
+    (retry.timer as { unref?: () => void }).unref?.();
+    retries.set(tenantId, retry);
+  };
   const run = (tenantId: string): Promise<void> => {
     const p = work(tenantId)
       .then(
-        () => undefined,
-        (e: unknown) => options.onError(tenantId, e),
+        () => {
+          const retry = retries.get(tenantId);
+          if (retry?.timer === undefined) retries.delete(tenantId);
+        },
+        (e: unknown) => {
+          options.onError(tenantId, e);
+          retryLater(tenantId);
+        },
       )
       .finally(() => {
         running.delete(tenantId);
@@ -83,6 +106,7 @@ export function startTenantWork(
       stopped = true;
       unsubscribe();
       if (timer !== undefined) clearTimeout(timer);
+      for (const retry of retries.values()) if (retry.timer !== undefined) clearTimeout(retry.timer);
       await settled();
     },
   };
