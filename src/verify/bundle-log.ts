@@ -34,7 +34,9 @@ export type BundleLogProblemCode =
   /** More entries than the checkpoint's size. */
   | 'log_extra_entries'
   /** As many entries as the checkpoint's size, and they give another root: an entry was changed. */
-  | 'log_rewritten_entry';
+  | 'log_rewritten_entry'
+  /** The issuer's DID document publishes a log key, and the bundle carries no log: the log was left out. */
+  | 'log_missing';
 
 export class BundleLogProblem extends Error {
   constructor(
@@ -132,12 +134,20 @@ async function openWithBundleKeys(log: TrustBundleLog): Promise<{ checkpoint: Ch
 }
 
 /**
- * The bundle's log, checked: undefined when the bundle carries none (one made before the log);
+ * The bundle's log, checked: undefined when the bundle carries none and its DID document names
+ * no log key (one made before the log);
  * a BundleLogProblem, naming what is wrong, when it cannot be relied on.
  */
 export async function openBundleLog(bundle: TrustBundle): Promise<OpenedBundleLog | undefined> {
   const log = bundle.log;
-  if (!log) return undefined;
+  if (!log) {
+    // A bundle made before the issuer kept a log has none, and neither has its DID document a log
+    // key. One whose DID document names a log key had a log to carry: leaving it out would let
+    // the issuer hide a credential from one buyer.
+    if (didDocumentLogKeys(bundle).size > 0)
+      throw new BundleLogProblem('log_missing', "the issuer's DID document publishes a log key, but the trust bundle carries no log");
+    return undefined;
+  }
   for (const key of log.keys) await checkLogKey(log.origin, key);
   const { checkpoint, kid } = await openWithBundleKeys(log);
 

@@ -130,6 +130,14 @@ describe('the log in the trust bundle, checked offline', () => {
     ]);
 
     const { log: _log, ...withoutLog } = newer;
+    // Made before the log: no log, and no log key in its DID document either.
+    const preLog = {
+      ...withoutLog,
+      did_document: {
+        ...withoutLog.did_document,
+        verificationMethod: (withoutLog.did_document.verificationMethod as { id: string }[]).filter((m) => !m.id.includes('#log-')),
+      },
+    };
     // A log that began after B was signed (its first entry is A's status change); and one that
     // began as late but holds the creation of the key B is signed with, so B's date cannot excuse it.
     const header = JSON.parse(new TextDecoder().decode(base64url.decode(vc(b).split('.')[0]!))) as { kid: string };
@@ -147,7 +155,9 @@ describe('the log in the trust bundle, checked offline', () => {
       writeFile(file('b.sd-jwt'), sd(b)),
       // A presentation revealing nothing: the issuer-signed JWT alone finds the entry.
       writeFile(file('b-presented.sd-jwt'), `${sd(b).split('~')[0]}~`),
-      writeFile(file('no-log.json'), await signedByIssuer(withoutLog)),
+      writeFile(file('no-log.json'), await signedByIssuer(preLog)),
+      // The log left out of a bundle whose DID document names the log key.
+      writeFile(file('stripped.json'), await signedByIssuer(withoutLog)),
       writeFile(file('gap.json'), await signedByIssuer({ ...newer, log: { ...newer.log!, entries: withoutB } })),
       writeFile(file('rewritten.json'), await signedByIssuer({ ...newer, log: { ...newer.log!, entries: rewrittenEntries } })),
       writeFile(file('other-log.json'), await signedByIssuer({ ...newer, log: { ...newer.log!, checkpoint: globex.log!.checkpoint } })),
@@ -250,6 +260,7 @@ describe('the log in the trust bundle, checked offline', () => {
       ['other-log.json', 'log_other_log'],
       ['forged.json', 'log_forged_checkpoint'],
       ['hidden.json', 'not_in_log'],
+      ['stripped.json', 'log_missing'],
     ] as const;
     const runs = await Promise.all(cases.map(([bundle]) => cli('verify', file('b.jwt'), '--bundle', file(bundle))));
     runs.forEach((r, i) => {
