@@ -165,6 +165,8 @@ export function remarkSentence(check: string, code: string): string | undefined 
     return 'The trust bundle was made before the issuer kept a public log, so there is no log to find the credential in.';
   if (check === 'log' && code === 'issued_before_log')
     return 'The credential was issued before the issuer’s public log began, so the log cannot hold it.';
+  if (check === 'log' && code === 'status_in_flight')
+    return 'The issuer’s log records a status change made as the trust bundle was made, which its status lists do not show yet: fetch a newer bundle.';
   if (check === 'key_binding' && code === 'not_presented')
     return 'The credential is bound to its holder, and no proof of holding was presented: this shows what it says, not who holds it.';
   if (check === 'key_binding' && code === 'not_checked')

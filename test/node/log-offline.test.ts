@@ -178,6 +178,17 @@ describe('the log in the trust bundle, checked offline', () => {
           log: { ...newer.log!, entries: lateLogWithKey, checkpoint: await signedCheckpoint(lateLogWithKey) },
         }),
       ),
+      // Lists read just before A's suspension beside the log just after it, as a bundle made while it
+      // committed can hold them; and the same, a bundle made two minutes later (then it is a lie).
+      writeFile(file('in-flight.json'), await signedByIssuer({ ...newer, status_lists: payloadOf(midText).status_lists })),
+      writeFile(
+        file('stale-lists.json'),
+        await signedByIssuer({
+          ...newer,
+          status_lists: payloadOf(midText).status_lists,
+          generated_at: new Date(t1.getTime() + 120_000).toISOString(),
+        }),
+      ),
       // Lists that show A suspended beside a log that never suspended it.
       writeFile(
         file('behind.json'),
@@ -279,6 +290,12 @@ describe('the log in the trust bundle, checked offline', () => {
     ]);
     expect(behind.status).toBe(1);
     expect(logCheck(behind)).toMatchObject({ ok: false, code: 'log_status_mismatch' });
+    const [inFlight, stale] = await Promise.all([
+      cli('verify', file('a.jwt'), '--bundle', file('in-flight.json'), '--json'),
+      cli('verify', file('a.jwt'), '--bundle', file('stale-lists.json'), '--json'),
+    ]);
+    expect(logCheck(inFlight)).toMatchObject({ ok: true, code: 'status_in_flight' });
+    expect(logCheck(stale)).toMatchObject({ ok: false, code: 'log_status_mismatch' });
     // Issued before the log's first entry: the log cannot hold it, and says so without failing.
     expect(late.status, late.stderr).toBe(0);
     expect(late.stdout).toMatch(/✓ log +issued_before_log: issued /);
