@@ -165,6 +165,8 @@ export function remarkSentence(check: string, code: string): string | undefined 
     return 'The trust bundle was made before the issuer kept a public log, so there is no log to find the credential in.';
   if (check === 'log' && code === 'issued_before_log')
     return 'The credential was issued before the issuer’s public log began, so the log cannot hold it.';
+  if (check === 'log' && code === 'log_not_carried')
+    return 'The issuer’s log is too large for the trust bundle to carry, so the credential’s entry was not looked for here; the log’s tiles or an audit export prove it.';
   if (check === 'log' && code === 'status_in_flight')
     return 'The issuer’s log records a status change made as the trust bundle was made, which its status lists do not show yet: fetch a newer bundle.';
   if (check === 'key_binding' && code === 'not_presented')

@@ -38,6 +38,22 @@ export type BundleLogProblemCode =
   /** The issuer's DID document publishes a log key, and the bundle carries no log: the log was left out. */
   | 'log_missing';
 
+/**
+ * The most entries a bundle carries: about 20 MiB of the 32 MiB a verifier opens, beside the rest
+ * of the bundle. A log grown past it is carried as its checkpoint and keys alone.
+ */
+export const MAX_BUNDLE_LOG_ENTRIES = 20_000;
+
+/** A log too large for the bundle to carry its entries: signed, but nothing can be found in it here. */
+export class LogNotCarried extends Error {
+  constructor(readonly size: number) {
+    super(
+      `the issuer's log holds ${size} entries, more than a trust bundle carries (${MAX_BUNDLE_LOG_ENTRIES}): the bundle has its signed checkpoint only; prove a credential's entry with the log's tiles or an audit export`,
+    );
+    this.name = 'LogNotCarried';
+  }
+}
+
 export class BundleLogProblem extends Error {
   constructor(
     readonly code: BundleLogProblemCode,
@@ -163,6 +179,12 @@ export async function openBundleLog(bundle: TrustBundle): Promise<OpenedBundleLo
       throw new BundleLogProblem('log_key_mismatch', `the DID document's log key ${kid} is not the bundle's key of that kid`);
   }
 
+  if (log.entries === undefined) {
+    // Only a log too large to carry may come without its entries: otherwise the issuer left them out.
+    if (checkpoint.size <= MAX_BUNDLE_LOG_ENTRIES)
+      throw new BundleLogProblem('log_gap', `the bundle carries none of the ${checkpoint.size} entries its checkpoint signs`);
+    throw new LogNotCarried(checkpoint.size);
+  }
   const entries: IndexedEntry[] = log.entries.map((text, index) => {
     const bytes = utf8.encode(text);
     try {

@@ -1,6 +1,6 @@
 import { credentialDigest, issuerJwtDigest } from '../transparency/entries.ts';
 import { inclusionProof, verifyInclusion } from '../transparency/merkle.ts';
-import { BundleLogProblem, type OpenedBundleLog } from './bundle-log.ts';
+import { BundleLogProblem, LogNotCarried, type OpenedBundleLog } from './bundle-log.ts';
 import { statusFromLog, type LogStatus } from './log-status.ts';
 import type { Check, StatusValue } from './result.ts';
 
@@ -74,6 +74,7 @@ export async function checkCredentialLog(
   try {
     log = await opening;
   } catch (e) {
+    if (e instanceof LogNotCarried) return pass('log_not_carried', e.message);
     if (!(e instanceof BundleLogProblem)) throw e;
     return fail(e.code, e.message);
   }

@@ -1,6 +1,6 @@
 import { consistencyProof, verifyConsistency } from '../transparency/merkle.ts';
 import { sameBytes } from '../util/bytes.ts';
-import { BundleLogProblem, openBundleLog, type IndexedEntry, type OpenedBundleLog } from './bundle-log.ts';
+import { BundleLogProblem, LogNotCarried, openBundleLog, type IndexedEntry, type OpenedBundleLog } from './bundle-log.ts';
 import type { TrustBundle } from './trust-bundle.ts';
 
 /*
@@ -38,8 +38,11 @@ export interface LogComparison {
 
 /** A bundle with no log at all: nothing to compare, so no verdict either (exit 2, not 1). */
 export class NoLogInBundle extends Error {
-  constructor(readonly bundle: Which) {
-    super(`the ${bundle === 'from' ? 'older (--from)' : 'newer (--to)'} trust bundle carries no transparency log`);
+  constructor(
+    readonly bundle: Which,
+    why = 'carries no transparency log',
+  ) {
+    super(`the ${bundle === 'from' ? 'older (--from)' : 'newer (--to)'} trust bundle ${why}`);
     this.name = 'NoLogInBundle';
   }
 }
@@ -50,6 +53,7 @@ async function opened(bundle: TrustBundle, which: Which, problems: LogComparison
     if (!log) throw new NoLogInBundle(which);
     return log;
   } catch (e) {
+    if (e instanceof LogNotCarried) throw new NoLogInBundle(which, `carries its log's checkpoint only: ${e.message}`);
     if (!(e instanceof BundleLogProblem)) throw e;
     problems.push({ kind: 'bad_log', bundle: which, code: e.code, detail: e.message });
     return undefined;
@@ -67,9 +71,9 @@ export async function compareBundleLogs(older: TrustBundle, newer: TrustBundle):
   if (older.log.origin !== newer.log.origin) problems.push({ kind: 'other_log', origins: [older.log.origin, newer.log.origin] });
   else {
     // Entry by entry, even when a log did not hold on its own: this is how a rewritten entry is found.
-    const shared = Math.min(older.log.entries.length, newer.log.entries.length);
-    for (let i = 0; i < shared; i++)
-      if (older.log.entries[i] !== newer.log.entries[i]) problems.push({ kind: 'rewritten_entry', index: i });
+    const [olderEntries, newerEntries] = [older.log.entries ?? [], newer.log.entries ?? []];
+    const shared = Math.min(olderEntries.length, newerEntries.length);
+    for (let i = 0; i < shared; i++) if (olderEntries[i] !== newerEntries[i]) problems.push({ kind: 'rewritten_entry', index: i });
   }
 
   if (from && to && from.origin === to.origin) {

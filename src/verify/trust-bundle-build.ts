@@ -7,7 +7,7 @@ import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { keyLifecycleJson } from '../keys/history-json.ts';
 import { listKeys, logKeys } from '../keys/key-store.ts';
-import { logVerifierKey } from '../keys/log-key.ts';
+import { logOrigin, logVerifierKey } from '../keys/log-key.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import type { Profile } from '../readiness/index.ts';
 import { currentPublication } from '../status/publish.ts';
@@ -17,9 +17,11 @@ import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { inExistingTenant, tenantById } from '../tenants/tenants.ts';
 import { logView } from '../transparency/reader.ts';
-import { sequenceTenant } from '../transparency/sequencer.ts';
+import { sequenceTenant, type LogSignerSource } from '../transparency/sequencer.ts';
 import { entriesInRange, pendingEntries } from '../transparency/store.ts';
-import { logSequencerDeps } from '../use-cases/log-sequencer.ts';
+import { logSignerSource } from '../use-cases/log-sequencer.ts';
+import { BoundedCache } from '../util/bounded-cache.ts';
+import { MAX_BUNDLE_LOG_ENTRIES } from './bundle-log.ts';
 import { base64urlEncode } from '../util/base64url.ts';
 import {
   TRUST_BUNDLE_TYP,
@@ -62,18 +64,41 @@ async function profilesUsed(tx: Queryable, tenantId: string): Promise<TrustBundl
 }
 
 /**
+ * The entries of each tenant's latest checkpoint, as last read: a bundle is asked for far more
+ * often than its log grows, and the checkpoint (which commits to every entry) says when the log
+ * must be read again. Bounded by weight (the entries' length), so a few large logs cannot hold
+ * the process's memory.
+ */
+const carriedEntries = new BoundedCache<readonly string[]>(256, 64 * 1024 * 1024);
+
+/**
  * The tenant's log as of its latest checkpoint: the signed note, every log key, and every entry the
- * checkpoint covers (the entries are the tree an auditor recomputes). Undefined while the log has
- * nothing sequenced. Read in the bundle's transaction, so the entries are exactly those the
- * checkpoint signs.
+ * checkpoint covers (the entries are the tree an auditor recomputes), or none past
+ * MAX_BUNDLE_LOG_ENTRIES. Undefined while the log has nothing sequenced. Read in the bundle's
+ * transaction, so the entries are exactly those the checkpoint signs.
  */
 async function bundleLog(tx: Queryable, tenantId: string): Promise<TrustBundleLog | undefined> {
   const view = await logView(tx, tenantId);
   if (!view) return undefined;
   const origin = view.head.origin;
-  const [keys, entries] = await Promise.all([logKeys(tx, tenantId), entriesInRange(tx, tenantId, 0, view.checkpoint.size)]);
-  if (entries.length !== view.checkpoint.size || entries.some((e, i) => e.index !== i))
-    throw new TypeError(`the log of ${tenantId} holds ${entries.length} sequenced entries for a checkpoint of ${view.checkpoint.size}`);
+  const size = view.checkpoint.size;
+  const cacheKey = `${tenantId}\u0000${view.note}`;
+  const readEntries = async (): Promise<readonly string[] | undefined> => {
+    if (size > MAX_BUNDLE_LOG_ENTRIES) return undefined;
+    const held = carriedEntries.get(cacheKey);
+    if (held) return held;
+    const entries = await entriesInRange(tx, tenantId, 0, size);
+    if (entries.length !== size || entries.some((e, i) => e.index !== i))
+      throw new TypeError(`the log of ${tenantId} holds ${entries.length} sequenced entries for a checkpoint of ${size}`);
+    const bodies = entries.map((e) => e.body);
+    carriedEntries.set(
+      cacheKey,
+      bodies,
+      bodies.reduce((n, b) => n + b.length, 0),
+    );
+    return bodies;
+  };
+  const [keys, entries] = await Promise.all([logKeys(tx, tenantId), readEntries()]);
   return {
     origin,
     checkpoint: view.note,
@@ -86,7 +111,7 @@ async function bundleLog(tx: Queryable, tenantId: string): Promise<TrustBundleLo
         retired_at: k.retiredAt?.toISOString() ?? null,
       })),
     ),
-    entries: entries.map((e) => e.body),
+    ...(entries ? { entries: [...entries] } : {}),
   };
 }
 
@@ -99,12 +124,14 @@ async function bundleLog(tx: Queryable, tenantId: string): Promise<TrustBundleLo
  */
 async function catchUpLog(db: Database, deps: TrustBundleDeps): Promise<void> {
   const pending = await withTenant(db, deps.tenantId, (tx) => pendingEntries(tx, deps.tenantId, 1));
-  if (pending.length > 0)
-    await sequenceTenant(
-      logSequencerDeps(db, deps.kek, deps.origin, () => deps.now),
-      deps.tenantId,
-    );
+  if (pending.length === 0) return;
+  // One signer source per KEK, kept: it holds the log keys it has opened.
+  let signer = signers.get(deps.kek);
+  if (!signer) signers.set(deps.kek, (signer = logSignerSource(deps.kek)));
+  await sequenceTenant({ db, originOf: (tenantId) => logOrigin(deps.origin, tenantId), signer, now: () => deps.now }, deps.tenantId);
 }
+
+const signers = new WeakMap<KeyEncryptionKey, LogSignerSource>();
 
 /**
  * The last bundle signed per tenant. Signatures are randomised (ES256) and every bundle says when
@@ -119,7 +146,10 @@ const REUSE_MS = 300_000;
 const RECENT_LIMIT = 256;
 
 async function fingerprint(bundle: TrustBundle, kid: string): Promise<string> {
-  const { generated_at: _madeAt, ...content } = bundle;
+  // The log's entries stand for themselves by the checkpoint, which signs their root: hashing
+  // megabytes of entries on every request would say nothing more.
+  const { generated_at: _madeAt, log, ...rest } = bundle;
+  const content = log ? { ...rest, log: { ...log, entries: log.entries?.length } } : rest;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify([kid, content])));
   return base64urlEncode(new Uint8Array(digest));
 }

@@ -77,8 +77,12 @@ const bundleLogSchema = z.object({
   /** The C2SP signed note of the checkpoint, exactly as the log served it. */
   checkpoint: z.string().max(64 * 1024),
   keys: z.array(bundleLogKeySchema).min(1),
-  /** Entry `i` is the text of the log's entry at index i (its bytes are that text's UTF-8). */
-  entries: z.array(z.string().max(0xffff)),
+  /**
+   * Entry `i` is the text of the log's entry at index i (its bytes are that text's UTF-8). Absent
+   * when the log holds more entries than a bundle carries (MAX_BUNDLE_LOG_ENTRIES, bundle-log.ts):
+   * the checkpoint and keys are still there, and the log's tiles or an audit export prove the rest.
+   */
+  entries: z.array(z.string().max(0xffff)).optional(),
 });
 
 const trustBundleSchema = z.object({

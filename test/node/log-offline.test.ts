@@ -26,6 +26,12 @@ import { offlineCli as cli } from '../support/offline-cli.ts';
 const HOUR = 3_600_000;
 const utf8 = new TextEncoder();
 
+/** The bundle's log without its entries. */
+function withoutEntries(log: NonNullable<TrustBundle['log']>): NonNullable<TrustBundle['log']> {
+  const { entries: _entries, ...rest } = log;
+  return rest;
+}
+
 interface Issued {
   attestation_id: string;
   credentials: { id: string; format: string; credential: string }[];
@@ -65,6 +71,14 @@ describe('the log in the trust bundle, checked offline', () => {
     return signNote(checkpointText({ origin, size: entries.length, root, extensions: [] }), [signer]);
   }
 
+  /** A checkpoint of `size` entries the log key signs, whatever root: for a log too large to carry. */
+  async function signedCheckpointOfSize(size: number): Promise<string> {
+    const [key] = await withTenant(t.db, 'acme', (tx) => logKeys(tx, 'acme'));
+    const origin = newer.log!.origin;
+    const signer = await logKeySigner(h.kek, 'acme', { origin, ...key! });
+    return signNote(checkpointText({ origin, size, root: crypto.getRandomValues(new Uint8Array(32)), extensions: [] }), [signer]);
+  }
+
   const fetchBundle = async () => {
     await h.settleLog();
     const res = await h.request('GET', '/t/acme/trust-bundle.json');
@@ -98,7 +112,7 @@ describe('the log in the trust bundle, checked offline', () => {
     a = await issue(['vc+jwt', 'dc+sd-jwt']);
     const olderText = await fetchBundle();
     older = payloadOf(olderText);
-    sizeBeforeB = older.log!.entries.length;
+    sizeBeforeB = older.log!.entries!.length;
     // Same instant, so a bundle cached for the old checkpoint would be served if the cache missed the log.
     b = await issue(['vc+jwt', 'dc+sd-jwt']);
     const midText = await fetchBundle();
@@ -114,7 +128,7 @@ describe('the log in the trust bundle, checked offline', () => {
 
     const sd = (i: Issued) => i.credentials.find((c) => c.format === 'dc+sd-jwt')!.credential;
     const vc = (i: Issued) => i.credentials.find((c) => c.format === 'vc+jwt')!.credential;
-    const aEntries = newer.log!.entries;
+    const aEntries = newer.log!.entries!;
     const issuanceOfB = aEntries.findIndex((e) => e.includes('"attestation.issued"') && e.includes(b.attestation_id));
     const changeOfA = aEntries.findIndex((e) => e.includes('"status.changed"'));
     // The status change made to say "revoked": canonical, so only the root can tell.
@@ -156,6 +170,12 @@ describe('the log in the trust bundle, checked offline', () => {
       // A presentation revealing nothing: the issuer-signed JWT alone finds the entry.
       writeFile(file('b-presented.sd-jwt'), `${sd(b).split('~')[0]}~`),
       writeFile(file('no-log.json'), await signedByIssuer(preLog)),
+      // A log too large to carry comes as its checkpoint alone; a small one without its entries was cut.
+      writeFile(
+        file('too-large.json'),
+        await signedByIssuer({ ...newer, log: { ...withoutEntries(newer.log!), checkpoint: await signedCheckpointOfSize(20_001) } }),
+      ),
+      writeFile(file('entries-dropped.json'), await signedByIssuer({ ...newer, log: withoutEntries(newer.log!) })),
       // The log left out of a bundle whose DID document names the log key.
       writeFile(file('stripped.json'), await signedByIssuer(withoutLog)),
       writeFile(file('gap.json'), await signedByIssuer({ ...newer, log: { ...newer.log!, entries: withoutB } })),
@@ -214,12 +234,12 @@ describe('the log in the trust bundle, checked offline', () => {
     const log = newer.log!;
     expect(log.origin).toBe('issuer.test/t/acme');
     const checkpoint = parseCheckpoint(log.checkpoint.slice(0, log.checkpoint.indexOf('\n\n') + 1));
-    expect(checkpoint.size).toBe(log.entries.length);
+    expect(checkpoint.size).toBe(log.entries!.length);
     expect(log.keys).toHaveLength(1);
     expect(log.keys[0]!.verifier_key).toMatch(/^issuer\.test\/t\/acme\+[0-9a-f]{8}\+/);
     const mid = payloadOf(await readFile(file('mid.json'), 'utf8'));
-    expect(mid.log!.entries.length).toBe(sizeBeforeB + 1);
-    expect(log.entries.length).toBe(sizeBeforeB + 2);
+    expect(mid.log!.entries!.length).toBe(sizeBeforeB + 1);
+    expect(log.entries!.length).toBe(sizeBeforeB + 2);
   });
 
   it('verifies a logged credential with the log check ok, as issued and as an SD-JWT presentation, with no network', async () => {
@@ -258,6 +278,15 @@ describe('the log in the trust bundle, checked offline', () => {
     expect(json(now).log).toMatchObject({ status: { value: 'suspended', at: t1.toISOString() }, status_at: { value: 'suspended' } });
   });
 
+  it('passes the log check with a remark for a log too large for the bundle to carry its entries', async () => {
+    const r = await cli('verify', file('b.jwt'), '--bundle', file('too-large.json'), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(logCheck(r)).toMatchObject({ ok: true, code: 'log_not_carried' });
+    const compared = await cli('log', 'verify', '--from', file('older.json'), '--to', file('too-large.json'));
+    expect(compared.status).toBe(2);
+    expect(compared.stderr).toMatch(/carries its log's checkpoint only/);
+  });
+
   it('passes the log check with a remark for a bundle made before the log', async () => {
     const r = await cli('verify', file('b.jwt'), '--bundle', file('no-log.json'));
     expect(r.status, r.stderr).toBe(0);
@@ -272,6 +301,7 @@ describe('the log in the trust bundle, checked offline', () => {
       ['forged.json', 'log_forged_checkpoint'],
       ['hidden.json', 'not_in_log'],
       ['stripped.json', 'log_missing'],
+      ['entries-dropped.json', 'log_gap'],
     ] as const;
     const runs = await Promise.all(cases.map(([bundle]) => cli('verify', file('b.jwt'), '--bundle', file(bundle))));
     runs.forEach((r, i) => {
@@ -324,7 +354,7 @@ describe('the log in the trust bundle, checked offline', () => {
   });
 
   it('log verify names a fork, a rewritten entry with its index, and a gap (exit 1); a bundle with no log is exit 2', async () => {
-    const changed = newer.log!.entries.findIndex((e) => e.includes('"status.changed"'));
+    const changed = newer.log!.entries!.findIndex((e) => e.includes('"status.changed"'));
     const [fork, rewritten, gap, noLog] = await Promise.all([
       cli('log', 'verify', '--from', file('newer.json'), '--to', file('forked.json'), '--json'),
       cli('log', 'verify', '--from', file('newer.json'), '--to', file('rewritten.json')),
@@ -336,7 +366,7 @@ describe('the log in the trust bundle, checked offline', () => {
     expect(forked.consistent).toBe(false);
     expect(forked.problems).toEqual(
       expect.arrayContaining([
-        { kind: 'fork', size: newer.log!.entries.length },
+        { kind: 'fork', size: newer.log!.entries!.length },
         { kind: 'rewritten_entry', index: changed },
       ]),
     );

@@ -6,7 +6,8 @@ import { openCheckpoint } from '../../src/transparency/checkpoint.ts';
 import { parseEntry } from '../../src/transparency/entries.ts';
 import { leafHash, rootOf } from '../../src/transparency/merkle.ts';
 import { sequenceTenant } from '../../src/transparency/sequencer.ts';
-import { entriesInRange, readHead } from '../../src/transparency/store.ts';
+import { appendEntries, entriesInRange, readHead } from '../../src/transparency/store.ts';
+import { profilePublishedEntry } from '../../src/transparency/events.ts';
 import { logSequencerDeps } from '../../src/use-cases/log-sequencer.ts';
 import { sameBytes } from '../../src/util/bytes.ts';
 import { readinessAssessment } from '../http/helpers.ts';
@@ -135,6 +136,33 @@ describe.each(engines())('a tenant log, written with each change and sequenced a
     const acme = (await audited()).entries.map((e) => parseEntry(utf8.encode(e.body))).find((e) => e.event.type === 'attestation.issued')!;
     expect((acme.event as { subject: unknown }).subject).toEqual({ name });
   });
+
+  it('carries a log past 20,000 entries in the trust bundle as its checkpoint and keys alone, and a smaller one whole', async () => {
+    const bundleLog = async () => {
+      const res = await h.request('GET', '/t/acme/trust-bundle.json');
+      expect(res.status).toBe(200);
+      const { payload } = (await res.json()) as { payload: string };
+      return (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { log: { checkpoint: string; entries?: string[] } }).log;
+    };
+    await h.settleLog();
+    const small = await bundleLog();
+    expect(small.entries).toHaveLength((await audited()).head.size);
+    const at = h.clock();
+    await withTenant(t.db, 'acme', (tx) =>
+      appendEntries(
+        tx,
+        'acme',
+        Array.from({ length: 20_001 - small.entries!.length }, (_, i) =>
+          profilePublishedEntry('acme', { id: 'bulk', version: String(i), digest: `sha256-${'A'.repeat(43)}=`, at }),
+        ),
+      ),
+    );
+    await h.settleLog();
+    const large = await bundleLog();
+    expect((await audited()).head.size).toBe(20_001);
+    expect(large.entries).toBeUndefined();
+    expect(large.checkpoint).toContain('\n20001\n');
+  }, 120_000);
 
   it.skipIf(engine === 'pglite')('gives each entry one index when two sequencers of the tenant run side by side', async () => {
     const before = (await audited()).head.size;

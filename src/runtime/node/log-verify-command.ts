@@ -1,5 +1,5 @@
 import { base64Encode } from '../../util/base64.ts';
-import { openBundleLog, BundleLogProblem, type IndexedEntry, type OpenedBundleLog } from '../../verify/bundle-log.ts';
+import { openBundleLog, BundleLogProblem, LogNotCarried, type IndexedEntry, type OpenedBundleLog } from '../../verify/bundle-log.ts';
 import { compareBundleLogs, NoLogInBundle, problemSentence, type LogComparison } from '../../verify/log-compare.ts';
 import { statusFromLog, entrySummary, issuanceOf, type LogStatus } from '../../verify/log-status.ts';
 import { printable } from '../../verify/report-text.ts';
@@ -92,6 +92,7 @@ export async function logVerifyCommand(
         try {
           log = await openBundleLog(newer);
         } catch (e) {
+          if (e instanceof LogNotCarried) throw new NoLogInBundle('to', `carries its log's checkpoint only: ${e.message}`);
           if (!(e instanceof BundleLogProblem)) throw e;
           err(`launchproof: the newer bundle's log does not hold (${e.code}): ${printable(e.message)}\n`);
           return 1;
