@@ -186,11 +186,17 @@ export async function issuanceIndexes(tx: Queryable, tenantId: string, attestati
   return new Map(rows.map((r) => [r.attestation_id, Number(r.idx)]));
 }
 
-/** The sequenced entries whose change happened in [from, to], in log order. */
-export async function entriesBetween(tx: Queryable, tenantId: string, from: Date, to: Date): Promise<LoggedEntry[]> {
+/** The sequenced entries below `below` whose change happened in [from, to], in log order: at most `limit`. */
+export async function entriesBetween(
+  tx: Queryable,
+  tenantId: string,
+  range: { from: Date; to: Date; below: number },
+  limit: number,
+): Promise<LoggedEntry[]> {
   const rows = await tx.query<EntryRow>(
-    'select idx, body from log_entries where tenant_id = $1 and at >= $2 and at <= $3 and idx is not null order by idx',
-    [tenantId, from, to],
+    `select idx, body from log_entries where tenant_id = $1 and at >= $2 and at <= $3 and idx is not null and idx < $4
+      order by idx limit $5`,
+    [tenantId, range.from, range.to, range.below, limit],
   );
   return rows.map(toEntry);
 }

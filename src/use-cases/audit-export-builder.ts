@@ -52,10 +52,12 @@ const utf8 = new TextEncoder();
 async function buildPackage(tx: Queryable, e: AuditExportRow, builtAt: Date): Promise<AuditPackage> {
   const view = await logView(tx, e.tenantId);
   if (!view) throw new Unbuildable('the tenant log has no checkpoint yet');
-  // An entry sequenced after the view was read is not under its checkpoint: it waits for the next export.
-  const entries = (await entriesBetween(tx, e.tenantId, e.from, e.to)).filter((x) => x.index < view.head.size);
+  // An entry sequenced after the view was read is not under its checkpoint: it waits for the next
+  // export. One more than the most a package holds, to know a range is too long without reading it all.
+  const range = { from: e.from, to: e.to, below: view.head.size };
+  const entries = await entriesBetween(tx, e.tenantId, range, MAX_EXPORT_ENTRIES + 1);
   if (entries.length > MAX_EXPORT_ENTRIES)
-    throw new Unbuildable(`the range holds ${entries.length} entries, more than ${MAX_EXPORT_ENTRIES}: ask for a shorter one`);
+    throw new Unbuildable(`the range holds more than ${MAX_EXPORT_ENTRIES} entries: ask for a shorter one`);
   const origin = view.head.origin;
   const keys = await Promise.all((await logKeys(tx, e.tenantId)).map((k) => logVerifierKey({ origin, publicJwk: k.publicJwk })));
   const proved = [];

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logKeys } from '../../src/keys/key-store.ts';
 import { logVerifierKey } from '../../src/keys/log-key.ts';
+import { appendEntries } from '../../src/transparency/store.ts';
+import { profilePublishedEntry } from '../../src/transparency/events.ts';
 import { withTenant } from '../../src/store/tenant-scope.ts';
 import { parsePackageJson } from '../../src/transparency/audit-package.ts';
 import { readHead } from '../../src/transparency/store.ts';
@@ -274,6 +276,32 @@ describe.each(engines())('audit exports on $engine', ({ open }) => {
   });
 
   // Last: it stops the builder.
+  it('fails an export of more than 20,000 entries with the reason, without building it, and builds the next one', async () => {
+    expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'bulk', name: 'bulk' } })).status).toBe(201);
+    const bulkAuditor = await mint('bulk', ['auditor']);
+    const at = h.clock();
+    await withTenant(t.db, 'bulk', (tx) =>
+      appendEntries(
+        tx,
+        'bulk',
+        Array.from({ length: 20_001 }, (_, i) =>
+          profilePublishedEntry('bulk', { id: 'bulk', version: String(i), digest: `sha256-${'A'.repeat(43)}=`, at }),
+        ),
+      ),
+    );
+    await h.settleLog();
+    const tooLong = await requested('json', 'bulk', bulkAuditor.token);
+    await h.settleExports();
+    const res = await h.request('GET', `/v1/t/bulk/audit-exports/${tooLong.id}`, { token: bulkAuditor.token });
+    const failed = (await res.json()) as ExportWire & { failure: string | null };
+    expect(failed).toMatchObject({ status: 'failed', download_url: null });
+    expect(failed.failure).toMatch(/more than 20000 entries: ask for a shorter one/);
+    // The builder went on: the next export is built.
+    const next = await requested('json');
+    await h.settleExports();
+    expect((await status(next.id)).status).toBe('ready');
+  }, 120_000);
+
   it('answers 409 with Retry-After while the package is being built', async () => {
     await h.exports.stop();
     const asked = await requested('json');
