@@ -17,15 +17,18 @@ create table log_entries (
   type           text not null,
   attestation_id uuid,
   at             timestamptz not null,
-  idx            bigint check (idx >= 0),
-  primary key (tenant_id, entry_id)
+  idx            bigint check (idx >= 0)
 );
+-- Few indexes, and those of sequenced entries only: every entry is written by a change (one index
+-- entry, the pending one) and then given its index by the sequencer, an update that cannot be HOT
+-- (idx is indexed) and so writes a new entry in every index that holds the row. No primary key:
+-- entry_id is an identity, and the sequencer finds an entry by the pending index.
+-- What the sequencer looks for and updates: small, as entries leave it within a second.
+create index log_entries_pending on log_entries (tenant_id, entry_id) where idx is null;
 -- No index taken twice: the sequencer's own invariant, held by the database as well.
 create unique index log_entries_index on log_entries (tenant_id, idx) where idx is not null;
--- What the sequencer looks for: small, as entries leave it within a second.
-create index log_entries_pending on log_entries (tenant_id, entry_id) where idx is null;
-create index log_entries_attestation on log_entries (tenant_id, attestation_id) where attestation_id is not null;
-create index log_entries_at on log_entries (tenant_id, at);
+create index log_entries_attestation on log_entries (tenant_id, attestation_id) where attestation_id is not null and idx is not null;
+create index log_entries_at on log_entries (tenant_id, at) where idx is not null;
 
 -- The tenant log's head: the size sequenced so far, the right edge of its tree (the hashes of
 -- each level's partial tile, level 0 first; their widths follow from the size), and the signed

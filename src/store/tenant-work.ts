@@ -31,6 +31,8 @@ export function startTenantWork(
     onError: (tenantId: string, e: unknown) => void;
     /** The first pause before a failed run is tried again (1 s unless given). */
     retryMs?: number;
+    /** How long a run waits after it is asked for, so that what commits meanwhile joins it (none unless given). */
+    batchMs?: number;
   },
 ): TenantWork {
   const running = new Map<string, Promise<void>>();
@@ -53,7 +55,10 @@ export function startTenantWork(
     retries.set(tenantId, retry);
   };
   const run = (tenantId: string): Promise<void> => {
-    const p = work(tenantId)
+    // Waiting `batchMs` first lets the commits of that moment join one run.
+    const gathered = options.batchMs ? new Promise<void>((r) => setTimeout(r, options.batchMs)) : Promise.resolve();
+    const p = gathered
+      .then(() => work(tenantId))
       .then(
         () => {
           const retry = retries.get(tenantId);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../store/port.ts';
 import { noteLogAppend } from '../store/publication-changes.ts';
+import { together } from '../store/together.ts';
 
 /*
  * The SQL of the tenant logs (migrations/0010_transparency_log.sql): entries written with the
@@ -160,18 +161,24 @@ export async function entriesInRange(tx: Queryable, tenantId: string, from: numb
   return rows.map(toEntry);
 }
 
-/** An attestation's sequenced entries (its issuance, its status changes), oldest first, and whether any is still pending. */
+/** An attestation's sequenced entries (its issuance, its status changes), oldest first, and how many are still pending. */
 export async function entriesOfAttestation(
   tx: Queryable,
   tenantId: string,
   attestationId: string,
 ): Promise<{ entries: (LoggedEntry & { type: string })[]; pending: number }> {
-  const rows = await tx.query<EntryRow & { type: string }>(
-    'select idx, body, type from log_entries where tenant_id = $1 and attestation_id = $2 order by idx nulls last, entry_id',
-    [tenantId, attestationId],
-  );
-  const entries = rows.filter((r) => r.idx !== null).map((r) => ({ ...toEntry(r), type: r.type }));
-  return { entries, pending: rows.length - entries.length };
+  // Two reads, each by its own partial index: sequenced entries by attestation, and the few pending.
+  const [rows, [waiting]] = await together([
+    tx.query<EntryRow & { type: string }>(
+      'select idx, body, type from log_entries where tenant_id = $1 and attestation_id = $2 and idx is not null order by idx',
+      [tenantId, attestationId],
+    ),
+    tx.query<{ n: number }>('select count(*)::int as n from log_entries where tenant_id = $1 and idx is null and attestation_id = $2', [
+      tenantId,
+      attestationId,
+    ]),
+  ]);
+  return { entries: rows.map((r) => ({ ...toEntry(r), type: r.type })), pending: waiting?.n ?? 0 };
 }
 
 /** The log index of each attestation's issuance entry (absent: pending, or none). */

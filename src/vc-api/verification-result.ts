@@ -28,7 +28,16 @@ const SPEC_TYPES: Partial<Record<CheckName, string>> = {
  * Passed checks whose code still qualifies them (no status entry to check, a verdict not
  * recomputed, a key-binding JWT not checked): true, but a verifier deciding on them should know.
  */
-const QUALIFIED = new Set(['no_status', 'not_recomputed', 'not_checked', 'not_presented', 'no_log', 'issued_before_log', 'status_in_flight', 'log_not_carried']);
+const QUALIFIED = new Set([
+  'no_status',
+  'not_recomputed',
+  'not_checked',
+  'not_presented',
+  'no_log',
+  'issued_before_log',
+  'status_in_flight',
+  'log_not_carried',
+]);
 
 const problemOf = (c: Check): ProblemDetails => ({
   type: SPEC_TYPES[c.name] ?? `urn:launchproof:verification:${c.code}`,
