@@ -3,8 +3,9 @@
  * without"). "Without" is launchproof as it was just before the log (BENCH_LOG_BASELINE_REV, by
  * default the last commit before it), checked out into a scratch worktree, built and served by
  * its own code; "with" is this checkout. Both run as `npm start` runs them, on the same engine,
- * side by side, warmed by the same issuances, and are measured in alternating slices (A, B, A,
- * B, ...) so that the machine's load falls on both alike: the ratio is what to read.
+ * side by side, warmed by the same issuances, and are measured in rounds of one slice each, the
+ * order flipped every round, so that the machine's load falls on both alike: the ratio is what to
+ * read (the median of the rounds' ratios).
  *
  *   node --import tsx bench/log-cost.bench.ts
  *   BENCH_POSTGRES_URL=postgres://user@127.0.0.1:5432/db   adds the PostgreSQL lines
@@ -21,7 +22,7 @@ import { createScratchDatabase, type ScratchDatabase } from './scratch-database.
 
 const BASELINE_REV = process.env.BENCH_LOG_BASELINE_REV ?? 'd2c88af';
 const POSTGRES = process.env.BENCH_POSTGRES_URL || undefined;
-const ROUNDS = 5;
+const ROUNDS = 8;
 const SLICE = { concurrency: 32, durationMs: 2_000, warmupMs: 300 };
 const WARM = 1_000;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -46,18 +47,27 @@ const issue = (lp: LaunchproofUnderTest, formats: string[]): LoadRequest => ({
   expect: 201,
 });
 
-/** Issuances per second of each, over alternating slices: [with, without]. */
+/**
+ * Issuances per second of each, over rounds of one slice each, the order flipped every round
+ * (ABBA...) so that a drift of the machine's load falls on both alike; the ratio is the median of
+ * the rounds' ratios, which one noisy slice does not move.
+ */
 async function alternate(withLog: LaunchproofUnderTest, withoutLog: LaunchproofUnderTest, formats: string[]) {
-  const sums = [0, 0];
+  const rounds: { with: number; without: number }[] = [];
   const errors: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, lp] of [withLog, withoutLog].entries()) {
+    const order = round % 2 === 0 ? ([withLog, withoutLog] as const) : ([withoutLog, withLog] as const);
+    const rates = new Map<LaunchproofUnderTest, number>();
+    for (const lp of order) {
       const r = await runLoad(lp.port, issue(lp, formats), SLICE);
-      sums[i]! += r.perSecond;
+      rates.set(lp, r.perSecond);
       if (r.errors > 0) errors.push(`${r.errors} errors (${r.firstError})`);
     }
+    rounds.push({ with: rates.get(withLog)!, without: rates.get(withoutLog)! });
   }
-  return { with: sums[0]! / ROUNDS, without: sums[1]! / ROUNDS, errors };
+  const ratios = rounds.map((r) => r.with / r.without).sort((a, b) => a - b);
+  const mean = (k: 'with' | 'without') => rounds.reduce((n, r) => n + r[k], 0) / rounds.length;
+  return { with: mean('with'), without: mean('without'), ratio: ratios[Math.floor(ratios.length / 2)]!, errors };
 }
 
 const lines: string[] = [];
@@ -82,7 +92,7 @@ try {
       progress(`${engine}: ${formats.join(' + ')}`);
       const r = await alternate(withLog, withoutLog, formats);
       lines.push(
-        `| POST attestations ${formats.join(' + ')}, c32, ${engine} | ${r.with.toFixed(0)}/s | ${r.without.toFixed(0)}/s | ${(r.with / r.without).toFixed(2)}× |${r.errors.length ? ` ${r.errors.join('; ')}` : ''}`,
+        `| POST attestations ${formats.join(' + ')}, c32, ${engine} | ${r.with.toFixed(0)}/s | ${r.without.toFixed(0)}/s | ${r.ratio.toFixed(2)}× |${r.errors.length ? ` ${r.errors.join('; ')}` : ''}`,
       );
     }
     await Promise.all([withLog.child.stop(), withoutLog.child.stop()]);

@@ -31,4 +31,4 @@ export function startSequencing(
  * share one run (four statements and one signature) instead of each paying for its own, and a
  * position still appears well within the 2 s the issue allows.
  */
-export const SEQUENCER_BATCH_MS = 50;
+export const SEQUENCER_BATCH_MS = 250;
