@@ -100,9 +100,9 @@ try {
     scratch = [];
   }
   console.log(
-    `Issuance with the transparency log vs without it (launchproof at ${BASELINE_REV}), alternating ${ROUNDS} slices of ${SLICE.durationMs / 1000} s each`,
+    `Issuance with the transparency log vs without it (launchproof at ${BASELINE_REV}): ${ROUNDS} rounds of one ${SLICE.durationMs / 1000} s slice each, order flipped each round`,
   );
-  console.log('| line | with the log | without (baseline) | ratio |');
+  console.log('| line | with the log (mean) | without (mean) | ratio (median of rounds) |');
   console.log('| --- | --- | --- | --- |');
   for (const l of lines) console.log(l);
 } finally {
