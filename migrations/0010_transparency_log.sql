@@ -18,7 +18,10 @@ create table log_entries (
   attestation_id uuid,
   at             timestamptz not null,
   idx            bigint check (idx >= 0)
-);
+) with (toast_tuple_target = 128);
+-- The body out of line, uncompressed: the sequencer's update of idx then copies a pointer, not
+-- the body (a row's few hundred bytes would otherwise be written twice for every entry).
+alter table log_entries alter column body set storage external;
 -- Few indexes, and those of sequenced entries only: every entry is written by a change (one index
 -- entry, the pending one) and then given its index by the sequencer, an update that cannot be HOT
 -- (idx is indexed) and so writes a new entry in every index that holds the row. No primary key:
