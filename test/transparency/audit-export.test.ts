@@ -59,12 +59,14 @@ describe.each(engines())('audit exports on $engine', ({ open }) => {
     expect(u.origin).toBe('https://issuer.test');
     return h.request('GET', `${u.pathname}${u.search}`);
   };
-  const vkeyOf = (tenant: string) =>
-    withTenant(t.db, tenant, async (tx) => {
+  const vkeyOf = async (tenant: string) => {
+    await h.settleLog();
+    return withTenant(t.db, tenant, async (tx) => {
       const head = await readHead(tx, tenant);
       const [key] = await logKeys(tx, tenant);
       return logVerifierKey({ origin: head!.origin, publicJwk: key!.publicJwk });
     });
+  };
 
   beforeAll(async () => {
     t = await open();
