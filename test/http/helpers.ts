@@ -50,13 +50,18 @@ import { acrossTenants as allTenants } from '../../src/store/tenant-scope.ts';
 export { allTenants };
 
 /**
- * What the log sequencer writes, on its own schedule after a request has answered: its tables,
- * and the index it gives each entry. A snapshot taken around one request leaves them out, or it
- * would see the sequencer catch up on an earlier request; the entries themselves (what a
- * request writes) are kept.
+ * What work off the request path writes, on its own schedule after a request has answered: the
+ * log sequencer's tables and the index it gives each entry, and the package the audit-export
+ * builder stores. A snapshot taken around one request leaves them out, or it would see that work
+ * catch up on an earlier request; the rows a request writes are kept.
  */
 const SEQUENCER_TABLES = new Set(['log_heads', 'log_tiles', 'log_keys']);
-const rowJson = (name: string) => (name === 'log_entries' ? `(to_jsonb(t) - 'idx')::text` : 'to_jsonb(t)::text');
+/** Columns background work fills in after a request: an entry's index, an audit export's package. */
+const BACKGROUND_COLUMNS: Record<string, readonly string[]> = {
+  log_entries: ['idx'],
+  audit_exports: ['built_at', 'failure', 'media_type', 'package'],
+};
+const rowJson = (name: string) => `(to_jsonb(t)${(BACKGROUND_COLUMNS[name] ?? []).map((c) => ` - '${c}'`).join('')})::text`;
 
 /**
  * Every row of every table the service stores (all of schema public but the migration history),
