@@ -36,6 +36,17 @@ export function checkpointText(c: Checkpoint): string {
   return [c.origin, String(c.size), base64Encode(c.root), ...c.extensions].map((l) => `${l}\n`).join('');
 }
 
+/**
+ * The checkpoint a signed note claims, read before (or without) checking its signatures: the
+ * note's text ends at its first blank line, the signatures follow. For a note this service
+ * signed and stored; a note from elsewhere is opened with openCheckpoint.
+ */
+export function claimedCheckpoint(note: string): Checkpoint {
+  const split = note.indexOf('\n\n');
+  if (split === -1) throw new TransparencyError('malformed_note', 'no blank line ends the note text');
+  return parseCheckpoint(note.slice(0, split + 1));
+}
+
 /** The checkpoint a note's text holds; anything else is refused, naming what is wrong. */
 export function parseCheckpoint(text: string): Checkpoint {
   if (!text.endsWith('\n')) throw malformed('it ends in a newline');

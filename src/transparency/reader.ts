@@ -1,5 +1,6 @@
 import type { Queryable } from '../store/port.ts';
-import { parseCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { claimedCheckpoint, type Checkpoint } from './checkpoint.ts';
+import type { Tile } from './edge.ts';
 import { entryBundle } from './entries.ts';
 import type { Hash } from './merkle.ts';
 import { decodeEdge } from './sequencer.ts';
@@ -19,15 +20,23 @@ export interface LogView {
   /** The signed note, exactly as served. */
   readonly note: string;
   readonly checkpoint: Checkpoint;
+  /** The right edge's partial tiles, decoded once for every read of the view. */
+  readonly partial: readonly Tile[];
+  /** Full tiles read so far for this view: immutable, so every proof of one request reads each once. */
+  readonly fullRead: Map<string, Promise<Hash[] | undefined>>;
 }
 
 /** The log's latest checkpoint; undefined while nothing is sequenced. */
 export async function logView(tx: Queryable, tenantId: string): Promise<LogView | undefined> {
   const head = await readHead(tx, tenantId);
   if (!head?.checkpoint) return undefined;
-  // The note's text ends at its first blank line: the checkpoint, then the signatures.
-  const text = head.checkpoint.slice(0, head.checkpoint.indexOf('\n\n') + 1);
-  return { head, note: head.checkpoint, checkpoint: parseCheckpoint(text) };
+  return {
+    head,
+    note: head.checkpoint,
+    checkpoint: claimedCheckpoint(head.checkpoint),
+    partial: decodeEdge(head.size, head.edge),
+    fullRead: new Map(),
+  };
 }
 
 /**
@@ -35,10 +44,19 @@ export async function logView(tx: Queryable, tenantId: string): Promise<LogView 
  * or the partial tile of the right edge. Undefined for a tile beyond the log.
  */
 async function storedHashes(tx: Queryable, tenantId: string, view: LogView, level: number, index: number): Promise<Hash[] | undefined> {
-  const partial = decodeEdge(view.head.size, view.head.edge).find((t) => t.level === level);
+  const partial = view.partial.find((t) => t.level === level);
   if (partial?.index === index) return [...partial.hashes];
-  const full = (await fullTiles(tx, tenantId, [{ level, index }])).get(`${level}/${index}`);
-  return full && tileHashes(full, TILE_WIDTH);
+  const key = `${level}/${index}`;
+  let full = view.fullRead.get(key);
+  if (!full) {
+    full = fullTiles(tx, tenantId, [{ level, index }]).then((tiles) => {
+      const body = tiles.get(key);
+      return body && tileHashes(body, TILE_WIDTH);
+    });
+    view.fullRead.set(key, full);
+  }
+  const hashes = await full;
+  return hashes && [...hashes];
 }
 
 /** A tile's body (the first `width` hashes at its place); undefined when the log does not hold that many there. */

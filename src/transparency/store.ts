@@ -1,6 +1,7 @@
 import type { Queryable } from '../store/port.ts';
 import { noteLogAppend } from '../store/publication-changes.ts';
 import { together } from '../store/together.ts';
+import { base64Encode } from '../util/base64.ts';
 
 /*
  * The SQL of the tenant logs (migrations/0010_transparency_log.sql): entries written with the
@@ -111,15 +112,9 @@ export async function advanceHead(
       head.edge,
       head.checkpoint,
       head.at,
-      fullTiles.map((t) => ({ level: t.level, idx: t.index, hashes: base64(t.hashes) })),
+      fullTiles.map((t) => ({ level: t.level, idx: t.index, hashes: base64Encode(t.hashes) })),
     ],
   );
-}
-
-function base64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
 }
 
 /** Full tiles, by level and index: each 256 hashes of 32 bytes. */

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { parseCheckpoint, openCheckpoint, type Checkpoint } from '../transparency/checkpoint.ts';
+import { claimedCheckpoint, openCheckpoint, type Checkpoint } from '../transparency/checkpoint.ts';
 import { parseEntry, type LogEntry } from '../transparency/entries.ts';
 import { TransparencyError } from '../transparency/errors.ts';
 import { leafHash, rootOf, type Hash } from '../transparency/merkle.ts';
@@ -124,11 +124,9 @@ function didDocumentLogKeys(bundle: TrustBundle): Map<string, Record<string, unk
 
 /** The checkpoint opened with the first of the bundle's log keys that signed it. */
 async function openWithBundleKeys(log: TrustBundleLog): Promise<{ checkpoint: Checkpoint; kid: string }> {
-  const split = log.checkpoint.indexOf('\n\n');
   let claimed: Checkpoint;
   try {
-    if (split === -1) throw new TransparencyError('malformed_note', 'no blank line');
-    claimed = parseCheckpoint(log.checkpoint.slice(0, split + 1));
+    claimed = claimedCheckpoint(log.checkpoint);
   } catch (e) {
     if (!(e instanceof TransparencyError)) throw e;
     throw new BundleLogProblem('log_malformed_checkpoint', `the bundle's checkpoint is not a signed checkpoint: ${e.message}`);
