@@ -1,6 +1,6 @@
 import { hexOf } from '../util/bytes.ts';
 import type { AuditPackage } from './audit-package.ts';
-import { openCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { claimedCheckpoint, openCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { parseEntry } from './entries.ts';
 import { TransparencyError } from './errors.ts';
 import { leafHash, verifyInclusion } from './merkle.ts';
@@ -67,10 +67,9 @@ async function openWith(
   verifiers: readonly NoteVerifier[],
   pinned: boolean,
 ): Promise<{ checkpoint: Checkpoint; signedBy: string } | PackageProblem> {
-  const split = p.checkpoint.lastIndexOf('\n\n');
   let claimed: Checkpoint;
   try {
-    claimed = parseCheckpoint(p.checkpoint.slice(0, split + 1));
+    claimed = claimedCheckpoint(p.checkpoint);
   } catch (e) {
     return { code: 'malformed_checkpoint', message: e instanceof Error ? e.message : String(e) };
   }

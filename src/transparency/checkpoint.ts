@@ -38,11 +38,11 @@ export function checkpointText(c: Checkpoint): string {
 
 /**
  * The checkpoint a signed note claims, read before (or without) checking its signatures: the
- * note's text ends at its first blank line, the signatures follow. For a note this service
- * signed and stored; a note from elsewhere is opened with openCheckpoint.
+ * signatures follow the note's last blank line (its text may hold empty lines; a checkpoint's
+ * never does). Trusted only once openCheckpoint has checked who signed it.
  */
 export function claimedCheckpoint(note: string): Checkpoint {
-  const split = note.indexOf('\n\n');
+  const split = note.lastIndexOf('\n\n');
   if (split === -1) throw new TransparencyError('malformed_note', 'no blank line ends the note text');
   return parseCheckpoint(note.slice(0, split + 1));
 }
