@@ -7,6 +7,7 @@
  * HTML, CSS and JS as transferred, and the JS gzipped.
  */
 import { Projection } from '../src/projection/projection.ts';
+import { logSignerSource } from '../src/use-cases/log-sequencer.ts';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -75,7 +76,16 @@ const config = parseConfig({
   PUBLIC_URL: origin,
   ...UNLIMITED_RATES,
 });
-const deps = { config, kek, clock: () => new Date(), log: createJsonLogger('error'), fetch, webAssets, projection: new Projection() };
+const deps = {
+  config,
+  kek,
+  clock: () => new Date(),
+  log: createJsonLogger('error'),
+  fetch,
+  webAssets,
+  projection: new Projection(),
+  logSigner: logSignerSource(kek),
+};
 built.app = createApp(deps);
 
 const issued = await fetch(`${origin}/v1/t/acme/attestations`, {

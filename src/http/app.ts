@@ -3,6 +3,7 @@ import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv, KeyLimits, ServiceDeps } from './context.ts';
 import { Projection } from '../projection/projection.ts';
+import { logSignerSource } from '../use-cases/log-sequencer.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { openCors } from './middleware/cors.ts';
@@ -55,7 +56,11 @@ const PUBLIC_CORS_PATHS = ['/.well-known/*', '/t/*', '/profiles/*', '/profiles',
 export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   // Without a runtime that follows changes (Node's serve does), the projection checks each
   // tenant's version at most once per bound before trusting what it holds.
-  const deps: ServiceDeps = { ...appDeps, projection: appDeps.projection ?? new Projection({ clock: appDeps.clock }) };
+  const deps: ServiceDeps = {
+    ...appDeps,
+    projection: appDeps.projection ?? new Projection({ clock: appDeps.clock }),
+    logSigner: appDeps.logSigner ?? logSignerSource(appDeps.kek),
+  };
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {

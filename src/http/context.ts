@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics/port.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import type { Projection } from '../projection/projection.ts';
 import type { HotPaths } from './hot-paths.ts';
+import type { LogSignerSource } from '../transparency/sequencer.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
 export interface AppDeps {
@@ -31,11 +32,14 @@ export interface AppDeps {
   readonly migrations?: readonly MigrationRecord[];
   /** The in-memory read model public reads and verification are served from; createApp makes one when absent (on-read freshness). */
   readonly projection?: Projection;
+  /** Opens the tenant logs' keys to sign checkpoints: the sequencer's own, so a key is opened once per process; createApp makes one when absent. */
+  readonly logSigner?: LogSignerSource;
 }
 
 /** AppDeps once createApp has filled in what it defaults. */
 export interface ServiceDeps extends AppDeps {
   readonly projection: Projection;
+  readonly logSigner: LogSignerSource;
 }
 
 /** Per-API-key (per-principal) policies: operator routes, and the smaller one of routes that sign. */

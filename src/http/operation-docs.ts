@@ -108,6 +108,11 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     description:
       'Retires the signing key now: the waiting key starts signing and a new waiting key is made. The retired key stays published so what it signed keeps verifying.',
   },
+  'POST /v1/t/{tenant}/log/key/rotate': {
+    operationId: 'rotateLogKey',
+    description:
+      'Replaces the key that signs the tenant’s transparency-log checkpoints. The retired key stays in the DID document and the trust bundle, so every checkpoint it signed still opens; the current checkpoint is signed again by both keys, so a witness that knows only the old key sees it vouch for the new one.',
+  },
   'POST /v1/t/{tenant}/keys/{kid}/revoke': {
     operationId: 'revokeSigningKey',
     description:

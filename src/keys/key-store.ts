@@ -292,6 +292,16 @@ export async function insertLogKey(
   ]);
 }
 
+/** Retires the tenant log's current key (it stays published, so the checkpoints it signed still open); its kid, if it had one. */
+export async function retireCurrentLogKey(tx: Queryable, tenantId: string, at: Date): Promise<string | undefined> {
+  notePublicationChange(tx, tenantId);
+  const [row] = await tx.query<{ kid: string }>(
+    'update log_keys set retired_at = $2 where tenant_id = $1 and retired_at is null returning kid',
+    [tenantId, at],
+  );
+  return row?.kid;
+}
+
 /** Log keys still sealed under `kekId`, for a KEK rotation: every one, retired or not (all are small in number). */
 export async function logKeysSealedUnder(tx: Queryable, kekId: string): Promise<{ tenantId: string; kid: string; sealed: string }[]> {
   const rows = await tx.query<{ tenant_id: string; kid: string; sealed: string }>(

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { generateSigningKey, openPrivateJwk, sealPrivateJwk, type KeyEncryptionKey, type PublicJwk } from './key-crypto.ts';
 import { base64urlDecode } from '../util/base64url.ts';
 import type { Queryable } from '../store/port.ts';
-import { insertLogKey, logKeys, type StoredLogKey } from './key-store.ts';
+import { insertLogKey, logKeys, retireCurrentLogKey, type StoredLogKey } from './key-store.ts';
 import { ed25519Signer, parseVerifierKey, verifierKey, type NoteSigner, type NoteVerifier } from '../transparency/note.ts';
 
 /*
@@ -54,6 +54,24 @@ export async function ensureLogKey(tx: Queryable, kek: KeyEncryptionKey, tenantI
   const { origin: _unnamed, ...created } = await createLogKey(kek, tenantId, '');
   await insertLogKey(tx, tenantId, { ...created, createdAt: now });
   return { ...created, createdAt: now, retiredAt: null };
+}
+
+/**
+ * Retires the tenant log's current key and makes its successor, sealed under `kek`: the key
+ * history the DID document and the trust bundle publish. The caller holds the log head's lock,
+ * so no sequencer run signs with the retired key after this commits.
+ */
+export async function replaceLogKey(
+  tx: Queryable,
+  kek: KeyEncryptionKey,
+  tenantId: string,
+  now: Date,
+): Promise<{ retired: StoredLogKey | undefined; current: StoredLogKey }> {
+  const retired = (await logKeys(tx, tenantId)).find((k) => k.retiredAt === null);
+  if (retired) await retireCurrentLogKey(tx, tenantId, now);
+  const { origin: _unnamed, ...created } = await createLogKey(kek, tenantId, '');
+  await insertLogKey(tx, tenantId, { ...created, createdAt: now });
+  return { retired: retired && { ...retired, retiredAt: now }, current: { ...created, createdAt: now, retiredAt: null } };
 }
 
 const publicBytes = (jwk: PublicJwk) => base64urlDecode(jwk.x);

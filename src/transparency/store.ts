@@ -117,6 +117,11 @@ export async function advanceHead(
   );
 }
 
+/** The head's checkpoint signed anew (its log key replaced); the tree it commits to is the same. */
+export async function resignHead(tx: Queryable, tenantId: string, checkpoint: string, at: Date): Promise<void> {
+  await tx.query('update log_heads set checkpoint = $2, updated_at = $3 where tenant_id = $1', [tenantId, checkpoint, at]);
+}
+
 /** Full tiles, by level and index: each 256 hashes of 32 bytes. */
 export async function fullTiles(
   tx: Queryable,

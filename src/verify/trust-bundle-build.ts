@@ -19,7 +19,6 @@ import { inExistingTenant, tenantById } from '../tenants/tenants.ts';
 import { logView } from '../transparency/reader.ts';
 import { sequenceTenant, type LogSignerSource } from '../transparency/sequencer.ts';
 import { entriesInRange, pendingEntries } from '../transparency/store.ts';
-import { logSignerSource } from '../use-cases/log-sequencer.ts';
 import { BoundedCache } from '../util/bounded-cache.ts';
 import { MAX_BUNDLE_LOG_ENTRIES } from './bundle-log.ts';
 import { base64urlEncode } from '../util/base64url.ts';
@@ -39,6 +38,8 @@ export interface TrustBundleDeps {
   readonly origin: URL;
   readonly kek: KeyEncryptionKey;
   readonly now: Date;
+  /** The service's log signer (the sequencer's, which keeps the log keys it has opened). */
+  readonly logSigner: LogSignerSource;
 }
 
 function historyEntry(k: KeyRecord): TrustBundleKey {
@@ -125,13 +126,11 @@ async function bundleLog(tx: Queryable, tenantId: string): Promise<TrustBundleLo
 async function catchUpLog(db: Database, deps: TrustBundleDeps): Promise<void> {
   const pending = await withTenant(db, deps.tenantId, (tx) => pendingEntries(tx, deps.tenantId, 1));
   if (pending.length === 0) return;
-  // One signer source per KEK, kept: it holds the log keys it has opened.
-  let signer = signers.get(deps.kek);
-  if (!signer) signers.set(deps.kek, (signer = logSignerSource(deps.kek)));
-  await sequenceTenant({ db, originOf: (tenantId) => logOrigin(deps.origin, tenantId), signer, now: () => deps.now }, deps.tenantId);
+  await sequenceTenant(
+    { db, originOf: (tenantId) => logOrigin(deps.origin, tenantId), signer: deps.logSigner, now: () => deps.now },
+    deps.tenantId,
+  );
 }
-
-const signers = new WeakMap<KeyEncryptionKey, LogSignerSource>();
 
 /**
  * The last bundle signed per tenant. Signatures are randomised (ES256) and every bundle says when

@@ -92,6 +92,7 @@ export async function harness(
   if (!outcome.adminToken) throw new TypeError('harness expects a database without API keys');
   const fetchImpl: FetchLike = options.fetch ?? (() => Promise.reject(new Error('no network in tests')));
   const migrations = await migrationRecords(await loadMigrations());
+  const logDeps = logSequencerDeps(db, kek, config.publicUrl, clock);
   const app = createApp({
     config,
     kek,
@@ -100,11 +101,11 @@ export async function harness(
     fetch: fetchImpl,
     webAssets: testWebAssets(),
     migrations,
+    logSigner: logDeps.signer,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.projection ? { projection: options.projection } : {}),
   });
   const bindings = { db };
-  const logDeps = logSequencerDeps(db, kek, config.publicUrl, clock);
   const sequencing = startSequencing(db, (tenantId) => sequenceTenant(logDeps, tenantId), {
     pollMs: false,
     onError: (tenantId, e) =>

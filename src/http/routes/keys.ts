@@ -7,6 +7,7 @@ import { rotateNow, setKeyPolicy, type RotationContext } from '../../keys/rotati
 import { publishBeforeResponse } from '../publish-before-response.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { requireTenant } from '../../tenants/tenants.ts';
+import { rotateLogKey } from '../../use-cases/log-key-rotation.ts';
 import { revokeKey } from '../../use-cases/revoke-key.ts';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -70,6 +71,41 @@ export function registerKeys(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: Toke
     async (c) => {
       const out = await rotateNow(ctx(c), c.req.valid('param').tenant);
       return c.json({ active: out.activeKid, next: out.nextKid, retired: out.retiredKid ?? null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/t/{tenant}/log/key/rotate',
+      tags: ['keys'],
+      summary: 'Replace the transparency log’s key; the old one stays published',
+      security: bearerSecurity,
+      middleware: [guard(oidc, { roles: ['keys'], tenantParam: true })] as const,
+      request: { params: TenantParam },
+      responses: {
+        200: {
+          description: 'Rotated: the log’s current checkpoint is now signed by the new key and the retired one',
+          content: {
+            'application/json': {
+              schema: z.object({
+                kid: z.string(),
+                retired_kid: z.string().nullable(),
+                verifier_key: z.string(),
+                size: z.number().int(),
+              }),
+            },
+          },
+        },
+        ...denied,
+      },
+    }),
+    async (c) => {
+      const out = await rotateLogKey(
+        { db: c.env.db, kek: deps.kek, publicUrl: deps.config.publicUrl, now: deps.clock(), actor: c.get('principal')!.id },
+        c.req.valid('param').tenant,
+      );
+      return c.json({ kid: out.kid, retired_kid: out.retiredKid, verifier_key: out.verifierKey, size: out.size }, 200);
     },
   );
 

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { buildTrustBundle } from '../../verify/trust-bundle-build.ts';
 import { TRUST_BUNDLE_MEDIA_TYPE } from '../../verify/trust-bundle.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppEnv, ServiceDeps } from '../context.ts';
 import { publicJson } from '../public-json.ts';
 import { problem, TenantParam } from '../schemas.ts';
 
@@ -20,7 +20,7 @@ const SignedBundle = z.object({ protected: z.string(), payload: z.string(), sign
     '(kid, public_jwk, verifier_key, created_at, retired_at) and the exact text of every entry the checkpoint covers, from which the root is recomputed.',
 });
 
-export function registerTrustBundle(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+export function registerTrustBundle(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
   app.openapi(
     createRoute({
       method: 'get',
@@ -41,6 +41,7 @@ export function registerTrustBundle(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         origin: deps.config.publicUrl,
         kek: deps.kek,
         now: deps.clock(),
+        logSigner: deps.logSigner,
       });
       return publicJson(c, signed, TRUST_BUNDLE_MAX_AGE_SECONDS, TRUST_BUNDLE_MEDIA_TYPE) as never;
     },

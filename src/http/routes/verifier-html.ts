@@ -3,7 +3,7 @@ import { AppError } from '../../errors/index.ts';
 import { renderOfflineVerifier } from '../../pages/offline-verifier.ts';
 import { SITE_CSS } from '../../pages/site-css.ts';
 import { buildTrustBundle } from '../../verify/trust-bundle-build.ts';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { AppEnv, ServiceDeps } from '../context.ts';
 import { problem, TenantParam } from '../schemas.ts';
 
 /** As the trust bundle it holds: a revocation reaches the next download within five minutes. */
@@ -14,7 +14,7 @@ const VERIFIER_MAX_AGE_SECONDS = 300;
  * byte for byte as /t/{tenant}/trust-bundle.json serves it, and the browser build of the
  * pipeline. Downloaded, not shown: it is meant to be kept and opened from disk.
  */
-export function registerVerifierHtml(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+export function registerVerifierHtml(app: OpenAPIHono<AppEnv>, deps: ServiceDeps) {
   app.openapi(
     createRoute({
       method: 'get',
@@ -35,6 +35,7 @@ export function registerVerifierHtml(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
         origin: deps.config.publicUrl,
         kek: deps.kek,
         now: deps.clock(),
+        logSigner: deps.logSigner,
       });
       const verifier = await renderOfflineVerifier({
         bundleText: JSON.stringify(signed),

@@ -15,6 +15,7 @@ import { publishList } from '../../status/publish.ts';
 import { withTenant } from '../../store/tenant-scope.ts';
 import { PLATFORM_TENANT_ID } from '../../tenants/tenant-id.ts';
 import { createTenant, listTenants } from '../../tenants/tenants.ts';
+import { rotateLogKey } from '../../use-cases/log-key-rotation.ts';
 import { rotateKek } from '../../use-cases/kek-rotation.ts';
 import { revokeKey } from '../../use-cases/revoke-key.ts';
 import { ListenError } from './listen-error.ts';
@@ -65,6 +66,8 @@ const USAGE = `usage: launchproof <command> [options]
   keys rotate <tenant>
   keys revoke <tenant> <kid> --reason TEXT
   keys sweep                              rotate due keys, re-sign stale status lists
+  log rotate-key <tenant>                 replace the key that signs the tenant's log checkpoints;
+                                          the old one stays published
   backup FILE                             copy the embedded database to FILE (never replaces a file);
                                           refused while a server runs on it. PostgreSQL: pg_dump (README)
   restore FILE [--force]                  load FILE into an empty embedded data directory; --force sets
@@ -218,10 +221,10 @@ async function main(argv: string[]): Promise<number> {
       (text) => process.stderr.write(text),
     );
   }
-  if (command === 'log') {
+  if (command === 'log' && sub !== 'rotate-key') {
     if (sub !== 'verify' || rest.length > 0)
       throw new UsageError(
-        'usage: log verify --from OLD_BUNDLE --to NEW_BUNDLE [--json], or log verify --to BUNDLE --attestation ID [--at TIME]',
+        'usage: log verify --from OLD_BUNDLE --to NEW_BUNDLE [--json], log verify --to BUNDLE --attestation ID [--at TIME], or log rotate-key TENANT',
       );
     return logVerifyCommand(
       { from: values.from, to: values.to, attestation: values.attestation, at: values.at, json: values.json ?? false },
@@ -330,7 +333,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const known = new Set(['init', 'tenant', 'api-key', 'keys', 'kek']);
+  const known = new Set(['init', 'tenant', 'api-key', 'keys', 'kek', 'log']);
   if (!known.has(command)) throw new UsageError(`unknown command ${command}`);
   const log = createJsonLogger('warn', (l) => process.stderr.write(`${l}\n`));
   // Only init may record the deployment's origin; every other command must match it.
@@ -407,6 +410,11 @@ async function main(argv: string[]): Promise<number> {
       case 'keys rotate':
         out(await rotateNow(keyCtx, need(rest[0], 'tenant id')));
         return 0;
+      case 'log rotate-key': {
+        const rotated = await rotateLogKey({ ...keyCtx, publicUrl: config.publicUrl }, need(rest[0], 'tenant id'));
+        out({ kid: rotated.kid, retired_kid: rotated.retiredKid, verifier_key: rotated.verifierKey, size: rotated.size });
+        return 0;
+      }
       case 'keys revoke': {
         const { key, credentials, lists } = await revokeKey(
           keyCtx,

@@ -148,6 +148,7 @@ export async function openService(
       metrics,
       fetch: (input, init) => fetch(input, init),
       resolveHost: resolveHostNode,
+      logSigner: logDeps.signer,
       migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });

@@ -55,6 +55,8 @@ async function build(env: Env): Promise<Isolate> {
     ? withPreviousKek(current, await importKeyEncryptionKey(config.previousKeyEncryptionKey))
     : current;
   const log = createJsonLogger(config.logLevel);
+  // One log signer for the isolate: the sequencing after each request, the Cron Trigger and the trust bundle's catch-up share the keys it opens.
+  const logSigner = logSignerSource(kek);
   const app = createApp({
     config,
     kek,
@@ -63,8 +65,9 @@ async function build(env: Env): Promise<Isolate> {
     fetch: (input, init) => fetch(input, init),
     webAssets: { verifyScript },
     migrations,
+    logSigner,
   });
-  return { config, app, kek, log, origin: config.publicUrl, logSigner: logSignerSource(kek) };
+  return { config, app, kek, log, origin: config.publicUrl, logSigner };
 }
 
 function load(env: Env): Promise<Isolate> {
