@@ -3,6 +3,7 @@ import { mismatchMessage } from '../deployment/origin.ts';
 import { readDeployment } from '../deployment/store.ts';
 import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { allSealedKeys } from '../keys/key-store.ts';
+import { logSealName } from '../keys/log-key.ts';
 import { migrationStatus, type MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
 import { connectingRole } from '../store/connecting-role.ts';
@@ -75,7 +76,7 @@ async function kekCheck(d: DoctorDeps): Promise<CheckResult> {
     if (opener && opener !== d.kek) underPrevious++;
     try {
       if (!opener) throw new Error('not held');
-      await openPrivateJwk(opener, k.tenantId, k.kid, k.sealed);
+      await openPrivateJwk(opener, k.tenantId, k.kind === 'log' ? logSealName(k.kid) : k.kid, k.sealed);
     } catch {
       unopened.push(k);
     }

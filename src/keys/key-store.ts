@@ -179,15 +179,35 @@ export async function keysPerKek(tx: Queryable): Promise<{ kekId: string; keys: 
   return rows.map((r) => ({ kekId: r.kek_id, keys: r.n }));
 }
 
-/** Every sealed key with what decides whether it may still sign: for the doctor's "the KEK opens every key". */
+/**
+ * Every sealed key, credential signing keys and tenant log keys alike, with what decides whether
+ * it may still sign: for the doctor's "the KEK opens every key".
+ */
 export async function allSealedKeys(
   tx: Queryable,
-): Promise<{ tenantId: string; kid: string; kekId: string; sealed: string; mayStillSign: boolean }[]> {
-  const rows = await tx.query<{ tenant_id: string; kid: string; kek_id: string; private_jwk_enc: string; may_sign: boolean }>(
-    `select tenant_id, kid, kek_id, private_jwk_enc, (retired_at is null and revoked_at is null) as may_sign
-       from signing_keys order by tenant_id, kid`,
+): Promise<{ kind: 'signing' | 'log'; tenantId: string; kid: string; kekId: string; sealed: string; mayStillSign: boolean }[]> {
+  const rows = await tx.query<{
+    kind: 'signing' | 'log';
+    tenant_id: string;
+    kid: string;
+    kek_id: string;
+    sealed: string;
+    may_sign: boolean;
+  }>(
+    `select 'signing' as kind, tenant_id, kid, kek_id, private_jwk_enc as sealed, (retired_at is null and revoked_at is null) as may_sign
+       from signing_keys
+     union all
+     select 'log', tenant_id, kid, kek_id, sealed, retired_at is null from log_keys
+     order by tenant_id, kind desc, kid`,
   );
-  return rows.map((r) => ({ tenantId: r.tenant_id, kid: r.kid, kekId: r.kek_id, sealed: r.private_jwk_enc, mayStillSign: r.may_sign }));
+  return rows.map((r) => ({
+    kind: r.kind,
+    tenantId: r.tenant_id,
+    kid: r.kid,
+    kekId: r.kek_id,
+    sealed: r.sealed,
+    mayStillSign: r.may_sign,
+  }));
 }
 
 /**

@@ -34,7 +34,9 @@ export function logOrigin(publicUrl: URL, tenantId: string): string {
   return `${publicUrl.host}${path}/t/${tenantId}`;
 }
 
-const sealName = (kid: string) => `log:${kid}`;
+/** The name a log key's seal is bound to (its kid alone would also open as a signing key's). */
+export const logSealName = (kid: string) => `log:${kid}`;
+const sealName = logSealName;
 
 /** A new log key for `tenantId`, its private half sealed under `kek`. */
 export async function createLogKey(kek: KeyEncryptionKey, tenantId: string, origin: string): Promise<LogKey> {
