@@ -30,8 +30,11 @@ export interface SequencerDeps {
 
 const HASH = 32;
 
-/** The stored edge: the partial tiles' hashes, level 0 first (their widths follow from the size). */
-export function encodeEdge(tiles: readonly Tile[]): Uint8Array {
+/**
+ * Tiles' hashes as stored, level 0 first: the head's edge (the partial tiles; their widths follow
+ * from the size) and each full tile (its 256 hashes) alike.
+ */
+export function encodeTileHashes(tiles: readonly Tile[]): Uint8Array {
   const out = new Uint8Array(tiles.reduce((n, t) => n + t.hashes.length * HASH, 0));
   let at = 0;
   for (const t of [...tiles].sort((a, b) => a.level - b.level))
@@ -84,8 +87,8 @@ async function sequenceBatch(deps: SequencerDeps, tenantId: string, batch: numbe
     await advanceHead(
       tx,
       tenantId,
-      { size: edge.size, edge: encodeEdge(run.partialTiles), checkpoint: run.note, at: now },
-      run.fullTiles.map((t) => ({ level: t.level, index: t.index, hashes: encodeEdge([t]) })),
+      { size: edge.size, edge: encodeTileHashes(run.partialTiles), checkpoint: run.note, at: now },
+      run.fullTiles.map((t) => ({ level: t.level, index: t.index, hashes: encodeTileHashes([t]) })),
     );
     return { sequenced: pending.length, size: edge.size };
   });
