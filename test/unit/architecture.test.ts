@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  * route puts SQL back beside HTTP. These tests read the source itself, so such a change fails
  * CI at the commit that makes it, naming the files involved.
  *
- * The order today, lowest first: config, errors, util; log, readiness; store; audit, metrics;
+ * The order today, lowest first: config, errors, util; outbound (guarded requests); log, readiness; store; audit, metrics;
  * keys (key material, policy, lifecycle); tenants (a tenant is created with its keys); auth and
  * did (both name tenants); credentials (formats, records, the signer); status (lists and changes,
  * signed with the credentials' signer); then what composes domains: attestations, use-cases

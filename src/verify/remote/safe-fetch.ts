@@ -1,28 +1,26 @@
-import { readCapped } from '../../util/read-capped.ts';
+import type { OutboundEdge, ResolveHost } from '../../outbound/edge.ts';
+import { OutboundError } from '../../outbound/errors.ts';
+import { createGuardedRequest, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, type OutboundResult } from '../../outbound/guarded-request.ts';
 import { VerificationFailure } from '../result.ts';
-import { isPublicAddress } from './public-address.ts';
-import { isIpLiteralHost, parseSafeUrl } from './safe-url.ts';
 
-export { isPublicAddress } from './public-address.ts';
+export { isPublicAddress } from '../../outbound/public-address.ts';
 
 /** Fetches a JSON document someone else named; every refusal is a VerificationFailure('issuer_key', ...). */
 export type FetchJson = (url: string) => Promise<unknown>;
 
 export interface SafeFetchOptions {
-  /** The network edge: globalThis.fetch in production, a fake in tests. */
-  readonly fetch: (request: Request) => Promise<Response>;
+  /** The network edge: the pinning edge on Node, globalThis.fetch on Workers, a fake in tests. */
+  readonly fetch: OutboundEdge;
   /** For the whole exchange: resolution, headers and body. */
   readonly timeoutMs?: number;
   readonly maxBytes?: number;
   /**
-   * The addresses a host name resolves to. When given, every one must be public. Without it
-   * (Workers has no resolver) only hosts written as addresses or local names can be refused.
+   * For a plain `fetch` only: the addresses a host name resolves to, every one of which must be
+   * public. Without it (Workers has no resolver) only hosts written as addresses or local names
+   * can be refused.
    */
-  readonly resolveHost?: (hostname: string) => Promise<string[]>;
+  readonly resolveHost?: ResolveHost;
 }
-
-export const DEFAULT_TIMEOUT_MS = 5000;
-export const DEFAULT_MAX_BYTES = 256 * 1024;
 
 const ACCEPT = 'application/json, application/did+json, application/jwk-set+json, application/*+json;q=0.9, */*;q=0.1';
 
@@ -46,81 +44,54 @@ export function createSafeTextFetch(options: SafeFetchOptions): (url: string) =>
   return safeFetcher(options, 'application/statuslist+jwt, application/vc+jwt, application/jwt;q=0.9, */*;q=0.1', looksLikeJws);
 }
 
+/** A GET through the guarded edge (outbound/), its refusals said as the verifier says them. */
 function safeFetcher(
   options: SafeFetchOptions,
   accept: string,
   acceptable: (contentType: string | null) => boolean,
 ): (url: string) => Promise<string> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!(timeoutMs > 0) || !(maxBytes > 0)) throw new TypeError('timeoutMs and maxBytes must be positive');
+  const request = createGuardedRequest({
+    edge: options.fetch,
+    timeoutMs,
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+  });
+  // Only a body that can become the document is read: an error page or an image is refused unread.
+  const wanted = (status: number, headers: Headers) => status >= 200 && status < 300 && acceptable(headers.get('content-type'));
 
-  return async function fetchText(text: string): Promise<string> {
-    const url = parseSafeUrl(text);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return async function fetchText(url: string): Promise<string> {
+    let result: OutboundResult;
     try {
-      if (options.resolveHost && !isIpLiteralHost(url)) await checkResolvedAddresses(options.resolveHost, url.hostname, controller.signal);
-      const request = new Request(url.href, { method: 'GET', headers: { accept }, redirect: 'manual', signal: controller.signal });
-      const sent = Promise.resolve()
-        .then(() => options.fetch(request))
-        .catch((error: unknown) => {
-          throw controller.signal.aborted ? error : unresolvable('network error');
-        });
-      const response = await withinDeadline(sent, controller.signal);
-      return await readText(response, maxBytes, controller.signal, acceptable);
+      result = await request({ url, headers: { accept }, readBody: wanted });
     } catch (error) {
-      if (error instanceof VerificationFailure) throw error;
-      if (controller.signal.aborted) throw unresolvable(`no complete answer within ${timeoutMs} ms`);
-      throw error;
-    } finally {
-      clearTimeout(timer);
+      throw error instanceof OutboundError ? asFailure(error, timeoutMs) : error;
+    }
+    if (result.status < 200 || result.status >= 300) throw unresolvable(`HTTP ${result.status}`);
+    if (!acceptable(result.headers.get('content-type'))) throw unresolvable('response is not of the expected type');
+    try {
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(result.body);
+    } catch {
+      throw unresolvable('response is not UTF-8');
     }
   };
 }
 
-async function checkResolvedAddresses(resolveHost: (hostname: string) => Promise<string[]>, hostname: string, signal: AbortSignal) {
-  let addresses: string[];
-  try {
-    addresses = await withinDeadline(resolveHost(hostname), signal);
-  } catch (error) {
-    if (signal.aborted) throw error;
-    throw unresolvable('host name does not resolve');
-  }
-  if (addresses.length === 0) throw unresolvable('host name does not resolve');
-  // One private answer is enough to refuse: the connection may pick any of them.
-  if (!addresses.every(isPublicAddress)) throw unsafe('host name resolves to an address that is not public');
-}
-
-async function readText(
-  response: Response,
-  maxBytes: number,
-  signal: AbortSignal,
-  acceptable: (contentType: string | null) => boolean,
-): Promise<string> {
-  // A browser reports a manual redirect as an opaque response with status 0; Node and Workers give the 3xx itself.
-  if ((response.type as string) === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-    discard(response);
-    throw unsafe('redirect refused');
-  }
-  if (!response.ok) {
-    discard(response);
-    throw unresolvable(`HTTP ${response.status}`);
-  }
-  if (!acceptable(response.headers.get('content-type'))) {
-    discard(response);
-    throw unresolvable('response is not of the expected type');
-  }
-  const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) {
-    discard(response);
-    throw unresolvable('response too large');
-  }
-  const bytes = await readBody(response, maxBytes, signal);
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw unresolvable('response is not UTF-8');
+/** A redirect counts as an unsafe URL (it names a destination nobody checked); everything else as an issuer that cannot be reached. */
+function asFailure(error: OutboundError, timeoutMs: number): VerificationFailure {
+  switch (error.code) {
+    case 'unsafe_url':
+      return unsafe(error.message);
+    case 'redirect':
+      return unsafe('redirect refused');
+    case 'unresolvable':
+      return unresolvable('host name does not resolve');
+    case 'timeout':
+      return unresolvable(`no complete answer within ${timeoutMs} ms`);
+    case 'too_large':
+      return unresolvable('response too large');
+    case 'network':
+      return unresolvable('network error');
   }
 }
 
@@ -142,39 +113,4 @@ function looksLikeJson(contentType: string | null): boolean {
   return (
     type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === 'application/octet-stream'
   );
-}
-
-/** Streams the body and stops at the cap, so a server cannot make us buffer more than maxBytes. */
-async function readBody(response: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const bytes = await readCapped(reader, maxBytes, () => withinDeadline(reader.read(), signal));
-  if (!bytes) throw unresolvable('response too large');
-  return bytes;
-}
-
-function discard(response: Response) {
-  response.body?.cancel().catch(() => {});
-}
-
-/**
- * The signal is also handed to fetch, but an edge that ignores it (or a body that trickles)
- * must not hold verification open past the deadline.
- */
-function withinDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DOMException('deadline passed', 'AbortError'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new DOMException('deadline passed', 'AbortError'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -9,6 +9,20 @@ export function isPublicAddress(ip: string): boolean {
   return v6 !== null && isPublicIpv6(v6);
 }
 
+/**
+ * Whether an address is this machine's own: 127.0.0.0/8, ::1, or 127.x written as an
+ * IPv4-mapped IPv6 address. Only the development allowance (policy.ts) lets these through.
+ */
+export function isLoopbackAddress(ip: string): boolean {
+  const v4 = parseIpv4(ip);
+  if (v4 !== null) return v4 >>> 24 === 127;
+  const v6 = parseIpv6(ip);
+  if (v6 === null) return false;
+  const zeros = (from: number, to: number) => v6.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 7) && v6[7] === 1) return true;
+  return zeros(0, 5) && v6[5] === 0xffff && v6[6]! >>> 8 === 127;
+}
+
 /** [network, prefix length]: loopback, private, shared, link-local, documentation, benchmarking, multicast, reserved. */
 const NOT_PUBLIC_V4: readonly (readonly [string, number])[] = [
   ['0.0.0.0', 8],
