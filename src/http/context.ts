@@ -4,6 +4,7 @@ import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { FetchLike } from '../auth/oidc.ts';
+import type { OutboundEdge } from '../outbound/edge.ts';
 import type { MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
 import type { Policy } from './middleware/rate-limit.ts';
@@ -20,10 +21,17 @@ export interface AppDeps {
   readonly kek: KeyEncryptionKey;
   readonly clock: () => Date;
   readonly log: Logger;
-  /** Outbound fetch (identity provider discovery and JWKS, other issuers' keys and status lists); tests fake it at this edge. */
+  /**
+   * Outbound fetch to what the operator configured (identity provider discovery and JWKS), and
+   * to what a caller names when `outbound` is absent; tests fake it at this edge.
+   */
   readonly fetch: FetchLike;
-  /** Resolves a host name to its addresses, so a remote fetch can refuse private ones (Node; Workers have no DNS API). */
-  readonly resolveHost?: (hostname: string) => Promise<string[]>;
+  /**
+   * The edge for requests to URLs someone else names (other issuers' keys and status lists),
+   * under the guard of src/outbound/. Node: the edge that pins the checked address
+   * (runtime/node/pinned-fetch.ts). Absent (Workers, tests), `fetch` is used as a plain edge.
+   */
+  readonly outbound?: OutboundEdge;
   /** The browser build of the verification pipeline, made by the runtime at start; absent, the pages work without it. */
   readonly webAssets?: WebAssets;
   /** Where request, issuance, verification and key events are counted (Node: prom-client); absent, nothing is. */

@@ -38,8 +38,8 @@ const noneThere = () => undefined;
 export function publicVerifier(deps: ServiceDeps): PublicVerifier {
   const origin = deps.config.publicUrl;
   const isTrusted = trustPolicy(origin, deps.config.trustedIssuers);
-  // Other issuers are reached over the network, never at an address the caller could aim inward.
-  const edge = { fetch: (request: Request) => deps.fetch(request), ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}) };
+  // Other issuers are reached over the guarded edge, never at an address the caller could aim inward.
+  const edge = { fetch: deps.outbound ?? ((request: Request) => deps.fetch(request)) };
   const remoteKeys = remoteIssuerKeys({ fetchJson: createSafeFetch(edge) });
   // Shared across requests: another issuer's list is fetched once per its ttl, and verified on every use.
   const statusCache: StatusListCache = new Map();

@@ -5,7 +5,7 @@ import { createSafeFetch } from '../../verify/remote/safe-fetch.ts';
 import { migrationRecords } from '../../store/migration-state.ts';
 import { loadMigrations } from './migration-files.ts';
 import { dataPath, openDatabase } from './open-database.ts';
-import { resolveHostNode } from './public-address.ts';
+import { createPinnedEdge } from './pinned-fetch.ts';
 import { readIfExists } from './secret-files.ts';
 
 /**
@@ -40,7 +40,7 @@ export async function doctorCommand(config: Config, options: { json: boolean }, 
       kekSource: source,
       migrations: await migrationRecords(await loadMigrations()),
       clock: () => new Date(),
-      fetchJson: createSafeFetch({ fetch: (request) => fetch(request), resolveHost: resolveHostNode }),
+      fetchJson: createSafeFetch({ fetch: createPinnedEdge() }),
     });
     const passed = doctorPassed(results);
     await write(options.json ? `${JSON.stringify({ ok: passed, checks: results }, null, 2)}\n` : formatReport(results));

@@ -18,7 +18,7 @@ import { bootstrap, type BootstrapOutcome } from '../../use-cases/bootstrap.ts';
 import { resolveKek } from './kek.ts';
 import { loadMigrations } from './migration-files.ts';
 import { openDatabase } from './open-database.ts';
-import { resolveHostNode } from './public-address.ts';
+import { createPinnedEdge } from './pinned-fetch.ts';
 import { buildWebAssets } from './web-assets.ts';
 import { useNodeFastPaths } from './fast-paths.ts';
 import { keepStatistics } from '../pglite/statistics.ts';
@@ -146,8 +146,12 @@ export async function openService(
       clock,
       log,
       metrics,
+      // The identity provider is reached with plain fetch, outside the guard: its address is the
+      // operator's setting (OIDC_ISSUER, OIDC_JWKS_URL), never a caller's, and it often lives on a
+      // private network that the guard would refuse. A token's `iss` never chooses a URL: it must
+      // equal the configured issuer. Only what a caller names goes through the pinned edge.
       fetch: (input, init) => fetch(input, init),
-      resolveHost: resolveHostNode,
+      outbound: createPinnedEdge(),
       logSigner: logDeps.signer,
       migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),

@@ -62,6 +62,12 @@ async function build(env: Env): Promise<Isolate> {
     kek,
     clock: () => new Date(),
     log,
+    // No `outbound`: a Worker has no DNS API, so no edge here can pin a checked address, and URLs
+    // a caller names go through this fetch as a plain edge (outbound/guarded-request.ts): refused
+    // when they write a non-public address or a local name, not when a name resolves to one. The
+    // request leaves from Cloudflare's network, not from a host inside the operator's network;
+    // a private network is reached only through bindings the operator sets up (Workers VPC,
+    // Tunnels), and this code holds none.
     fetch: (input, init) => fetch(input, init),
     webAssets: { verifyScript },
     migrations,
