@@ -7,7 +7,7 @@
  * HTML, CSS and JS as transferred, and the JS gzipped.
  */
 import { Projection } from '../src/projection/projection.ts';
-import { logSignerSource } from '../src/use-cases/log-sequencer.ts';
+import { logSequencerFor } from '../src/use-cases/log-sequencer.ts';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -84,7 +84,7 @@ const deps = {
   fetch,
   webAssets,
   projection: new Projection(),
-  logSigner: logSignerSource(kek),
+  logSequencer: logSequencerFor(kek, config.publicUrl, () => new Date()),
 };
 built.app = createApp(deps);
 

@@ -43,6 +43,8 @@ export interface Config {
   /** Proxies of ours in front: 0 keys public limits on the connecting address, N on the Nth X-Forwarded-For hop from the right. */
   readonly trustProxy: number;
   readonly metrics: MetricsConfig;
+  /** Development only (WEBHOOKS_ALLOW_LOCAL, with an http PUBLIC_URL): webhook endpoints on http and loopback addresses. */
+  readonly webhooksAllowLocal: boolean;
 }
 
 /** Where /metrics is served (Node only; see docs/metrics.md). */
@@ -95,6 +97,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     if (!e.KEY_ENCRYPTION_KEY)
       problems.push('KEY_ENCRYPTION_KEY: required in production; a generated key-encryption key is for development only');
     if (e.BOOTSTRAP_DEMO_TENANT === true) problems.push('BOOTSTRAP_DEMO_TENANT: the demo tenant is a development-only setting');
+    if (e.WEBHOOKS_ALLOW_LOCAL) problems.push('WEBHOOKS_ALLOW_LOCAL: local webhook endpoints are a development-only setting');
     if (e.OIDC_ISSUER && new URL(e.OIDC_ISSUER).protocol !== 'https:') problems.push('OIDC_ISSUER: must be https in production');
     if (e.OIDC_JWKS_URL && new URL(e.OIDC_JWKS_URL).protocol !== 'https:') problems.push('OIDC_JWKS_URL: must be https in production');
   }
@@ -103,6 +106,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (e.METRICS_PORT !== undefined && !e.METRICS_TOKEN && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(e.METRICS_BIND_ADDRESS)) {
     problems.push('METRICS_BIND_ADDRESS: a metrics listener off the loopback interface needs METRICS_TOKEN');
   }
+  // A deployment reached over https is not a laptop: its webhooks go to the public internet only.
+  if (e.WEBHOOKS_ALLOW_LOCAL && e.PUBLIC_URL && new URL(e.PUBLIC_URL).protocol === 'https:')
+    problems.push('WEBHOOKS_ALLOW_LOCAL: only with an http PUBLIC_URL (local development)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
@@ -145,6 +151,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       publicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
     }),
     trustProxy: e.TRUST_PROXY ?? 0,
+    webhooksAllowLocal: e.WEBHOOKS_ALLOW_LOCAL,
   };
   return Object.freeze(config);
 }

@@ -26,6 +26,8 @@ export const envSchema = z.object({
   // (PgBouncer in transaction mode without max_prepared_statements): it cannot keep them.
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
   DATA_DIR: z.string().min(1).default('.data'),
+  // Development only: webhook endpoints on http and on loopback addresses (a receiver on the laptop).
+  WEBHOOKS_ALLOW_LOCAL: bool.default(false),
   KEY_ENCRYPTION_KEY: kek.optional(),
   // The KEK being replaced, accepted for opening keys (never for sealing) while `kek rotate` runs.
   KEY_ENCRYPTION_KEY_PREVIOUS: kek.optional(),

@@ -3,7 +3,7 @@ import { createOidcVerifier } from '../auth/oidc.ts';
 import { AppError } from '../errors/index.ts';
 import type { AppDeps, AppEnv, KeyLimits, ServiceDeps } from './context.ts';
 import { Projection } from '../projection/projection.ts';
-import { logSignerSource } from '../use-cases/log-sequencer.ts';
+import { logSequencerFor } from '../use-cases/log-sequencer.ts';
 import { allowedMethods } from './allowed-methods.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { openCors } from './middleware/cors.ts';
@@ -21,6 +21,7 @@ import { errorHandler, problemResponse } from './problem-response.ts';
 import { jsonPointer } from '../util/json-pointer.ts';
 import { registerApiKeys } from './routes/api-keys.ts';
 import { registerAuditExports } from './routes/audit-exports.ts';
+import { registerWebhooks } from './routes/webhooks.ts';
 import { registerAttestations } from './routes/attestations.ts';
 import { registerAttestationRecords } from './routes/attestation-records.ts';
 import { registerShares } from './routes/shares.ts';
@@ -59,7 +60,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   const deps: ServiceDeps = {
     ...appDeps,
     projection: appDeps.projection ?? new Projection({ clock: appDeps.clock }),
-    logSigner: appDeps.logSigner ?? logSignerSource(appDeps.kek),
+    logSequencer: appDeps.logSequencer ?? logSequencerFor(appDeps.kek, appDeps.config.publicUrl, appDeps.clock),
   };
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -137,6 +138,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   registerShares(app, deps, oidc);
   registerStatus(app, deps, oidc);
   registerAuditExports(app, deps, oidc);
+  registerWebhooks(app, deps, oidc);
   const verifier = publicVerifier(deps);
   registerVerify(app, verifier);
   registerPages(app, deps, verifier);

@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics/port.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import type { Projection } from '../projection/projection.ts';
 import type { HotPaths } from './hot-paths.ts';
-import type { LogSignerSource } from '../transparency/sequencer.ts';
+import type { SequencerDeps } from '../transparency/sequencer.ts';
 
 /** What the app is built with, once per process (Node) or isolate (Workers). */
 export interface AppDeps {
@@ -40,14 +40,14 @@ export interface AppDeps {
   readonly migrations?: readonly MigrationRecord[];
   /** The in-memory read model public reads and verification are served from; createApp makes one when absent (on-read freshness). */
   readonly projection?: Projection;
-  /** Opens the tenant logs' keys to sign checkpoints: the sequencer's own, so a key is opened once per process; createApp makes one when absent. */
-  readonly logSigner?: LogSignerSource;
+  /** The tenant logs' sequencer on a connection (use-cases/log-sequencer.ts), the runtime's own so its opened log keys are shared; createApp makes one when absent. */
+  readonly logSequencer?: (db: Database) => SequencerDeps;
 }
 
 /** AppDeps once createApp has filled in what it defaults. */
 export interface ServiceDeps extends AppDeps {
   readonly projection: Projection;
-  readonly logSigner: LogSignerSource;
+  readonly logSequencer: (db: Database) => SequencerDeps;
 }
 
 /** Per-API-key (per-principal) policies: operator routes, and the smaller one of routes that sign. */

@@ -385,6 +385,42 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     description:
       'Where the attestation is in the tenant’s log: its issuance entry and every status change sequenced so far, each with its RFC 9162 inclusion proof against the latest signed checkpoint. 409 log_entry_pending (Retry-After) in the moment between issuance and sequencing.',
   },
+  'POST /v1/t/{tenant}/webhooks': {
+    operationId: 'createWebhook',
+    description:
+      'Registers an https endpoint for the tenant’s events of the given types, from now on. Deliveries are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 under the secret returned here, once). Each event is sent until it is answered 2xx, in order, retried with growing pauses; an endpoint failing for 3 days is disabled.',
+    example: { url: 'https://hooks.example.com/launchproof', event_types: ['attestation.status_changed', 'key.revoked'] },
+  },
+  'GET /v1/t/{tenant}/webhooks': {
+    operationId: 'listWebhooks',
+    description:
+      'Every endpoint of the tenant with where it stands: the next event due, failures in a row, when it is tried next, whether it was disabled and why.',
+  },
+  'GET /v1/t/{tenant}/webhooks/{webhook}': {
+    operationId: 'getWebhook',
+    description: 'One endpoint with where it stands.',
+  },
+  'DELETE /v1/t/{tenant}/webhooks/{webhook}': {
+    operationId: 'deleteWebhook',
+    description: 'Stops the endpoint’s deliveries for good.',
+  },
+  'POST /v1/t/{tenant}/webhooks/{webhook}/secret': {
+    operationId: 'rotateWebhookSecret',
+    description:
+      'A new signing secret, returned once. The old one goes on signing beside it (a second v1 signature) for overlap_seconds (a day unless given, at most a week), so the receiver can switch without a message it cannot check.',
+    example: { overlap_seconds: 3600 },
+  },
+  'POST /v1/t/{tenant}/webhooks/{webhook}/replay': {
+    operationId: 'replayWebhook',
+    description:
+      'Sends the endpoint’s events again from from_position (or from the event it is due), and re-enables it if it was disabled. Messages sent again carry their first webhook-id, so a receiver drops those it already has.',
+    example: { from_position: 0 },
+  },
+  'GET /v1/t/{tenant}/webhooks/{webhook}/deliveries': {
+    operationId: 'listWebhookDeliveries',
+    description:
+      'The delivery log, newest first: each attempt’s event, instant, outcome, HTTP status, latency and the first 256 characters of the answer (never more of it).',
+  },
   'POST /v1/t/{tenant}/audit-exports': {
     operationId: 'createAuditExport',
     description:

@@ -27,7 +27,11 @@ export type MetricEvent =
   | { readonly kind: 'key_rotation_failed' }
   /** A signing key could not be opened or there was none: `operation` says what could not be signed. */
   | { readonly kind: 'signing_failed'; readonly operation: 'request' | 'status_publication' }
-  | { readonly kind: 'status_publication_failed' };
+  | { readonly kind: 'status_publication_failed' }
+  /** One attempt to deliver a webhook event: answered 2xx, or not. */
+  | { readonly kind: 'webhook_delivery'; readonly outcome: 'delivered' | 'failed' }
+  /** An endpoint disabled after failing for days (webhooks). */
+  | { readonly kind: 'webhook_disabled' };
 
 export interface Metrics {
   record(event: MetricEvent): void;

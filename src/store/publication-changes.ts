@@ -12,7 +12,8 @@ import type { Database, Queryable } from './port.ts';
  * the notification (and, on PostgreSQL, the poll) within their bound. Log appends are announced
  * the same way, so that the instance that wrote an entry sequences it at once; entries other
  * instances wrote are found by the sequencer's poll. Audit-export requests are announced the same
- * way, so that the instance that took one builds it at once.
+ * way, so that the instance that took one builds it at once, and webhook events placed in the
+ * outbox, so that the instance that placed them delivers them at once.
  */
 type Listener = (tenantId: string) => void;
 type LogListener = (tenantId: string, db: Database) => void;
@@ -23,6 +24,8 @@ const pending = new WeakMap<Queryable, Set<string>>();
 const pendingLog = new WeakMap<Queryable, Set<string>>();
 const exportListeners = new Set<LogListener>();
 const pendingExports = new WeakMap<Queryable, Set<string>>();
+const outboxListeners = new Set<LogListener>();
+const pendingOutbox = new WeakMap<Queryable, Set<string>>();
 
 function note(map: WeakMap<Queryable, Set<string>>, tx: Queryable, tenantId: string): void {
   let tenants = map.get(tx);
@@ -51,11 +54,17 @@ export function noteExportRequest(tx: Queryable, tenantId: string): void {
   note(pendingExports, tx, tenantId);
 }
 
+/** Called inside a transaction that places events in a tenant's webhook outbox (its dispatcher starts once it commits). */
+export function noteOutboxEvents(tx: Queryable, tenantId: string): void {
+  note(pendingOutbox, tx, tenantId);
+}
+
 /** Called by the transaction helpers once `tx`, a transaction of `db`, has committed. */
 export function announceCommitted(tx: Queryable, db: Database): void {
   for (const tenant of take(pending, tx)) for (const listener of listeners) listener(tenant);
   for (const tenant of take(pendingLog, tx)) for (const listener of logListeners) listener(tenant, db);
   for (const tenant of take(pendingExports, tx)) for (const listener of exportListeners) listener(tenant, db);
+  for (const tenant of take(pendingOutbox, tx)) for (const listener of outboxListeners) listener(tenant, db);
 }
 
 /** Subscribes to committed changes; returns the unsubscribe. */
@@ -74,4 +83,10 @@ export function onCommittedLogAppend(listener: LogListener): () => void {
 export function onCommittedExportRequest(listener: LogListener): () => void {
   exportListeners.add(listener);
   return () => exportListeners.delete(listener);
+}
+
+/** Subscribes to committed outbox events, with the database they were committed to; returns the unsubscribe. */
+export function onCommittedOutboxEvents(listener: LogListener): () => void {
+  outboxListeners.add(listener);
+  return () => outboxListeners.delete(listener);
 }

@@ -26,6 +26,11 @@ export interface SequencerDeps {
   readonly now: () => Date;
   /** Entries per transaction; a longer backlog takes several. */
   readonly batch?: number;
+  /**
+   * Told of each run's entries (their bodies, the first's index) in the run's transaction, under
+   * the head's lock: the webhooks' outbox places its events there, in log order.
+   */
+  readonly onSequenced?: (tx: Queryable, tenantId: string, first: number, bodies: readonly string[]) => Promise<void>;
 }
 
 const HASH = 32;
@@ -83,6 +88,12 @@ async function sequenceBatch(deps: SequencerDeps, tenantId: string, batch: numbe
       tenantId,
       pending.map((e) => e.entryId),
       run.first,
+    );
+    await deps.onSequenced?.(
+      tx,
+      tenantId,
+      run.first,
+      pending.map((e) => e.body),
     );
     await advanceHead(
       tx,

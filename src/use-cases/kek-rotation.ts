@@ -12,6 +12,8 @@ import {
   replaceSealedPrivateKey,
 } from '../keys/key-store.ts';
 import { resealLogKey } from '../keys/log-key.ts';
+import { webhookSecretName } from '../webhooks/secrets.ts';
+import { replaceSealedWebhookSecret, webhookSecretsSealedUnder } from '../webhooks/store.ts';
 
 // Here rather than in keys/: each run is audited in the platform tenant's log, and keys sit below
 // tenants (tenants create their keys).
@@ -78,6 +80,18 @@ export async function rotateKek(
       });
     }
     return keys.length;
+  });
+
+  // The webhook endpoints' secrets (and a previous secret still in its overlap) the same way: the
+  // dispatcher must open them to sign, and would fail once the previous KEK is dropped.
+  resealed += await acrossTenants(deps.db, async (tx) => {
+    const secrets = await webhookSecretsSealedUnder(tx, previous.id);
+    for (const s of secrets) {
+      const name = webhookSecretName(s.id);
+      const jwk = await openPrivateJwk(previous, s.tenantId, name, s.sealed);
+      await replaceSealedWebhookSecret(tx, s.tenantId, s.id, s.which, await sealPrivateJwk(deps.kek, s.tenantId, name, jwk), deps.kek.id);
+    }
+    return secrets.length;
   });
 
   const unopenable = (await acrossTenants(deps.db, (tx) => keysPerKek(tx))).filter((k) => k.kekId !== deps.kek.id);

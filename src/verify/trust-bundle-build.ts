@@ -7,7 +7,7 @@ import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { keyLifecycleJson } from '../keys/history-json.ts';
 import { listKeys, logKeys } from '../keys/key-store.ts';
-import { logOrigin, logVerifierKey } from '../keys/log-key.ts';
+import { logVerifierKey } from '../keys/log-key.ts';
 import { publishedKeys, type KeyRecord } from '../keys/lifecycle.ts';
 import type { Profile } from '../readiness/index.ts';
 import { currentPublication } from '../status/publish.ts';
@@ -17,7 +17,7 @@ import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { inExistingTenant, tenantById } from '../tenants/tenants.ts';
 import { logView } from '../transparency/reader.ts';
-import { sequenceTenant, type LogSignerSource } from '../transparency/sequencer.ts';
+import { sequenceTenant, type SequencerDeps } from '../transparency/sequencer.ts';
 import { entriesInRange, pendingEntries } from '../transparency/store.ts';
 import { BoundedCache } from '../util/bounded-cache.ts';
 import { MAX_BUNDLE_LOG_ENTRIES } from './bundle-log.ts';
@@ -38,8 +38,8 @@ export interface TrustBundleDeps {
   readonly origin: URL;
   readonly kek: KeyEncryptionKey;
   readonly now: Date;
-  /** The service's log signer (the sequencer's, which keeps the log keys it has opened). */
-  readonly logSigner: LogSignerSource;
+  /** The service's log sequencer on the bundle's connection, to catch the log up with the lists first. */
+  readonly sequencer: SequencerDeps;
 }
 
 function historyEntry(k: KeyRecord): TrustBundleKey {
@@ -126,10 +126,7 @@ async function bundleLog(tx: Queryable, tenantId: string): Promise<TrustBundleLo
 async function catchUpLog(db: Database, deps: TrustBundleDeps): Promise<void> {
   const pending = await withTenant(db, deps.tenantId, (tx) => pendingEntries(tx, deps.tenantId, 1));
   if (pending.length === 0) return;
-  await sequenceTenant(
-    { db, originOf: (tenantId) => logOrigin(deps.origin, tenantId), signer: deps.logSigner, now: () => deps.now },
-    deps.tenantId,
-  );
+  await sequenceTenant(deps.sequencer, deps.tenantId);
 }
 
 /**

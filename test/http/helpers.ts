@@ -51,15 +51,16 @@ export { allTenants };
 
 /**
  * What work off the request path writes, on its own schedule after a request has answered: the
- * log sequencer's tables and the index it gives each entry, and the package the audit-export
- * builder stores. A snapshot taken around one request leaves them out, or it would see that work
+ * log sequencer's tables and the index it gives each entry, the webhook events it places and
+ * what their dispatcher records, and the package the audit-export builder stores. A snapshot taken around one request leaves them out, or it would see that work
  * catch up on an earlier request; the rows a request writes are kept.
  */
-const SEQUENCER_TABLES = new Set(['log_heads', 'log_tiles', 'log_keys']);
-/** Columns background work fills in after a request: an entry's index, an audit export's package. */
+const SEQUENCER_TABLES = new Set(['log_heads', 'log_tiles', 'log_keys', 'outbox_events', 'webhook_deliveries']);
+/** Columns background work fills in after a request: an entry's index, an audit export's package, a webhook's delivery state. */
 const BACKGROUND_COLUMNS: Record<string, readonly string[]> = {
   log_entries: ['idx'],
   audit_exports: ['built_at', 'failure', 'media_type', 'package'],
+  webhooks: ['after_position', 'attempts', 'failing_since', 'next_attempt_at', 'lease_until', 'state', 'disabled_at', 'disabled_reason'],
 };
 const rowJson = (name: string) => `(to_jsonb(t)${(BACKGROUND_COLUMNS[name] ?? []).map((c) => ` - '${c}'`).join('')})::text`;
 
@@ -193,6 +194,10 @@ export function validBody(op: Operation, unique: string, params: Record<string, 
     'POST /v1/present': { credential: 'eyJhbGciOiJFUzI1NiJ9.eyJfc2QiOltdfQ.AAAA~', reveal: [] },
     'POST /v1/t/{tenant}/audit-exports': { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', format: 'json' },
     'POST /v1/t/{tenant}/offers': { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
+    // A public name: registering resolves nothing (each delivery does, by address).
+    'POST /v1/t/{tenant}/webhooks': { url: `https://hooks.example.com/${unique}`, event_types: ['attestation.status_changed'] },
+    'POST /v1/t/{tenant}/webhooks/{webhook}/secret': { overlap_seconds: 60 },
+    'POST /v1/t/{tenant}/webhooks/{webhook}/replay': {},
     'POST /t/{tenant}/credentials/issue': {
       credential: {
         '@context': ['https://www.w3.org/ns/credentials/v2'],

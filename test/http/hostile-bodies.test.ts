@@ -103,7 +103,14 @@ describe('hostile request bodies', () => {
         body: { assessment: readinessAssessment(), formats: ['vc+jwt'] },
       })
     ).json()) as { attestation_id: string; credentials: { id: string }[] };
+    const hook = (await (
+      await h.request('POST', '/v1/t/a/webhooks', {
+        token: h.adminToken,
+        body: { url: 'https://hooks.example.com/a', event_types: ['key.revoked'] },
+      })
+    ).json()) as { id: string };
     params = {
+      webhook: hook.id,
       tenant: 'a',
       kid: await activeKid(t.db, 'a'),
       id: key.id,

@@ -222,7 +222,14 @@ describe('house basics', () => {
           body: { assessment: readinessAssessment(), formats: ['dc+sd-jwt'] },
         })
       ).json()) as { attestation_id: string; credentials: { id: string }[] };
+      const hook = (await (
+        await h.request('POST', '/v1/t/a/webhooks', {
+          token: h.adminToken,
+          body: { url: 'https://hooks.example.com/doc', event_types: ['key.revoked'] },
+        })
+      ).json()) as { id: string };
       return {
+        webhook: hook.id,
         tenant: 'a',
         kid: await activeKid(t.db, 'a'),
         id: created.id,

@@ -30,8 +30,8 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
   let keyOfA: string;
   /** A platform key holding every role: it may act on any tenant that exists. */
   let platformKey: string;
-  type Ids = { kid: string; id: string; credential: string; attestation: string; share: string; export: string };
-  const none: Ids = { kid: '', id: '', credential: '', attestation: '', share: '', export: '' };
+  type Ids = { kid: string; id: string; credential: string; attestation: string; share: string; export: string; webhook: string };
+  const none: Ids = { kid: '', id: '', credential: '', attestation: '', share: '', export: '', webhook: '' };
   const params: Record<'a' | 'b', Ids> = { a: none, b: none };
 
   const mint = async (tenant: string, roles: readonly string[]) => {
@@ -65,7 +65,13 @@ describe.each(engines())('tenant isolation on $engine', ({ open }) => {
         body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', format: 'json' },
       });
       expect(exported.status, await exported.clone().text()).toBe(202);
+      const hook = await h.request('POST', `/v1/t/${tenant}/webhooks`, {
+        token: h.adminToken,
+        body: { url: `https://hooks.example.com/${tenant}`, event_types: ['key.revoked'] },
+      });
+      expect(hook.status, await hook.clone().text()).toBe(201);
       params[tenant] = {
+        webhook: ((await hook.json()) as { id: string }).id,
         export: ((await exported.json()) as { id: string }).id,
         kid: await activeKid(t.db, tenant),
         id: issuer.id,

@@ -83,7 +83,8 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
     const missing = await db.query<{ t: string }>(
       `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'public' and c.relkind in ('r', 'v')
-          and c.relname not in ('schema_migrations', 'publication_versions', 'log_entries', 'log_tiles')
+          and c.relname not in ('schema_migrations', 'publication_versions', 'log_entries', 'log_tiles',
+                                'outbox_events', 'webhook_deliveries', 'webhooks')
           and not (has_table_privilege($1, c.oid, 'select') and (c.relkind = 'v' or (
                    has_table_privilege($1, c.oid, 'insert') and has_table_privilege($1, c.oid, 'update')
                    and has_table_privilege($1, c.oid, 'delete'))))`,
@@ -108,6 +109,19 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
         .then((r) => r[0]!.ok);
     expect(await column('idx')).toBe(true);
     for (const name of ['body', 'type', 'attestation_id', 'at', 'tenant_id']) expect(await column(name)).toBe(false);
+  });
+
+  it('lets the tenant role place webhook events and log attempts but never change or delete one, and never delete an endpoint', async () => {
+    const may = (table: string, privilege: string) =>
+      db.query<{ ok: boolean }>(`select has_table_privilege($1, $2, $3) as ok`, [TENANT_ROLE, table, privilege]).then((r) => r[0]!.ok);
+    for (const table of ['outbox_events', 'webhook_deliveries']) {
+      expect(await may(table, 'select')).toBe(true);
+      expect(await may(table, 'insert')).toBe(true);
+      for (const privilege of ['update', 'delete', 'truncate']) expect(await may(table, privilege)).toBe(false);
+    }
+    for (const privilege of ['select', 'insert', 'update']) expect(await may('webhooks', privilege)).toBe(true);
+    // Deleted endpoints stay (marked deleted): their attempts in the delivery log point at them.
+    expect(await may('webhooks', 'delete')).toBe(false);
   });
 
   it('lets the tenant role read publication versions but never write them: only the triggers of a change do', async () => {

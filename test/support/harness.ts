@@ -101,7 +101,7 @@ export async function harness(
     fetch: fetchImpl,
     webAssets: testWebAssets(),
     migrations,
-    logSigner: logDeps.signer,
+    logSequencer: () => logDeps,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.projection ? { projection: options.projection } : {}),
   });

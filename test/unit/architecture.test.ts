@@ -107,6 +107,7 @@ const STORE_MODULE: Record<string, string | null> = {
   status: 'status/store.ts',
   tenants: 'tenants/store.ts',
   transparency: 'transparency/store.ts',
+  webhooks: 'webhooks/store.ts',
   'use-cases': null,
   verify: null,
 };

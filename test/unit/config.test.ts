@@ -50,6 +50,17 @@ describe('configuration', () => {
     expect(problemsOf({ ...production, OIDC_ISSUER: 'http://idp', OIDC_AUDIENCE: 'x' })).toMatch(/^OIDC_ISSUER: must be https/m);
   });
 
+  it('allows local webhook endpoints only in development with an http PUBLIC_URL, never in production', () => {
+    expect(parseConfig({}).webhooksAllowLocal).toBe(false);
+    expect(parseConfig({ WEBHOOKS_ALLOW_LOCAL: 'true', PUBLIC_URL: 'http://localhost:8080' }).webhooksAllowLocal).toBe(true);
+    expect(problemsOf({ ...production, WEBHOOKS_ALLOW_LOCAL: 'true' })).toMatch(
+      /^WEBHOOKS_ALLOW_LOCAL: local webhook endpoints are a development-only setting/m,
+    );
+    expect(problemsOf({ WEBHOOKS_ALLOW_LOCAL: 'true', PUBLIC_URL: 'https://issuer.example.com' })).toMatch(
+      /^WEBHOOKS_ALLOW_LOCAL: only with an http PUBLIC_URL/m,
+    );
+  });
+
   it('serves no /metrics unless asked, and never off the loopback interface without a token', () => {
     expect(parseConfig({}).metrics).toEqual({ token: undefined, port: undefined, bindAddress: '127.0.0.1' });
     const token = 'm'.repeat(32);

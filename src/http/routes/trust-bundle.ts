@@ -41,7 +41,7 @@ export function registerTrustBundle(app: OpenAPIHono<AppEnv>, deps: ServiceDeps)
         origin: deps.config.publicUrl,
         kek: deps.kek,
         now: deps.clock(),
-        logSigner: deps.logSigner,
+        sequencer: deps.logSequencer(c.env.db),
       });
       return publicJson(c, signed, TRUST_BUNDLE_MAX_AGE_SECONDS, TRUST_BUNDLE_MEDIA_TYPE) as never;
     },

@@ -35,7 +35,7 @@ export function registerVerifierHtml(app: OpenAPIHono<AppEnv>, deps: ServiceDeps
         origin: deps.config.publicUrl,
         kek: deps.kek,
         now: deps.clock(),
-        logSigner: deps.logSigner,
+        sequencer: deps.logSequencer(c.env.db),
       });
       const verifier = await renderOfflineVerifier({
         bundleText: JSON.stringify(signed),

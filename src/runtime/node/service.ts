@@ -28,7 +28,9 @@ import { withPoolUsage } from './metrics/pool-usage.ts';
 import { DEFAULT_POOL_MAX } from '../postgres/database.ts';
 import { sequenceTenant } from '../../transparency/sequencer.ts';
 import { startSequencing, type Sequencing } from '../../transparency/sequencing.ts';
-import { logSequencerDeps } from '../../use-cases/log-sequencer.ts';
+import { logSequencerFor } from '../../use-cases/log-sequencer.ts';
+import { startWebhookDispatch } from '../../use-cases/webhook-dispatch.ts';
+import { webhookSender } from '../../webhooks/http-sender.ts';
 import { dropExpiredExports, startExportBuilding } from '../../use-cases/audit-export-builder.ts';
 import type { TenantWork } from '../../store/tenant-work.ts';
 
@@ -49,6 +51,8 @@ export interface Service {
   readonly sequencing?: Sequencing;
   /** The audit-export builder (absent for console commands). */
   readonly exports?: TenantWork;
+  /** The webhook dispatcher (absent for console commands). */
+  readonly webhooks?: TenantWork;
   /** The Prometheus exposition, with the store-derived gauges read now (one query). */
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
@@ -115,7 +119,8 @@ export async function openService(
     // The server sequences its own log entries as they commit, and polls PostgreSQL for entries
     // other instances (or console commands) wrote; on the embedded database every writer is this
     // process, or a console command that ran before it started: one sweep at start finds those.
-    const logDeps = logSequencerDeps(db, kek, config.publicUrl, clock);
+    const logSequencer = logSequencerFor(kek, config.publicUrl, clock);
+    const logDeps = logSequencer(db);
     const sequencing =
       options.pages === false
         ? undefined
@@ -139,6 +144,26 @@ export async function openService(
             },
           );
     await exports?.sweep();
+    // Every request the service makes for someone else (other issuers' keys and lists, webhook
+    // receivers) leaves through one edge that connects only to the address it checked.
+    const edge = createPinnedEdge();
+    // Webhook events go out as soon as the sequencer run that placed them commits, and on a poll
+    // for retries falling due; over the pinned edge, so the address checked is the one connected to.
+    const webhooks =
+      options.pages === false
+        ? undefined
+        : startWebhookDispatch(
+            {
+              db,
+              kek,
+              now: clock,
+              metrics,
+              send: webhookSender(edge, { allowLocal: config.webhooksAllowLocal }),
+            },
+            (tenantId, e) =>
+              log.error('delivering webhooks failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+          );
+    await webhooks?.sweep();
     const app = createApp({
       projection,
       config,
@@ -151,8 +176,8 @@ export async function openService(
       // private network that the guard would refuse. A token's `iss` never chooses a URL: it must
       // equal the configured issuer. Only what a caller names goes through the pinned edge.
       fetch: (input, init) => fetch(input, init),
-      outbound: createPinnedEdge(),
-      logSigner: logDeps.signer,
+      outbound: edge,
+      logSequencer,
       migrations: await migrationRecords(files),
       ...(webAssets ? { webAssets } : {}),
     });
@@ -166,6 +191,7 @@ export async function openService(
       deployment,
       ...(sequencing ? { sequencing } : {}),
       ...(exports ? { exports } : {}),
+      ...(webhooks ? { webhooks } : {}),
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log, metrics });
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
@@ -187,6 +213,7 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
+        await webhooks?.stop();
         await exports?.stop();
         await sequencing?.stop();
         await statistics?.stop();

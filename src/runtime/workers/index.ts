@@ -12,8 +12,10 @@ import { onCommittedLogAppend } from '../../store/publication-changes.ts';
 import { acrossTenants } from '../../store/tenant-scope.ts';
 import { sequenceTenant, type SequencerDeps } from '../../transparency/sequencer.ts';
 import { tenantsWithPending } from '../../transparency/store.ts';
-import { logSignerSource } from '../../use-cases/log-sequencer.ts';
-import { logOrigin } from '../../keys/log-key.ts';
+import { dispatchWebhooks } from '../../use-cases/webhook-dispatch.ts';
+import { webhookSender } from '../../webhooks/http-sender.ts';
+import { tenantsWithDueWebhooks } from '../../webhooks/store.ts';
+import { logSequencerFor } from '../../use-cases/log-sequencer.ts';
 import { buildWaitingExports, dropExpiredExports } from '../../use-cases/audit-export-builder.ts';
 import type { Env } from './env.ts';
 import { startFailureResponse } from './start-failure.ts';
@@ -35,7 +37,8 @@ interface Isolate {
   readonly log: Logger;
   readonly origin: URL;
   /** The log keys this isolate has opened, kept across its requests. */
-  readonly logSigner: SequencerDeps['signer'];
+  /** The isolate's log sequencer on a request's connection: one log signer for the sequencing after each request, the Cron Trigger and the trust bundle's catch-up. */
+  readonly logSequencer: (db: Database) => SequencerDeps;
 }
 
 // Configuration is fixed for the life of an isolate, so a refusal is cached as well as success.
@@ -55,8 +58,7 @@ async function build(env: Env): Promise<Isolate> {
     ? withPreviousKek(current, await importKeyEncryptionKey(config.previousKeyEncryptionKey))
     : current;
   const log = createJsonLogger(config.logLevel);
-  // One log signer for the isolate: the sequencing after each request, the Cron Trigger and the trust bundle's catch-up share the keys it opens.
-  const logSigner = logSignerSource(kek);
+  const logSequencer = logSequencerFor(kek, config.publicUrl, () => new Date());
   const app = createApp({
     config,
     kek,
@@ -71,9 +73,9 @@ async function build(env: Env): Promise<Isolate> {
     fetch: (input, init) => fetch(input, init),
     webAssets: { verifyScript },
     migrations,
-    logSigner,
+    logSequencer,
   });
-  return { config, app, kek, log, origin: config.publicUrl, logSigner };
+  return { config, app, kek, log, origin: config.publicUrl, logSequencer };
 }
 
 function load(env: Env): Promise<Isolate> {
@@ -123,12 +125,7 @@ function openDatabase(env: Env): Database {
   return openPostgres(env.HYPERDRIVE.connectionString, { max: 1 });
 }
 
-const sequencerDeps = (started: Isolate, db: Database): SequencerDeps => ({
-  db,
-  originOf: (tenantId) => logOrigin(started.origin, tenantId),
-  signer: started.logSigner,
-  now: () => new Date(),
-});
+const sequencerDeps = (started: Isolate, db: Database): SequencerDeps => started.logSequencer(db);
 
 /**
  * Sequences the tenants' logs, one after the other, logging (not throwing) a failure: an entry
@@ -142,6 +139,22 @@ async function sequence(started: Isolate, db: Database, tenants: Iterable<string
     } catch (e) {
       failed++;
       started.log.error('sequencing the log failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return failed;
+}
+
+/** Delivers what is due to every tenant's endpoints, logging (not throwing) each tenant's failure; the number that failed. */
+async function dispatchDueWebhooks(started: Isolate, db: Database): Promise<number> {
+  const now = new Date();
+  const send = webhookSender((request) => fetch(request), { allowLocal: started.config.webhooksAllowLocal });
+  let failed = 0;
+  for (const tenantId of await acrossTenants(db, (tx) => tenantsWithDueWebhooks(tx, now))) {
+    try {
+      await dispatchWebhooks({ db, kek: started.kek, now: () => new Date(), send }, tenantId);
+    } catch (e) {
+      failed++;
+      started.log.error('delivering webhooks failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) });
     }
   }
   return failed;
@@ -207,11 +220,16 @@ export default {
         started.log.error('building an audit export failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
       );
       await dropExpiredExports({ db, now: () => new Date() });
+      // Webhook deliveries due (new events and retries): the Cron Trigger's interval bounds how
+      // soon a Worker deployment sends them. Cloudflare's fetch reaches no private network, and a
+      // Worker has no resolver to pin an address with: the guard checks the URL itself.
+      const hooksFailed = await dispatchDueWebhooks(started, db);
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
       if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
       if (lists.failed > 0) throw new Error(`status list publication failed for ${lists.failed} list(s)`);
       if (logs > 0) throw new Error(`sequencing the log failed for ${logs} tenant(s)`);
       if (exportsFailed > 0) throw new Error(`building audit exports failed for ${exportsFailed} tenant(s)`);
+      if (hooksFailed > 0) throw new Error(`delivering webhooks failed for ${hooksFailed} tenant(s)`);
     } finally {
       await db.close();
     }

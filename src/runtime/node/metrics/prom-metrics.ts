@@ -84,7 +84,20 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}) {
     help: 'Status-list publications (after a change or in the sweep) that failed.',
     registers: r,
   });
+  const webhookDeliveries = new Counter({
+    name: 'launchproof_webhook_deliveries_total',
+    help: 'Attempts to deliver a webhook event, by outcome (delivered: a 2xx answer).',
+    labelNames: ['outcome'],
+    registers: r,
+  });
+  const webhooksDisabled = new Counter({
+    name: 'launchproof_webhook_endpoints_disabled_total',
+    help: 'Webhook endpoints disabled after failing for days.',
+    registers: r,
+  });
   // Created with value 0 so a rate over them is 0, not absent, before the first event.
+  for (const outcome of ['delivered', 'failed']) webhookDeliveries.labels(outcome).inc(0);
+  webhooksDisabled.inc(0);
   signingFailures.labels('request').inc(0);
   signingFailures.labels('status_publication').inc(0);
   for (const trigger of ['scheduled', 'requested', 'no_active_key']) rotations.labels(trigger).inc(0);
@@ -144,6 +157,10 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}) {
           return void signingFailures.inc({ operation: e.operation });
         case 'status_publication_failed':
           return void publicationFailures.inc();
+        case 'webhook_delivery':
+          return void webhookDeliveries.inc({ outcome: e.outcome });
+        case 'webhook_disabled':
+          return void webhooksDisabled.inc();
       }
     },
   };

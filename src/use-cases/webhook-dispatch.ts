@@ -1,0 +1,181 @@
+import { recordEvent } from '../audit/events.ts';
+import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
+import type { Metrics } from '../metrics/port.ts';
+import type { Database } from '../store/port.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import { webhookSecretName } from '../webhooks/secrets.ts';
+import { WebhookSendFailure, type WebhookSender } from '../webhooks/sender.ts';
+import { signWebhook } from '../webhooks/signing.ts';
+import {
+  leaseDueWebhooks,
+  nextEventFor,
+  recordAttempt,
+  releaseLease,
+  tenantsWithDueWebhooks,
+  type OutboxEvent,
+  type StoredWebhook,
+} from '../webhooks/store.ts';
+import { onCommittedOutboxEvents } from '../store/publication-changes.ts';
+import { startTenantWork, type TenantWork } from '../store/tenant-work.ts';
+
+// Here rather than in webhooks/: a delivery opens the endpoint's secret with the KEK (keys) and
+// is audited when it disables an endpoint.
+
+export interface WebhookDispatchDeps {
+  readonly db: Database;
+  readonly kek: KeyEncryptionKey;
+  readonly now: () => Date;
+  readonly send: WebhookSender;
+  readonly metrics?: Metrics;
+  /** The pause before the `failures`th retry of an event (jitter included); the default doubles from 5 s up to an hour. */
+  readonly retryDelayMs?: (failures: number) => number;
+  /** An endpoint failing for this long is disabled (3 days unless given). */
+  readonly disableAfterMs?: number;
+  /** How long a dispatcher holds an endpoint while it sends (longer than a send's deadline). */
+  readonly leaseMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+export const DISABLE_AFTER_MS = 3 * DAY_MS;
+const LEASE_MS = 60_000;
+/** Events sent in one run of a tenant's dispatcher; a longer backlog is taken by the next run. */
+const EVENTS_PER_RUN = 200;
+
+/**
+ * Exponential, with full jitter over its upper half: 5 s, 10 s, 20 s … up to an hour, so that
+ * endpoints that failed together do not all come back at the same instant.
+ */
+export function defaultRetryDelayMs(failures: number): number {
+  const ceiling = Math.min(5_000 * 2 ** Math.max(0, failures - 1), 3_600_000);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/**
+ * Delivers what is due to the tenant's endpoints (docs/webhooks.md, Delivery): each endpoint's
+ * events one at a time, in their order, at least once; an endpoint whose event fails waits for
+ * its retry and sends nothing after it meanwhile; the endpoints themselves go side by side.
+ * Returns the number of attempts made. Safe on several instances at once: an endpoint is leased
+ * to one dispatcher, and an attempt is only recorded by the holder of the lease.
+ */
+export async function dispatchWebhooks(deps: WebhookDispatchDeps, tenantId: string): Promise<number> {
+  let attempts = 0;
+  for (let round = 0; attempts < EVENTS_PER_RUN; round++) {
+    const now = deps.now();
+    const leaseMs = deps.leaseMs ?? LEASE_MS;
+    const leased = await withTenant(deps.db, tenantId, (tx) => leaseDueWebhooks(tx, tenantId, now, leaseMs));
+    if (leased.length === 0) break;
+    const leasedUntil = new Date(now.getTime() + leaseMs);
+    const sent = await Promise.all(leased.map((w) => deliverNext(deps, w, leasedUntil)));
+    attempts += sent.reduce((n, s) => n + s, 0);
+    if (sent.every((s) => s === 0)) break;
+  }
+  return attempts;
+}
+
+/** One attempt at the endpoint's next event; 0 when it had none after all (its lease is given back). */
+async function deliverNext(deps: WebhookDispatchDeps, w: StoredWebhook, leasedUntil: Date): Promise<number> {
+  const event = await withTenant(deps.db, w.tenantId, (tx) => nextEventFor(tx, w.tenantId, w.afterPosition, w.eventTypes));
+  if (!event) {
+    await withTenant(deps.db, w.tenantId, (tx) => releaseLease(tx, w.tenantId, w.id, leasedUntil));
+    return 0;
+  }
+  const sentAt = deps.now();
+  const body = messageBody(event);
+  const headers = await signWebhook(event.id, sentAt, body, await secretsOf(deps.kek, w, sentAt));
+  let outcome: { ok: boolean; status: number | null; latencyMs: number; error: string | null; excerpt: string | null };
+  try {
+    const answer = await deps.send({
+      url: w.url,
+      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'launchproof-webhooks' },
+      body,
+    });
+    const ok = answer.status >= 200 && answer.status < 300;
+    outcome = {
+      ok,
+      status: answer.status,
+      latencyMs: answer.latencyMs,
+      error: ok ? null : `HTTP ${answer.status}`,
+      excerpt: answer.excerpt,
+    };
+  } catch (e) {
+    if (!(e instanceof WebhookSendFailure)) throw e;
+    outcome = { ok: false, status: null, latencyMs: e.latencyMs, error: `${e.code}: ${e.message}`, excerpt: null };
+  }
+  const at = deps.now();
+  const failures = outcome.ok ? 0 : w.attempts + 1;
+  const failingSince = w.failingSince ?? at;
+  const disable =
+    !outcome.ok && at.getTime() - failingSince.getTime() >= (deps.disableAfterMs ?? DISABLE_AFTER_MS)
+      ? `failing since ${failingSince.toISOString()}: ${outcome.error}`
+      : null;
+  const retryAt = outcome.ok || disable ? null : new Date(at.getTime() + (deps.retryDelayMs ?? defaultRetryDelayMs)(failures));
+  await withTenant(deps.db, w.tenantId, async (tx) => {
+    const held = await recordAttempt(tx, w.tenantId, {
+      webhookId: w.id,
+      eventId: event.id,
+      at,
+      outcome: outcome.ok ? 'delivered' : 'failed',
+      status: outcome.status,
+      latencyMs: Math.max(0, Math.round(outcome.latencyMs)),
+      error: outcome.error,
+      excerpt: outcome.excerpt,
+      position: event.position,
+      failures,
+      leasedUntil,
+      retryAt,
+      disable,
+    });
+    if (held && disable)
+      await recordEvent(tx, {
+        tenantId: w.tenantId,
+        at,
+        actor: 'system',
+        action: 'webhook.disabled',
+        target: w.id,
+        detail: { reason: disable, url: w.url },
+      });
+  });
+  deps.metrics?.record({ kind: 'webhook_delivery', outcome: outcome.ok ? 'delivered' : 'failed' });
+  if (disable) deps.metrics?.record({ kind: 'webhook_disabled' });
+  return 1;
+}
+
+/** The message as sent, the same bytes on every attempt: Standard Webhooks' `{type, timestamp, data}`. */
+export function messageBody(event: OutboxEvent): string {
+  return JSON.stringify({ type: event.type, timestamp: event.at.toISOString(), data: event.data });
+}
+
+/** The endpoint's current secret, and its previous one while the rotation's overlap lasts. */
+async function secretsOf(kek: KeyEncryptionKey, w: StoredWebhook, now: Date): Promise<string[]> {
+  const open = async (sealed: string, kekId: string) => {
+    const sealedUnder = kekFor(kek, kekId);
+    if (!sealedUnder) throw new TypeError(`the secret of webhook ${w.id} is sealed under KEK ${kekId}, which this process does not hold`);
+    const jwk = await openPrivateJwk(sealedUnder, w.tenantId, webhookSecretName(w.id), sealed);
+    return String(jwk.k);
+  };
+  const secrets = [await open(w.secretSealed, w.kekId)];
+  if (w.previousSealed && w.previousKekId && w.previousUntil && w.previousUntil > now)
+    secrets.push(await open(w.previousSealed, w.previousKekId));
+  return secrets;
+}
+
+/**
+ * How often a server looks for deliveries due (docs/webhooks.md, When): a retry falls due with
+ * time, not with a commit, so the poll runs on the embedded database too. Events this process
+ * placed are sent at once, announced when their sequencer run commits.
+ */
+export const WEBHOOK_POLL_MS = 1_000;
+
+/** The dispatcher as a server runs it: after each sequencer run of its own that placed events, and on the poll. */
+export function startWebhookDispatch(
+  deps: WebhookDispatchDeps,
+  onError: (tenantId: string, e: unknown) => void,
+  pollMs = WEBHOOK_POLL_MS,
+): TenantWork {
+  return startTenantWork(deps.db, (tenantId) => dispatchWebhooks(deps, tenantId), {
+    waiting: (tx) => tenantsWithDueWebhooks(tx, deps.now()),
+    subscribe: onCommittedOutboxEvents,
+    pollMs,
+    onError,
+  });
+}

@@ -1,0 +1,73 @@
+import { parseEntry } from '../transparency/entries.ts';
+
+/*
+ * What a webhook tells (docs/webhooks.md, Events): the events a tenant's log records that a
+ * subscriber acts on, each with the log index of the entry it comes from, so a receiver can
+ * prove it against the tenant's checkpoint. Derived from the entry's bytes alone, so every
+ * instance places the same events for the same entries.
+ */
+
+export const WEBHOOK_EVENT_TYPES = [
+  'attestation.issued',
+  'attestation.status_changed',
+  'attestation.superseded',
+  'key.rotated',
+  'key.revoked',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An event as the outbox keeps it: its type, what it is about, and the message's `data`. */
+export interface WebhookEvent {
+  readonly type: WebhookEventType;
+  readonly attestationId: string | null;
+  readonly logIndex: number;
+  readonly at: Date;
+  readonly data: Record<string, unknown>;
+}
+
+/** The events of one sequenced log entry (none for an entry no subscriber acts on). */
+export function eventsOfEntry(index: number, body: string): WebhookEvent[] {
+  const { at, event } = parseEntry(new TextEncoder().encode(body));
+  const when = new Date(at);
+  const of = (type: WebhookEventType, attestationId: string | null, data: Record<string, unknown>): WebhookEvent => ({
+    type,
+    attestationId,
+    logIndex: index,
+    at: when,
+    data: { ...data, log_index: index },
+  });
+  switch (event.type) {
+    case 'attestation.issued': {
+      const issued = of('attestation.issued', event.attestation, {
+        attestation_id: event.attestation,
+        credentials: event.credentials.map((c) => ({ id: c.id, format: c.format })),
+        profile: { id: event.profile.id, version: event.profile.version },
+        valid_from: event.valid_from,
+        valid_until: event.valid_until,
+        kid: event.kid,
+        ...(event.supersedes ? { supersedes: event.supersedes } : {}),
+      });
+      if (!event.supersedes) return [issued];
+      return [
+        issued,
+        of('attestation.superseded', event.supersedes, { attestation_id: event.supersedes, superseded_by: event.attestation }),
+      ];
+    }
+    case 'status.changed':
+      return [
+        of('attestation.status_changed', event.attestation, {
+          attestation_id: event.attestation,
+          from: event.from,
+          to: event.to,
+          ...(event.reason ? { reason: event.reason } : {}),
+        }),
+      ];
+    case 'key.activated':
+      return [of('key.rotated', null, { kid: event.kid })];
+    case 'key.revoked':
+      return [of('key.revoked', null, { kid: event.kid, ...(event.reason ? { reason: event.reason } : {}) })];
+    default:
+      return [];
+  }
+}

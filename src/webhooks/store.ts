@@ -1,0 +1,391 @@
+import type { Queryable } from '../store/port.ts';
+import { noteOutboxEvents } from '../store/publication-changes.ts';
+import type { WebhookEvent } from './events.ts';
+
+/*
+ * The SQL of the webhooks domain (migrations/0013_webhooks.sql): the tenant's outbox, its
+ * endpoints with their delivery cursors and leases, and the log of every attempt.
+ */
+
+/** Whether the tenant has an endpoint that takes events: the sequencer places none for a tenant without. */
+export async function hasLiveWebhooks(tx: Queryable, tenantId: string): Promise<boolean> {
+  const rows = await tx.query("select 1 from webhooks where tenant_id = $1 and state = 'active' limit 1", [tenantId]);
+  return rows.length > 0;
+}
+
+/** The position the tenant's next event takes (under the log head's lock: one placer at a time). */
+export async function nextPosition(tx: Queryable, tenantId: string): Promise<number> {
+  const [row] = await tx.query<{ n: string | number }>(
+    'select coalesce(max(position), -1) + 1 as n from outbox_events where tenant_id = $1',
+    [tenantId],
+  );
+  return Number(row!.n);
+}
+
+/** Places events at `first`, `first + 1`, … in the order given; one statement. */
+export async function insertOutboxEvents(tx: Queryable, tenantId: string, first: number, events: readonly WebhookEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  noteOutboxEvents(tx, tenantId);
+  await tx.query(
+    `insert into outbox_events (tenant_id, id, position, type, attestation_id, log_index, data, at)
+     select $1, gen_random_uuid(), e.position, e.type, e.attestation_id, e.log_index, e.data, e.at
+       from jsonb_to_recordset($2::jsonb) as e (position bigint, type text, attestation_id uuid, log_index bigint, data jsonb, at timestamptz)
+      order by e.position`,
+    [
+      tenantId,
+      events.map((e, i) => ({
+        position: first + i,
+        type: e.type,
+        attestation_id: e.attestationId,
+        log_index: e.logIndex,
+        data: e.data,
+        at: e.at.toISOString(),
+      })),
+    ],
+  );
+}
+
+export interface OutboxEvent {
+  readonly id: string;
+  readonly position: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly at: Date;
+}
+
+interface EventRow {
+  id: string;
+  position: string | number;
+  type: string;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+const toEvent = (r: EventRow): OutboxEvent => ({ id: r.id, position: Number(r.position), type: r.type, data: r.data, at: r.at });
+
+/** The first event after `after` of one of `types`; undefined when there is none yet. */
+export async function nextEventFor(
+  tx: Queryable,
+  tenantId: string,
+  after: number,
+  types: readonly string[],
+): Promise<OutboxEvent | undefined> {
+  const [row] = await tx.query<EventRow>(
+    `select id, position, type, data, at from outbox_events
+      where tenant_id = $1 and position > $2 and $3::jsonb @> jsonb_build_array(type)
+      order by position limit 1`,
+    [tenantId, after, types],
+  );
+  return row && toEvent(row);
+}
+
+/** The position of the tenant's last event; -1 before the first. */
+export async function lastPosition(tx: Queryable, tenantId: string): Promise<number> {
+  return (await nextPosition(tx, tenantId)) - 1;
+}
+
+export type WebhookState = 'active' | 'disabled' | 'deleted';
+
+export interface StoredWebhook {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly url: string;
+  readonly eventTypes: readonly string[];
+  readonly secretSealed: string;
+  readonly kekId: string;
+  readonly previousSealed: string | null;
+  readonly previousKekId: string | null;
+  readonly previousUntil: Date | null;
+  readonly state: WebhookState;
+  readonly disabledAt: Date | null;
+  readonly disabledReason: string | null;
+  readonly afterPosition: number;
+  readonly attempts: number;
+  readonly failingSince: Date | null;
+  readonly nextAttemptAt: Date | null;
+  readonly createdAt: Date;
+  readonly createdBy: string;
+}
+
+interface WebhookRow {
+  tenant_id: string;
+  id: string;
+  url: string;
+  event_types: string[];
+  secret_sealed: string;
+  kek_id: string;
+  previous_sealed: string | null;
+  previous_kek_id: string | null;
+  previous_until: Date | null;
+  state: WebhookState;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  after_position: string | number;
+  attempts: number;
+  failing_since: Date | null;
+  next_attempt_at: Date | null;
+  created_at: Date;
+  created_by: string;
+}
+
+const COLUMNS = `tenant_id, id, url, event_types, secret_sealed, kek_id, previous_sealed, previous_kek_id, previous_until, state,
+  disabled_at, disabled_reason, after_position, attempts, failing_since, next_attempt_at, created_at, created_by`;
+
+const toWebhook = (r: WebhookRow): StoredWebhook => ({
+  tenantId: r.tenant_id,
+  id: r.id,
+  url: r.url,
+  eventTypes: r.event_types,
+  secretSealed: r.secret_sealed,
+  kekId: r.kek_id,
+  previousSealed: r.previous_sealed,
+  previousKekId: r.previous_kek_id,
+  previousUntil: r.previous_until,
+  state: r.state,
+  disabledAt: r.disabled_at,
+  disabledReason: r.disabled_reason,
+  afterPosition: Number(r.after_position),
+  attempts: r.attempts,
+  failingSince: r.failing_since,
+  nextAttemptAt: r.next_attempt_at,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+});
+
+export async function insertWebhook(
+  tx: Queryable,
+  w: {
+    tenantId: string;
+    id: string;
+    url: string;
+    eventTypes: readonly string[];
+    secretSealed: string;
+    kekId: string;
+    afterPosition: number;
+    createdAt: Date;
+    createdBy: string;
+  },
+): Promise<void> {
+  await tx.query(
+    `insert into webhooks (tenant_id, id, url, event_types, secret_sealed, kek_id, after_position, created_at, created_by)
+     values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)`,
+    [w.tenantId, w.id, w.url, w.eventTypes, w.secretSealed, w.kekId, w.afterPosition, w.createdAt, w.createdBy],
+  );
+}
+
+/** The tenant's endpoints, not deleted, oldest first. */
+export async function listWebhooks(tx: Queryable, tenantId: string): Promise<StoredWebhook[]> {
+  const rows = await tx.query<WebhookRow>(
+    `select ${COLUMNS} from webhooks where tenant_id = $1 and state <> 'deleted' order by created_at, id`,
+    [tenantId],
+  );
+  return rows.map(toWebhook);
+}
+
+/** One endpoint (not deleted); with `lock`, its row locked to the end of the transaction. */
+export async function findWebhook(tx: Queryable, tenantId: string, id: string, lock = false): Promise<StoredWebhook | undefined> {
+  const [row] = await tx.query<WebhookRow>(
+    `select ${COLUMNS} from webhooks where tenant_id = $1 and id = $2 and state <> 'deleted'${lock ? ' for update' : ''}`,
+    [tenantId, id],
+  );
+  return row && toWebhook(row);
+}
+
+export async function markWebhookDeleted(tx: Queryable, tenantId: string, id: string): Promise<boolean> {
+  const rows = await tx.query(
+    "update webhooks set state = 'deleted', lease_until = null where tenant_id = $1 and id = $2 and state <> 'deleted' returning id",
+    [tenantId, id],
+  );
+  return rows.length > 0;
+}
+
+/** A new secret; the old one signs beside it until `previousUntil`. */
+export async function replaceWebhookSecret(
+  tx: Queryable,
+  tenantId: string,
+  id: string,
+  s: { secretSealed: string; kekId: string; previousSealed: string; previousKekId: string; previousUntil: Date },
+): Promise<void> {
+  await tx.query(
+    `update webhooks set secret_sealed = $3, kek_id = $4, previous_sealed = $5, previous_kek_id = $6, previous_until = $7
+      where tenant_id = $1 and id = $2`,
+    [tenantId, id, s.secretSealed, s.kekId, s.previousSealed, s.previousKekId, s.previousUntil],
+  );
+}
+
+/**
+ * Active again from the event after `afterPosition` (a replay), attempted at once: the cursor may
+ * go back (events sent again carry their first webhook-id, so receivers drop what they had).
+ */
+export async function rewindWebhook(tx: Queryable, tenantId: string, id: string, afterPosition: number): Promise<void> {
+  await tx.query(
+    `update webhooks set state = 'active', disabled_at = null, disabled_reason = null, after_position = $3,
+        attempts = 0, failing_since = null, next_attempt_at = null, lease_until = null
+      where tenant_id = $1 and id = $2`,
+    [tenantId, id, afterPosition],
+  );
+}
+
+/**
+ * The tenant's active endpoints with an event waiting and due now, each taken for `leaseMs`: no
+ * other dispatcher (here or on another instance) sends to it until the lease ends or is given
+ * back. A lease left by a process that died ends on its own, and the event is sent again.
+ */
+export async function leaseDueWebhooks(tx: Queryable, tenantId: string, now: Date, leaseMs: number): Promise<StoredWebhook[]> {
+  const rows = await tx.query<WebhookRow>(
+    `update webhooks w set lease_until = $3
+      where w.tenant_id = $1 and w.state = 'active'
+        and (w.lease_until is null or w.lease_until <= $2)
+        and (w.next_attempt_at is null or w.next_attempt_at <= $2)
+        and exists (select 1 from outbox_events o
+                     where o.tenant_id = w.tenant_id and o.position > w.after_position and w.event_types @> jsonb_build_array(o.type))
+      returning ${COLUMNS.split(',')
+        .map((c) => `w.${c.trim()}`)
+        .join(', ')}`,
+    [tenantId, now, new Date(now.getTime() + leaseMs)],
+  );
+  return rows.map(toWebhook);
+}
+
+/** Tenants with an endpoint that has an event due now (the dispatcher's poll), read across tenants. */
+export async function tenantsWithDueWebhooks(tx: Queryable, now: Date): Promise<string[]> {
+  const rows = await tx.query<{ tenant_id: string }>(
+    `select distinct w.tenant_id from webhooks w
+      where w.state = 'active'
+        and (w.lease_until is null or w.lease_until <= $1)
+        and (w.next_attempt_at is null or w.next_attempt_at <= $1)
+        and exists (select 1 from outbox_events o
+                     where o.tenant_id = w.tenant_id and o.position > w.after_position and w.event_types @> jsonb_build_array(o.type))`,
+    [now],
+  );
+  return rows.map((r) => r.tenant_id);
+}
+
+export interface Attempt {
+  readonly webhookId: string;
+  readonly eventId: string;
+  /** The attempt's number at this event, from 1 (a replay numbers on from the attempts before it). */
+  readonly attempt: number;
+  readonly at: Date;
+  readonly outcome: 'delivered' | 'failed';
+  readonly status: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  readonly excerpt: string | null;
+}
+
+/**
+ * Records an attempt and moves the endpoint on, if this dispatcher still holds it (its lease
+ * `leasedUntil` unchanged): delivered, the cursor passes the event; failed (the `failures`th time
+ * in a row at this event), the next attempt is due at `retryAt`, or the endpoint is disabled
+ * (`disable`, the reason). Returns false when the lease was lost
+ * (the endpoint deleted, replayed or taken over meanwhile): nothing is changed but the log.
+ */
+export async function recordAttempt(
+  tx: Queryable,
+  tenantId: string,
+  a: Omit<Attempt, 'attempt'> & { position: number; failures: number; leasedUntil: Date; retryAt: Date | null; disable: string | null },
+): Promise<boolean> {
+  await tx.query(
+    `insert into webhook_deliveries (tenant_id, webhook_id, event_id, attempt, at, outcome, status, latency_ms, error, excerpt)
+     select $1, $2, $3, coalesce(max(attempt), 0) + 1, $4, $5, $6, $7, $8, $9
+       from webhook_deliveries where tenant_id = $1 and webhook_id = $2 and event_id = $3`,
+    [tenantId, a.webhookId, a.eventId, a.at, a.outcome, a.status, a.latencyMs, a.error, a.excerpt],
+  );
+  const moved =
+    a.outcome === 'delivered'
+      ? await tx.query(
+          `update webhooks set after_position = $4, attempts = 0, failing_since = null, next_attempt_at = null, lease_until = null
+            where tenant_id = $1 and id = $2 and lease_until = $3 returning id`,
+          [tenantId, a.webhookId, a.leasedUntil, a.position],
+        )
+      : await tx.query(
+          `update webhooks set attempts = $4, failing_since = coalesce(failing_since, $5), next_attempt_at = $6, lease_until = null,
+                  state = case when $7::text is null then state else 'disabled' end,
+                  disabled_at = case when $7::text is null then disabled_at else $5 end,
+                  disabled_reason = coalesce($7::text, disabled_reason)
+            where tenant_id = $1 and id = $2 and lease_until = $3 returning id`,
+          [tenantId, a.webhookId, a.leasedUntil, a.failures, a.at, a.retryAt, a.disable],
+        );
+  return moved.length > 0;
+}
+
+/** Gives a lease back without an attempt (nothing left to send after all). */
+export async function releaseLease(tx: Queryable, tenantId: string, id: string, leasedUntil: Date): Promise<void> {
+  await tx.query('update webhooks set lease_until = null where tenant_id = $1 and id = $2 and lease_until = $3', [
+    tenantId,
+    id,
+    leasedUntil,
+  ]);
+}
+
+export interface DeliveryRecord extends Attempt {
+  readonly eventType: string;
+  readonly position: number;
+}
+
+/** The endpoint's attempts, newest first, at most `limit`. */
+export async function recentDeliveries(tx: Queryable, tenantId: string, webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+  const rows = await tx.query<{
+    event_id: string;
+    attempt: number;
+    at: Date;
+    outcome: 'delivered' | 'failed';
+    status: number | null;
+    latency_ms: number;
+    error: string | null;
+    excerpt: string | null;
+    type: string;
+    position: string | number;
+  }>(
+    `select d.event_id, d.attempt, d.at, d.outcome, d.status, d.latency_ms, d.error, d.excerpt, o.type, o.position
+       from webhook_deliveries d join outbox_events o on o.tenant_id = d.tenant_id and o.id = d.event_id
+      where d.tenant_id = $1 and d.webhook_id = $2
+      order by d.at desc, o.position desc, d.attempt desc limit $3`,
+    [tenantId, webhookId, limit],
+  );
+  return rows.map((r) => ({
+    webhookId,
+    eventId: r.event_id,
+    attempt: r.attempt,
+    at: r.at,
+    outcome: r.outcome,
+    status: r.status,
+    latencyMs: r.latency_ms,
+    error: r.error,
+    excerpt: r.excerpt,
+    eventType: r.type,
+    position: Number(r.position),
+  }));
+}
+
+/** Webhook secrets still sealed under `kekId`, for a KEK rotation (current and previous secrets alike). */
+export async function webhookSecretsSealedUnder(
+  tx: Queryable,
+  kekId: string,
+): Promise<{ tenantId: string; id: string; which: 'current' | 'previous'; sealed: string }[]> {
+  const rows = await tx.query<{ tenant_id: string; id: string; which: 'current' | 'previous'; sealed: string }>(
+    `select tenant_id, id, 'current' as which, secret_sealed as sealed from webhooks where kek_id = $1 and state <> 'deleted'
+     union all
+     select tenant_id, id, 'previous', previous_sealed from webhooks where previous_kek_id = $1 and previous_sealed is not null and state <> 'deleted'
+     order by tenant_id, id`,
+    [kekId],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, which: r.which, sealed: r.sealed }));
+}
+
+export async function replaceSealedWebhookSecret(
+  tx: Queryable,
+  tenantId: string,
+  id: string,
+  which: 'current' | 'previous',
+  sealed: string,
+  kekId: string,
+): Promise<void> {
+  await tx.query(
+    which === 'current'
+      ? 'update webhooks set secret_sealed = $3, kek_id = $4 where tenant_id = $1 and id = $2'
+      : 'update webhooks set previous_sealed = $3, previous_kek_id = $4 where tenant_id = $1 and id = $2',
+    [tenantId, id, sealed, kekId],
+  );
+}
