@@ -5,7 +5,7 @@ import type { Queryable } from '../store/port.ts';
 import { keysetPage } from '../store/cursor.ts';
 import { isUuid } from '../util/uuid.ts';
 import { noteLogAppend, notePublicationChange } from '../store/publication-changes.ts';
-import { appendEntriesSql, appendParam, type NewLogEntry } from '../transparency/store.ts';
+import { appendEntrySql, type NewLogEntry } from '../transparency/store.ts';
 
 /*
  * The SQL of the attestations domain: assessments, tenant profiles, attestations and the
@@ -215,14 +215,14 @@ const ISSUANCE = `attestation as (
   ), event as (
     insert into audit_events (tenant_id, at, actor, action, target, detail) values ($2, $9, $12, $18, $19, $20)
   ), log as (
-    ${appendEntriesSql('$2', '$21')}
+    ${appendEntrySql('$2', '$21', '$22', '$23', '$24')}
   )
   insert into credentials (id, tenant_id, attestation_id, assessment_id, format, kid, profile_id, profile_version, subject_name,
     subject_id, issued_at, valid_from, valid_until, holder, credential, issued_by, status_list_id, status_index)
   select c.id, $2, $1, $3, c.format, $8, $4, $5, $6, $7, $9, $10, $11, $16, c.credential, $12, $14, $15
     from jsonb_to_recordset($17::jsonb) as c (id uuid, format text, credential text)`;
 const ISSUANCE_WITH_ASSESSMENT = `with assessment as (
-    insert into assessments (${ASSESSMENT_COLUMNS}) values ($22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
+    insert into assessments (${ASSESSMENT_COLUMNS}) values ($25, $26, $27, $28, $29, $30, $31, $32, $33, $34)
   ), ${ISSUANCE}`;
 
 /**
@@ -256,7 +256,10 @@ export async function recordIssuance(tx: Queryable, i: NewIssuance): Promise<voi
     i.event.action,
     i.event.target,
     i.event.detail,
-    appendParam([i.logEntry]),
+    i.logEntry.body,
+    i.logEntry.type,
+    i.logEntry.attestationId,
+    i.logEntry.at,
   ];
   if (!i.assessment) {
     await tx.query(`with ${ISSUANCE}`, params);
