@@ -13,6 +13,8 @@ import { migrate } from '../../src/store/migrations.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteDump: string;
+    /** A PGlite no migration has touched, as PGlite.create() leaves it: for the migration tests (emptyEngines). */
+    pgliteEmptyDump: string;
     postgresAdminUrl: string;
     postgresTemplate: string;
     /** The browser build of the verification pipeline, built once per run (src/runtime/node/web-assets.ts). */
@@ -30,6 +32,10 @@ export default async function setup(project: TestProject) {
   const migrations = await loadMigrations();
 
   const pg = await PGlite.create();
+  // Before migrating: a new PGlite costs several seconds (its initdb), loading this dump a fraction of that.
+  const emptyDumpPath = join(dir, 'pglite-empty.tar');
+  await writeFile(emptyDumpPath, new Uint8Array(await (await pg.dumpDataDir('none')).arrayBuffer()));
+  project.provide('pgliteEmptyDump', emptyDumpPath);
   await migrate(wrapPglite(pg), migrations);
   const dumpPath = join(dir, 'pglite-migrated.tar');
   const dump = await pg.dumpDataDir('none');
