@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'dist/', '.wrangler/'] },
+  { ignores: ['node_modules/', '.data/', 'dist/', '.test-dist-*/', '.wrangler/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

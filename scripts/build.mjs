@@ -13,6 +13,8 @@
 //   which must be registered before the bundle's static imports load the driver: dist/launchproof.js
 //   registers dist/postgres-guard.js when DATABASE_URL is set, then imports dist/cli.js, as
 //   bin/launchproof.mjs does for tsx.
+// - `--outdir NAME` builds into another directory beside dist/ instead: the test run builds its own
+//   copy (test/support/global-setup.ts) so it never rewrites the dist/ a developer serves from.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,11 @@ import { build } from 'esbuild';
 import { register } from 'tsx/esm/api';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist');
+const outName = process.argv[2] === '--outdir' ? process.argv[3] : 'dist';
+// At dist/'s depth only: the bundle finds migrations/ and node_modules above it, and its source maps point one level up.
+if (!outName || !/^[A-Za-z0-9._-]+$/.test(outName) || /^\.+$/.test(outName) || outName.startsWith('.dist-build-'))
+  throw new Error('usage: node scripts/build.mjs [--outdir NAME], NAME a directory directly under the repository');
+const outdir = join(root, outName);
 
 register();
 const { buildWebAssets } = await import('../src/runtime/node/web-assets.ts');
@@ -88,4 +94,6 @@ for (const name of ['cli.js.map', 'postgres-guard.js.map', 'cli.js', 'postgres-g
 }
 await rm(staging, { recursive: true, force: true });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`built dist/launchproof.js, dist/cli.js and dist/postgres-guard.js (${Math.round(bytes / 1024)} KiB with its source map)`);
+console.log(
+  `built ${outName}/launchproof.js, ${outName}/cli.js and ${outName}/postgres-guard.js (${Math.round(bytes / 1024)} KiB with its source map)`,
+);

@@ -102,7 +102,9 @@ export function emptyEngines(): { engine: EngineName; open: () => Promise<EmptyD
     {
       engine: 'pglite',
       open: async () => {
-        const db = wrapPglite(await PGlite.create());
+        // The run's dump of a new, unmigrated PGlite: the same empty cluster, without an initdb per test.
+        const dump = await readFile(inject('pgliteEmptyDump'));
+        const db = wrapPglite(await PGlite.create({ loadDataDir: new Blob([dump]) }));
         return { db, dispose: () => db.close() };
       },
     },

@@ -1,9 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { inject } from 'vitest';
 
-/** The real `launchproof` binary, run as an operator runs it, for the tests of the process itself. */
-export const BIN = join(import.meta.dirname, '../../bin/launchproof.mjs');
+/**
+ * The real `launchproof` binary, run as an operator runs it, for the tests of the process itself:
+ * the production entry (what `npm start` and the image run, dist/launchproof.js), built from this
+ * checkout once per run by global-setup.ts. Not bin/launchproof.mjs, whose tsx compiles the
+ * sources again in every process: 2.3-2.6 s a console command against 0.5-0.8 s built
+ * (`assessment template`, measured here), and these tests start over a hundred. The tsx
+ * entry keeps tests of its own: test/node/entry-point.test.ts and port-in-use.test.ts, and every
+ * `npx launchproof` of the README test.
+ */
+export const BIN = inject('builtCli');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
