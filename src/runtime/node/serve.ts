@@ -95,17 +95,11 @@ export async function runServer(config: Config): Promise<void> {
     await service.close();
     throw e;
   }
-  log.info('listening', { url: config.publicUrl.origin, bind: `${config.bindAddress}:${config.port}`, database: service.db.engine });
-  process.stdout.write(
-    `launchproof serving ${config.publicUrl.origin} (listening on ${config.bindAddress}:${config.port}, database: ${service.db.engine})\n`,
-  );
-
-  await service.sweep();
   // A sweep that fails (the database restarting) is tried again at the next tick; unhandled, its
   // rejection would end the process.
   const sweep = () =>
     service.sweep().catch((e: unknown) => log.error('scheduled sweep failed', { error: e instanceof Error ? e.message : String(e) }));
-  const timer = setInterval(() => void sweep(), config.rotationCheckSeconds * 1000);
+  let timer: ReturnType<typeof setInterval> | undefined;
   // Readers never sign, so a change whose writer died before re-signing its list waits for this.
   const catchUp = setInterval(
     () =>
@@ -115,7 +109,9 @@ export async function runServer(config: Config): Promise<void> {
     LIST_CATCH_UP_SECONDS * 1000,
   );
 
+  let stopping = false;
   const stop = (signal: string) => {
+    stopping = true;
     log.info('stopping', { signal });
     clearInterval(timer);
     clearInterval(catchUp);
@@ -124,6 +120,18 @@ export async function runServer(config: Config): Promise<void> {
     // Open keep-alive connections must not hold the process past a reasonable drain.
     setTimeout(() => process.exit(0), 5_000).unref();
   };
+  // Before the server says it serves: an orchestrator may stop it at once, and the first sweep
+  // below takes a while. Without these, that SIGTERM killed the process with the database open.
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+
+  log.info('listening', { url: config.publicUrl.origin, bind: `${config.bindAddress}:${config.port}`, database: service.db.engine });
+  process.stdout.write(
+    `launchproof serving ${config.publicUrl.origin} (listening on ${config.bindAddress}:${config.port}, database: ${service.db.engine})\n`,
+  );
+
+  // The first sweep (keys due for rotation, lists to re-sign) at once, then on the timer; a stop
+  // during it waits for the database to close as any stop does.
+  await sweep();
+  if (!stopping) timer = setInterval(() => void sweep(), config.rotationCheckSeconds * 1000);
 }
