@@ -20,6 +20,8 @@ create table outbox_events (
   primary key (tenant_id, id)
 );
 create unique index outbox_events_position on outbox_events (tenant_id, position);
+-- An endpoint's next event: one probe per type it takes, however many events of other types follow its cursor.
+create index outbox_events_type on outbox_events (tenant_id, type, position);
 
 -- A tenant's endpoint. The signing secret is sealed under the key-encryption key like the
 -- private keys (bound to a `webhook:` name); during a rotation the previous secret signs beside
@@ -28,6 +30,8 @@ create unique index outbox_events_position on outbox_events (tenant_id, position
 -- order: nothing later goes first) at `next_attempt_at`; `failing_since` is its first failure,
 -- and an endpoint failing for 3 days is disabled. A dispatcher holds the endpoint while it
 -- delivers (`lease_until`), so two never send at once; a lease left by a killed process expires.
+-- Only the holder of the lease's token (`lease_id`) records an attempt: a delete or a replay
+-- takes the token away, and the lease runs out before anyone sends again.
 create table webhooks (
   tenant_id         text not null references tenants (id),
   id                uuid not null,
@@ -46,6 +50,7 @@ create table webhooks (
   failing_since     timestamptz,
   next_attempt_at   timestamptz,
   lease_until       timestamptz,
+  lease_id          uuid,
   created_at        timestamptz not null,
   created_by        text not null,
   primary key (tenant_id, id)

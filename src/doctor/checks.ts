@@ -4,6 +4,8 @@ import { readDeployment } from '../deployment/store.ts';
 import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { allSealedKeys } from '../keys/key-store.ts';
 import { logSealName } from '../keys/log-key.ts';
+import { webhookSecretName } from '../webhooks/secrets.ts';
+import { sealedWebhookSecrets } from '../webhooks/store.ts';
 import { migrationStatus, type MigrationRecord } from '../store/migration-state.ts';
 import type { Database } from '../store/port.ts';
 import { connectingRole } from '../store/connecting-role.ts';
@@ -68,7 +70,11 @@ async function originCheck(d: DoctorDeps): Promise<CheckResult> {
 
 async function kekCheck(d: DoctorDeps): Promise<CheckResult> {
   if (!d.kek) return fail('key-encryption key', `none configured (${d.kekSource}): set KEY_ENCRYPTION_KEY`);
-  const keys = await acrossTenants(d.db, (tx) => allSealedKeys(tx));
+  // Signing keys, log keys and webhook secrets: each is opened with the name its seal is bound to.
+  const keys = await acrossTenants(d.db, async (tx) => [
+    ...(await allSealedKeys(tx)).map((k) => ({ ...k, sealName: k.kind === 'log' ? logSealName(k.kid) : k.kid })),
+    ...(await sealedWebhookSecrets(tx)).map((w) => ({ ...w, kid: `webhook ${w.id}`, sealName: webhookSecretName(w.id) })),
+  ]);
   const unopened: typeof keys = [];
   let underPrevious = 0;
   for (const k of keys) {
@@ -76,7 +82,7 @@ async function kekCheck(d: DoctorDeps): Promise<CheckResult> {
     if (opener && opener !== d.kek) underPrevious++;
     try {
       if (!opener) throw new Error('not held');
-      await openPrivateJwk(opener, k.tenantId, k.kind === 'log' ? logSealName(k.kid) : k.kid, k.sealed);
+      await openPrivateJwk(opener, k.tenantId, k.sealName, k.sealed);
     } catch {
       unopened.push(k);
     }

@@ -407,13 +407,13 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
   'POST /v1/t/{tenant}/webhooks/{webhook}/secret': {
     operationId: 'rotateWebhookSecret',
     description:
-      'A new signing secret, returned once. The old one goes on signing beside it (a second v1 signature) for overlap_seconds (a day unless given, at most a week), so the receiver can switch without a message it cannot check.',
+      'A new signing secret, returned once. The old one goes on signing beside it (a second v1 signature) for overlap_seconds (a day unless given, at most a week), so the receiver can switch without a message it cannot check. Rotating again during an overlap ends the oldest secret at once (for a secret that leaked).',
     example: { overlap_seconds: 3600 },
   },
   'POST /v1/t/{tenant}/webhooks/{webhook}/replay': {
     operationId: 'replayWebhook',
     description:
-      'Sends the endpoint’s events again from from_position (or from the event it is due), and re-enables it if it was disabled. Messages sent again carry their first webhook-id, so a receiver drops those it already has.',
+      'Sends the endpoint’s events again from from_position (or from the event it is due), and re-enables it if it was disabled. It may go back to before the endpoint existed (to fill a new receiver). Messages sent again carry their first webhook-id, so a receiver drops those it already has.',
     example: { from_position: 0 },
   },
   'GET /v1/t/{tenant}/webhooks/{webhook}/deliveries': {

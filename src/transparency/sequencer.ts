@@ -28,9 +28,10 @@ export interface SequencerDeps {
   readonly batch?: number;
   /**
    * Told of each run's entries (their bodies, the first's index) in the run's transaction, under
-   * the head's lock: the webhooks' outbox places its events there, in log order.
+   * the head's lock: the webhooks' outbox places its events there, in log order. Required, so no
+   * sequencer of the service can sequence an entry without placing its events.
    */
-  readonly onSequenced?: (tx: Queryable, tenantId: string, first: number, bodies: readonly string[]) => Promise<void>;
+  readonly onSequenced: (tx: Queryable, tenantId: string, first: number, bodies: readonly string[]) => Promise<void>;
 }
 
 const HASH = 32;
@@ -89,7 +90,7 @@ async function sequenceBatch(deps: SequencerDeps, tenantId: string, batch: numbe
       pending.map((e) => e.entryId),
       run.first,
     );
-    await deps.onSequenced?.(
+    await deps.onSequenced(
       tx,
       tenantId,
       run.first,

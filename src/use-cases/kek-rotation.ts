@@ -89,7 +89,8 @@ export async function rotateKek(
     for (const s of secrets) {
       const name = webhookSecretName(s.id);
       const jwk = await openPrivateJwk(previous, s.tenantId, name, s.sealed);
-      await replaceSealedWebhookSecret(tx, s.tenantId, s.id, s.which, await sealPrivateJwk(deps.kek, s.tenantId, name, jwk), deps.kek.id);
+      const sealed = await sealPrivateJwk(deps.kek, s.tenantId, name, jwk);
+      await replaceSealedWebhookSecret(tx, s.tenantId, s.id, s.which, { was: s.sealed, sealed, kekId: deps.kek.id });
     }
     return secrets.length;
   });

@@ -1,4 +1,5 @@
 import { recordEvent } from '../audit/events.ts';
+import { AppError } from '../errors/index.ts';
 import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Metrics } from '../metrics/port.ts';
 import type { Database } from '../store/port.ts';
@@ -11,7 +12,9 @@ import {
   nextEventFor,
   recordAttempt,
   releaseLease,
+  releaseLostLease,
   tenantsWithDueWebhooks,
+  type LeasedWebhook,
   type OutboxEvent,
   type StoredWebhook,
 } from '../webhooks/store.ts';
@@ -53,36 +56,66 @@ export function defaultRetryDelayMs(failures: number): number {
 /**
  * Delivers what is due to the tenant's endpoints (docs/webhooks.md, Delivery): each endpoint's
  * events one at a time, in their order, at least once; an endpoint whose event fails waits for
- * its retry and sends nothing after it meanwhile; the endpoints themselves go side by side.
- * Returns the number of attempts made. Safe on several instances at once: an endpoint is leased
- * to one dispatcher, and an attempt is only recorded by the holder of the lease.
+ * its retry and sends nothing after it meanwhile; the endpoints go side by side, each at its own
+ * pace. Returns the number of attempts made. Safe on several instances at once: an endpoint is
+ * leased to one dispatcher, and an attempt is only recorded by the holder of the lease. Stops
+ * taking new events past `until` (a Date.now() instant), for a run that has a budget.
  */
-export async function dispatchWebhooks(deps: WebhookDispatchDeps, tenantId: string): Promise<number> {
-  let attempts = 0;
-  for (let round = 0; attempts < EVENTS_PER_RUN; round++) {
-    const now = deps.now();
-    const leaseMs = deps.leaseMs ?? LEASE_MS;
-    const leased = await withTenant(deps.db, tenantId, (tx) => leaseDueWebhooks(tx, tenantId, now, leaseMs));
-    if (leased.length === 0) break;
-    const leasedUntil = new Date(now.getTime() + leaseMs);
-    const sent = await Promise.all(leased.map((w) => deliverNext(deps, w, leasedUntil)));
-    attempts += sent.reduce((n, s) => n + s, 0);
-    if (sent.every((s) => s === 0)) break;
-  }
-  return attempts;
+export async function dispatchWebhooks(deps: WebhookDispatchDeps, tenantId: string, until?: number): Promise<number> {
+  const leased = await withTenant(deps.db, tenantId, (tx) => leaseDueWebhooks(tx, tenantId, deps.now(), deps.leaseMs ?? LEASE_MS));
+  const runs = await Promise.allSettled(leased.map((w) => deliverInOrder(deps, w, until)));
+  const failed = runs.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return runs.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value : 0), 0);
 }
 
-/** One attempt at the endpoint's next event; 0 when it had none after all (its lease is given back). */
-async function deliverNext(deps: WebhookDispatchDeps, w: StoredWebhook, leasedUntil: Date): Promise<number> {
-  const event = await withTenant(deps.db, w.tenantId, (tx) => nextEventFor(tx, w.tenantId, w.afterPosition, w.eventTypes));
-  if (!event) {
-    await withTenant(deps.db, w.tenantId, (tx) => releaseLease(tx, w.tenantId, w.id, leasedUntil));
-    return 0;
+/** The endpoint's events in order while they go through, under its lease; the attempts made. */
+async function deliverInOrder(deps: WebhookDispatchDeps, leased: LeasedWebhook, until: number | undefined): Promise<number> {
+  let w = leased;
+  let attempts = 0;
+  const release = () => withTenant(deps.db, w.tenantId, (tx) => releaseLease(tx, w.tenantId, w.id, w.leaseId));
+  for (;;) {
+    if (attempts >= EVENTS_PER_RUN || (until !== undefined && Date.now() >= until)) {
+      await release();
+      return attempts;
+    }
+    const event = await withTenant(deps.db, w.tenantId, (tx) => nextEventFor(tx, w.tenantId, w.afterPosition, w.eventTypes));
+    if (!event) {
+      await release();
+      return attempts;
+    }
+    const outcome = await attempt(deps, w, event);
+    attempts++;
+    if (!outcome.held || !outcome.delivered) return attempts;
+    w = { ...w, afterPosition: event.position, attempts: 0, failingSince: null, leasedUntil: outcome.leaseUntil };
   }
+}
+
+interface Outcome {
+  readonly ok: boolean;
+  readonly status: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  readonly excerpt: string | null;
+}
+
+/** Signs and sends one event; a secret that cannot be opened fails the attempt like an endpoint that cannot be reached. */
+async function send(deps: WebhookDispatchDeps, w: LeasedWebhook, event: OutboxEvent): Promise<Outcome> {
   const sentAt = deps.now();
   const body = messageBody(event);
-  const headers = await signWebhook(event.id, sentAt, body, await secretsOf(deps.kek, w, sentAt));
-  let outcome: { ok: boolean; status: number | null; latencyMs: number; error: string | null; excerpt: string | null };
+  let secrets: string[];
+  try {
+    secrets = await secretsOf(deps.kek, w, sentAt);
+  } catch (e) {
+    return {
+      ok: false,
+      status: null,
+      latencyMs: 0,
+      error: `signing_unavailable: ${e instanceof Error ? e.message : String(e)}`,
+      excerpt: null,
+    };
+  }
+  const headers = await signWebhook(event.id, sentAt, body, secrets);
   try {
     const answer = await deps.send({
       url: w.url,
@@ -90,17 +123,20 @@ async function deliverNext(deps: WebhookDispatchDeps, w: StoredWebhook, leasedUn
       body,
     });
     const ok = answer.status >= 200 && answer.status < 300;
-    outcome = {
-      ok,
-      status: answer.status,
-      latencyMs: answer.latencyMs,
-      error: ok ? null : `HTTP ${answer.status}`,
-      excerpt: answer.excerpt,
-    };
+    return { ok, status: answer.status, latencyMs: answer.latencyMs, error: ok ? null : `HTTP ${answer.status}`, excerpt: answer.excerpt };
   } catch (e) {
     if (!(e instanceof WebhookSendFailure)) throw e;
-    outcome = { ok: false, status: null, latencyMs: e.latencyMs, error: `${e.code}: ${e.message}`, excerpt: null };
+    return { ok: false, status: null, latencyMs: e.latencyMs, error: `${e.code}: ${e.message}`, excerpt: null };
   }
+}
+
+/** One attempt at `event`, recorded if the lease is still held; what it came to. */
+async function attempt(
+  deps: WebhookDispatchDeps,
+  w: LeasedWebhook,
+  event: OutboxEvent,
+): Promise<{ held: boolean; delivered: boolean; leaseUntil: Date }> {
+  const outcome = await send(deps, w, event);
   const at = deps.now();
   const failures = outcome.ok ? 0 : w.attempts + 1;
   const failingSince = w.failingSince ?? at;
@@ -109,8 +145,9 @@ async function deliverNext(deps: WebhookDispatchDeps, w: StoredWebhook, leasedUn
       ? `failing since ${failingSince.toISOString()}: ${outcome.error}`
       : null;
   const retryAt = outcome.ok || disable ? null : new Date(at.getTime() + (deps.retryDelayMs ?? defaultRetryDelayMs)(failures));
-  await withTenant(deps.db, w.tenantId, async (tx) => {
-    const held = await recordAttempt(tx, w.tenantId, {
+  const leaseUntil = new Date(at.getTime() + (deps.leaseMs ?? LEASE_MS));
+  const held = await withTenant(deps.db, w.tenantId, async (tx) => {
+    const recorded = await recordAttempt(tx, w.tenantId, {
       webhookId: w.id,
       eventId: event.id,
       at,
@@ -121,11 +158,17 @@ async function deliverNext(deps: WebhookDispatchDeps, w: StoredWebhook, leasedUn
       excerpt: outcome.excerpt,
       position: event.position,
       failures,
-      leasedUntil,
+      leaseId: w.leaseId,
+      leaseUntil,
       retryAt,
       disable,
     });
-    if (held && disable)
+    if (!recorded) {
+      // Lost to a delete or a replay: the lease it leaves is freed, so a replay takes effect now.
+      await releaseLostLease(tx, w.tenantId, w.id, w.leasedUntil);
+      return false;
+    }
+    if (disable)
       await recordEvent(tx, {
         tenantId: w.tenantId,
         at,
@@ -134,10 +177,13 @@ async function deliverNext(deps: WebhookDispatchDeps, w: StoredWebhook, leasedUn
         target: w.id,
         detail: { reason: disable, url: w.url },
       });
+    return true;
   });
-  deps.metrics?.record({ kind: 'webhook_delivery', outcome: outcome.ok ? 'delivered' : 'failed' });
-  if (disable) deps.metrics?.record({ kind: 'webhook_disabled' });
-  return 1;
+  if (held) {
+    deps.metrics?.record({ kind: 'webhook_delivery', outcome: outcome.ok ? 'delivered' : 'failed' });
+    if (disable) deps.metrics?.record({ kind: 'webhook_disabled' });
+  }
+  return { held, delivered: outcome.ok, leaseUntil };
 }
 
 /** The message as sent, the same bytes on every attempt: Standard Webhooks' `{type, timestamp, data}`. */
@@ -149,7 +195,11 @@ export function messageBody(event: OutboxEvent): string {
 async function secretsOf(kek: KeyEncryptionKey, w: StoredWebhook, now: Date): Promise<string[]> {
   const open = async (sealed: string, kekId: string) => {
     const sealedUnder = kekFor(kek, kekId);
-    if (!sealedUnder) throw new TypeError(`the secret of webhook ${w.id} is sealed under KEK ${kekId}, which this process does not hold`);
+    if (!sealedUnder)
+      throw new AppError(
+        'signing_unavailable',
+        `the secret of webhook ${w.id} is sealed under KEK ${kekId}, which this process does not hold`,
+      );
     const jwk = await openPrivateJwk(sealedUnder, w.tenantId, webhookSecretName(w.id), sealed);
     return String(jwk.k);
   };

@@ -139,9 +139,10 @@ export async function rotateWebhookSecret(
 }
 
 /**
- * Sends again from the event after `afterPosition` (default: where the endpoint stands, which
- * re-enables a disabled endpoint at the event it failed on). Never ahead of where it stands, and
- * never before the endpoint existed.
+ * Sends again from the event at `fromPosition` (default: where the endpoint stands, which
+ * re-enables a disabled endpoint at the event it failed on). Never ahead of where it stands; it
+ * may go back before the endpoint existed, to the tenant's first event, which fills a new
+ * receiver with what happened before it was registered (the tenant's own events only).
  */
 export async function replayWebhook(deps: WebhookAdminDeps, tenantId: string, id: string, fromPosition?: number): Promise<StoredWebhook> {
   return inExistingTenant(deps.db, tenantId, async (tx) => {

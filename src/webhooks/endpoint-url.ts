@@ -8,6 +8,9 @@ import { parseOutboundUrl } from '../outbound/outbound-url.ts';
  * delivery. Development may allow http and loopback (WEBHOOKS_ALLOW_LOCAL).
  */
 
+/** As migration 13 bounds the column. */
+export const MAX_URL_LENGTH = 2048;
+
 /** The endpoint URL as stored, or unsafe_webhook_url naming what is wrong. */
 export function checkEndpointUrl(text: string, allowLocal: boolean): string {
   let url: URL;
@@ -19,5 +22,8 @@ export function checkEndpointUrl(text: string, allowLocal: boolean): string {
   }
   // A fragment is never sent; a URL that carries one was meant for something else.
   if (url.hash !== '') throw new AppError('unsafe_webhook_url', 'the webhook endpoint has no fragment');
+  // Percent-encoding lengthens what was written (é is %C3%A9): the stored form is what is bounded.
+  if (url.href.length > MAX_URL_LENGTH)
+    throw new AppError('unsafe_webhook_url', `the webhook endpoint is longer than ${MAX_URL_LENGTH} characters`);
   return url.href;
 }

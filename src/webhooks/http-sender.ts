@@ -39,7 +39,13 @@ export function webhookSender(edge: OutboundEdge, options: WebhookSenderOptions)
   };
 }
 
-/** The first characters of an answer, as text (invalid UTF-8 replaced), for the delivery log. */
+/**
+ * The first characters of an answer, as text, for the delivery log: invalid UTF-8 and NUL (which
+ * PostgreSQL text cannot hold, and which would fail the attempt's record) replaced by U+FFFD.
+ */
 function excerptOf(body: Uint8Array): string {
-  return new TextDecoder().decode(body.subarray(0, EXCERPT_CHARS * 4)).slice(0, EXCERPT_CHARS);
+  return new TextDecoder()
+    .decode(body.subarray(0, EXCERPT_CHARS * 4))
+    .slice(0, EXCERPT_CHARS)
+    .replaceAll('\u0000', '\ufffd');
 }

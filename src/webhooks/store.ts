@@ -7,9 +7,13 @@ import type { WebhookEvent } from './events.ts';
  * endpoints with their delivery cursors and leases, and the log of every attempt.
  */
 
-/** Whether the tenant has an endpoint that takes events: the sequencer places none for a tenant without. */
+/**
+ * Whether the tenant has an endpoint not deleted: the sequencer places no event for a tenant
+ * without. A disabled endpoint counts, so that the replay that re-enables it finds what happened
+ * while it was off.
+ */
 export async function hasLiveWebhooks(tx: Queryable, tenantId: string): Promise<boolean> {
-  const rows = await tx.query("select 1 from webhooks where tenant_id = $1 and state = 'active' limit 1", [tenantId]);
+  const rows = await tx.query("select 1 from webhooks where tenant_id = $1 and state <> 'deleted' limit 1", [tenantId]);
   return rows.length > 0;
 }
 
@@ -71,9 +75,11 @@ export async function nextEventFor(
   types: readonly string[],
 ): Promise<OutboxEvent | undefined> {
   const [row] = await tx.query<EventRow>(
-    `select id, position, type, data, at from outbox_events
-      where tenant_id = $1 and position > $2 and $3::jsonb @> jsonb_build_array(type)
-      order by position limit 1`,
+    `select o.id, o.position, o.type, o.data, o.at
+       from jsonb_array_elements_text($3::jsonb) as t (type)
+       cross join lateral (select id, position, type, data, at from outbox_events
+                            where tenant_id = $1 and type = t.type and position > $2 order by position limit 1) o
+      order by o.position limit 1`,
     [tenantId, after, types],
   );
   return row && toEvent(row);
@@ -193,7 +199,7 @@ export async function findWebhook(tx: Queryable, tenantId: string, id: string, l
 
 export async function markWebhookDeleted(tx: Queryable, tenantId: string, id: string): Promise<boolean> {
   const rows = await tx.query(
-    "update webhooks set state = 'deleted', lease_until = null where tenant_id = $1 and id = $2 and state <> 'deleted' returning id",
+    "update webhooks set state = 'deleted', lease_id = null where tenant_id = $1 and id = $2 and state <> 'deleted' returning id",
     [tenantId, id],
   );
   return rows.length > 0;
@@ -215,36 +221,49 @@ export async function replaceWebhookSecret(
 
 /**
  * Active again from the event after `afterPosition` (a replay), attempted at once: the cursor may
- * go back (events sent again carry their first webhook-id, so receivers drop what they had).
+ * go back (events sent again carry their first webhook-id, so receivers drop what they had). A
+ * lease held meanwhile is left to run out, its token taken away: the dispatcher holding it may
+ * still be sending, and no second one may send beside it; its attempt is not recorded.
  */
 export async function rewindWebhook(tx: Queryable, tenantId: string, id: string, afterPosition: number): Promise<void> {
   await tx.query(
     `update webhooks set state = 'active', disabled_at = null, disabled_reason = null, after_position = $3,
-        attempts = 0, failing_since = null, next_attempt_at = null, lease_until = null
+        attempts = 0, failing_since = null, next_attempt_at = null, lease_id = null
       where tenant_id = $1 and id = $2`,
     [tenantId, id, afterPosition],
   );
 }
 
+/** An endpoint as a dispatcher holds it: the lease's token (what its records are checked against) and end. */
+export interface LeasedWebhook extends StoredWebhook {
+  readonly leaseId: string;
+  readonly leasedUntil: Date;
+}
+
+/** An event of one of the endpoint's types after its cursor: one index probe per type (outbox_events_type). */
+const DUE_EVENT = `exists (select 1 from jsonb_array_elements_text(w.event_types) as t (type)
+                           join outbox_events o on o.tenant_id = w.tenant_id and o.type = t.type and o.position > w.after_position)`;
+
 /**
- * The tenant's active endpoints with an event waiting and due now, each taken for `leaseMs`: no
- * other dispatcher (here or on another instance) sends to it until the lease ends or is given
- * back. A lease left by a process that died ends on its own, and the event is sent again.
+ * The tenant's active endpoints with an event waiting and due now, each taken for `leaseMs`
+ * under a token of its own: no other dispatcher (here or on another instance) sends to it until
+ * the lease ends or is given back, and only the token's holder records an attempt. A lease left
+ * by a process that died ends on its own, and the event is sent again.
  */
-export async function leaseDueWebhooks(tx: Queryable, tenantId: string, now: Date, leaseMs: number): Promise<StoredWebhook[]> {
-  const rows = await tx.query<WebhookRow>(
-    `update webhooks w set lease_until = $3
+export async function leaseDueWebhooks(tx: Queryable, tenantId: string, now: Date, leaseMs: number): Promise<LeasedWebhook[]> {
+  const leasedUntil = new Date(now.getTime() + leaseMs);
+  const rows = await tx.query<WebhookRow & { lease_id: string }>(
+    `update webhooks w set lease_until = $3, lease_id = gen_random_uuid()
       where w.tenant_id = $1 and w.state = 'active'
         and (w.lease_until is null or w.lease_until <= $2)
         and (w.next_attempt_at is null or w.next_attempt_at <= $2)
-        and exists (select 1 from outbox_events o
-                     where o.tenant_id = w.tenant_id and o.position > w.after_position and w.event_types @> jsonb_build_array(o.type))
-      returning ${COLUMNS.split(',')
+        and ${DUE_EVENT}
+      returning w.lease_id, ${COLUMNS.split(',')
         .map((c) => `w.${c.trim()}`)
         .join(', ')}`,
-    [tenantId, now, new Date(now.getTime() + leaseMs)],
+    [tenantId, now, leasedUntil],
   );
-  return rows.map(toWebhook);
+  return rows.map((r) => ({ ...toWebhook(r), leaseId: r.lease_id, leasedUntil }));
 }
 
 /** Tenants with an endpoint that has an event due now (the dispatcher's poll), read across tenants. */
@@ -254,8 +273,7 @@ export async function tenantsWithDueWebhooks(tx: Queryable, now: Date): Promise<
       where w.state = 'active'
         and (w.lease_until is null or w.lease_until <= $1)
         and (w.next_attempt_at is null or w.next_attempt_at <= $1)
-        and exists (select 1 from outbox_events o
-                     where o.tenant_id = w.tenant_id and o.position > w.after_position and w.event_types @> jsonb_build_array(o.type))`,
+        and ${DUE_EVENT}`,
     [now],
   );
   return rows.map((r) => r.tenant_id);
@@ -275,47 +293,69 @@ export interface Attempt {
 }
 
 /**
- * Records an attempt and moves the endpoint on, if this dispatcher still holds it (its lease
- * `leasedUntil` unchanged): delivered, the cursor passes the event; failed (the `failures`th time
- * in a row at this event), the next attempt is due at `retryAt`, or the endpoint is disabled
- * (`disable`, the reason). Returns false when the lease was lost
- * (the endpoint deleted, replayed or taken over meanwhile): nothing is changed but the log.
+ * Records an attempt and moves the endpoint on, if this dispatcher still holds it (its lease's
+ * token unchanged: a delete or a replay takes the token away): delivered, the cursor passes the
+ * event and the lease runs on to `leaseUntil` for the next one; failed (the `failures`th time in
+ * a row at this event), the lease ends and the next attempt is due at `retryAt`, or the endpoint
+ * is disabled (`disable`, the reason). Returns false, changing and logging nothing, when the lease
+ * was lost: the holder alone writes, so two attempts never take one number.
  */
 export async function recordAttempt(
   tx: Queryable,
   tenantId: string,
-  a: Omit<Attempt, 'attempt'> & { position: number; failures: number; leasedUntil: Date; retryAt: Date | null; disable: string | null },
+  a: Omit<Attempt, 'attempt'> & {
+    position: number;
+    failures: number;
+    leaseId: string;
+    leaseUntil: Date;
+    retryAt: Date | null;
+    disable: string | null;
+  },
 ): Promise<boolean> {
+  const moved =
+    a.outcome === 'delivered'
+      ? await tx.query(
+          `update webhooks set after_position = $4, attempts = 0, failing_since = null, next_attempt_at = null, lease_until = $5
+            where tenant_id = $1 and id = $2 and lease_id = $3 returning id`,
+          [tenantId, a.webhookId, a.leaseId, a.position, a.leaseUntil],
+        )
+      : await tx.query(
+          `update webhooks set attempts = $4, failing_since = coalesce(failing_since, $5), next_attempt_at = $6,
+                  lease_until = null, lease_id = null,
+                  state = case when $7::text is null then state else 'disabled' end,
+                  disabled_at = case when $7::text is null then disabled_at else $5 end,
+                  disabled_reason = coalesce($7::text, disabled_reason)
+            where tenant_id = $1 and id = $2 and lease_id = $3 returning id`,
+          [tenantId, a.webhookId, a.leaseId, a.failures, a.at, a.retryAt, a.disable],
+        );
+  if (moved.length === 0) return false;
   await tx.query(
     `insert into webhook_deliveries (tenant_id, webhook_id, event_id, attempt, at, outcome, status, latency_ms, error, excerpt)
      select $1, $2, $3, coalesce(max(attempt), 0) + 1, $4, $5, $6, $7, $8, $9
        from webhook_deliveries where tenant_id = $1 and webhook_id = $2 and event_id = $3`,
     [tenantId, a.webhookId, a.eventId, a.at, a.outcome, a.status, a.latencyMs, a.error, a.excerpt],
   );
-  const moved =
-    a.outcome === 'delivered'
-      ? await tx.query(
-          `update webhooks set after_position = $4, attempts = 0, failing_since = null, next_attempt_at = null, lease_until = null
-            where tenant_id = $1 and id = $2 and lease_until = $3 returning id`,
-          [tenantId, a.webhookId, a.leasedUntil, a.position],
-        )
-      : await tx.query(
-          `update webhooks set attempts = $4, failing_since = coalesce(failing_since, $5), next_attempt_at = $6, lease_until = null,
-                  state = case when $7::text is null then state else 'disabled' end,
-                  disabled_at = case when $7::text is null then disabled_at else $5 end,
-                  disabled_reason = coalesce($7::text, disabled_reason)
-            where tenant_id = $1 and id = $2 and lease_until = $3 returning id`,
-          [tenantId, a.webhookId, a.leasedUntil, a.failures, a.at, a.retryAt, a.disable],
-        );
-  return moved.length > 0;
+  return true;
 }
 
-/** Gives a lease back without an attempt (nothing left to send after all). */
-export async function releaseLease(tx: Queryable, tenantId: string, id: string, leasedUntil: Date): Promise<void> {
-  await tx.query('update webhooks set lease_until = null where tenant_id = $1 and id = $2 and lease_until = $3', [
+/**
+ * Frees a lease whose token a delete or a replay took away, once its holder is done: nobody else
+ * holds it (a new lease would carry a token), so the endpoint may be taken again at once.
+ */
+export async function releaseLostLease(tx: Queryable, tenantId: string, id: string, leasedUntil: Date): Promise<void> {
+  await tx.query('update webhooks set lease_until = null where tenant_id = $1 and id = $2 and lease_id is null and lease_until = $3', [
     tenantId,
     id,
     leasedUntil,
+  ]);
+}
+
+/** Gives a lease back (nothing left to send, or the run's share is spent). */
+export async function releaseLease(tx: Queryable, tenantId: string, id: string, leaseId: string): Promise<void> {
+  await tx.query('update webhooks set lease_until = null, lease_id = null where tenant_id = $1 and id = $2 and lease_id = $3', [
+    tenantId,
+    id,
+    leaseId,
   ]);
 }
 
@@ -359,6 +399,23 @@ export async function recentDeliveries(tx: Queryable, tenantId: string, webhookI
   }));
 }
 
+/**
+ * Every sealed secret of the endpoints not deleted, for the doctor's "the KEK opens every key": a
+ * previous secret may still sign while its overlap lasts (`now`, the database's clock).
+ */
+export async function sealedWebhookSecrets(
+  tx: Queryable,
+): Promise<{ tenantId: string; id: string; kekId: string; sealed: string; mayStillSign: boolean }[]> {
+  const rows = await tx.query<{ tenant_id: string; id: string; kek_id: string; sealed: string; may_sign: boolean }>(
+    `select tenant_id, id, kek_id, secret_sealed as sealed, true as may_sign from webhooks where state <> 'deleted'
+     union all
+     select tenant_id, id, previous_kek_id, previous_sealed, previous_until > now() from webhooks
+      where state <> 'deleted' and previous_sealed is not null
+     order by tenant_id, id`,
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, kekId: r.kek_id, sealed: r.sealed, mayStillSign: r.may_sign }));
+}
+
 /** Webhook secrets still sealed under `kekId`, for a KEK rotation (current and previous secrets alike). */
 export async function webhookSecretsSealedUnder(
   tx: Queryable,
@@ -374,18 +431,21 @@ export async function webhookSecretsSealedUnder(
   return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, which: r.which, sealed: r.sealed }));
 }
 
+/**
+ * The secret re-sealed, if it is still the one read (`was`): a secret rotated meanwhile is left
+ * as it is, sealed under the new KEK already, and not overwritten by the old one re-sealed.
+ */
 export async function replaceSealedWebhookSecret(
   tx: Queryable,
   tenantId: string,
   id: string,
   which: 'current' | 'previous',
-  sealed: string,
-  kekId: string,
+  s: { was: string; sealed: string; kekId: string },
 ): Promise<void> {
   await tx.query(
     which === 'current'
-      ? 'update webhooks set secret_sealed = $3, kek_id = $4 where tenant_id = $1 and id = $2'
-      : 'update webhooks set previous_sealed = $3, previous_kek_id = $4 where tenant_id = $1 and id = $2',
-    [tenantId, id, sealed, kekId],
+      ? 'update webhooks set secret_sealed = $3, kek_id = $4 where tenant_id = $1 and id = $2 and secret_sealed = $5'
+      : 'update webhooks set previous_sealed = $3, previous_kek_id = $4 where tenant_id = $1 and id = $2 and previous_sealed = $5',
+    [tenantId, id, s.sealed, s.kekId, s.was],
   );
 }

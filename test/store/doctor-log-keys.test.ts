@@ -6,6 +6,8 @@ import { loadMigrations } from '../../src/runtime/node/migration-files.ts';
 import { migrationRecords } from '../../src/store/migration-state.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { bootstrap } from '../../src/use-cases/bootstrap.ts';
+import { createWebhook } from '../../src/use-cases/webhooks.ts';
+import { allTenants } from '../http/helpers.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 
 /*
@@ -52,6 +54,22 @@ describe.each(engines())('the doctor and the tenant logs’ keys, on $engine', (
     const check = await kekCheck(t, kek);
     expect(check.status).toBe('ok');
     expect(check.detail).toContain(`opens all ${row!.n} keys`);
+  });
+
+  it('fails, naming the tenant, when a webhook secret does not open (the dispatcher could not sign with it)', async () => {
+    const { t, kek } = await deployment();
+    const admin = { db: t.db, kek, now: new Date(), actor: 'test', allowLocal: false };
+    await createWebhook(admin, 'acme', { url: 'https://hooks.example.com/a', eventTypes: ['key.revoked'] });
+    await createWebhook(admin, 'globex', { url: 'https://hooks.example.com/g', eventTypes: ['key.revoked'] });
+    expect((await kekCheck(t, kek)).status).toBe('ok');
+    await allTenants(t.db, (tx) =>
+      tx.query(
+        `update webhooks set secret_sealed = (select secret_sealed from webhooks where tenant_id = 'globex') where tenant_id = 'acme'`,
+      ),
+    );
+    const check = await kekCheck(t, kek);
+    expect(check.status).toBe('fail');
+    expect(check.detail).toMatch(/cannot open 1 of \d+ keys that may still sign \(tenants acme;/);
   });
 
   it('fails, naming the tenant, when a current log key does not open (here: another tenant’s sealed key copied onto its row)', async () => {
