@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPinnedEdge } from '../../src/runtime/node/pinned-fetch.ts';
 import { dispatchWebhooks, type WebhookDispatchDeps } from '../../src/use-cases/webhook-dispatch.ts';
 import { webhookSender } from '../../src/webhooks/http-sender.ts';
+import { leaseDueWebhooks } from '../../src/webhooks/store.ts';
 import { allTenants, readinessAssessment } from '../http/helpers.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
@@ -340,6 +341,29 @@ describe.each(engines())('tenant webhooks, on $engine', ({ open }) => {
     await first;
     expect(second).toBe(0);
     expect(most).toBe(1);
+    await h.request('DELETE', `/v1/t/acme/webhooks/${hook.id}`, { token: h.adminToken });
+  });
+
+  it('sends again what a dispatcher that died mid-send held, once its lease runs out, and never before', async () => {
+    h.clock.set(new Date());
+    const hook = await register(['attestation.issued']);
+    receiver.received.length = 0;
+    await issue();
+    await h.settleLog();
+    // A dispatcher takes the endpoint and dies before recording anything (as kill -9 would leave it).
+    const taken = await allTenants(t.db, (tx) => leaseDueWebhooks(tx, 'acme', h.clock(), 60_000));
+    expect(taken.map((w) => w.id)).toEqual([hook.id]);
+    expect(await dispatchWebhooks(deps, 'acme')).toBe(0);
+    h.clock.set(new Date(h.clock().getTime() + 59_000));
+    expect(await dispatchWebhooks(deps, 'acme')).toBe(0);
+    h.clock.set(new Date(h.clock().getTime() + 1_000));
+    expect(await dispatchWebhooks(deps, 'acme')).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    const state = (await (await h.request('GET', `/v1/t/acme/webhooks/${hook.id}`, { token: h.adminToken })).json()) as {
+      failed_attempts: number;
+      next_position: number;
+    };
+    expect(state.failed_attempts).toBe(0);
     await h.request('DELETE', `/v1/t/acme/webhooks/${hook.id}`, { token: h.adminToken });
   });
 
