@@ -40,7 +40,8 @@ export interface WebhookDispatchDeps {
 
 const DAY_MS = 86_400_000;
 export const DISABLE_AFTER_MS = 3 * DAY_MS;
-const LEASE_MS = 60_000;
+/** Three times a send's deadline (10 s): a live holder always records before it ends; a dead one's ends soon. */
+const LEASE_MS = 30_000;
 /** Events sent in one run of a tenant's dispatcher; a longer backlog is taken by the next run. */
 const EVENTS_PER_RUN = 200;
 
