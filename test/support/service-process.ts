@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
 /**
@@ -11,7 +12,10 @@ import { inject } from 'vitest';
  * entry keeps tests of its own: test/node/entry-point.test.ts and port-in-use.test.ts, and every
  * `npx launchproof` of the README test.
  */
-export const BIN = inject('builtCli');
+export const BIN = process.env.VITEST
+  ? inject('builtCli')
+  : // Outside a test run (the benches import this file for baseEnv and runCli) there is no built copy to inject.
+    fileURLToPath(new URL('../../bin/launchproof.mjs', import.meta.url));
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
