@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import { Miniflare } from 'miniflare';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { VC_JWT_MEDIA_TYPE } from '../../src/credentials/formats/vc-jwt.ts';
@@ -76,6 +77,8 @@ describe.skipIf(
   let workerRole: string | undefined;
   let outdir: string | undefined;
   const runtimeOutput: string[] = [];
+  /** What the fake receiver of the 'webhooks' Worker was sent. */
+  const received: { headers: Record<string, string>; body: string }[] = [];
   const logs = () => runtimeOutput.join('\n');
 
   const keysOf = (tenant: string): Promise<KeyRecord[]> => withTenant(db!, tenant, (tx) => listKeys(tx, tenant));
@@ -194,6 +197,19 @@ describe.skipIf(
           ...worker,
           name: 'other-origin',
           bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: 'https://other.workers.test', KEY_ENCRYPTION_KEY: kekEncoded },
+        },
+        // The same deployment whose outbound requests reach a fake webhook receiver (a remote
+        // host, faked at the network edge: Miniflare hands it every fetch this Worker makes).
+        {
+          ...worker,
+          name: 'webhooks',
+          bindings: { LAUNCHPROOF_ENV: 'production', PUBLIC_URL: ORIGIN, KEY_ENCRYPTION_KEY: kekEncoded },
+          outboundService: async (request: Request) => {
+            const url = new URL(request.url);
+            if (url.host !== 'hooks.workers.test') return new Response('no such host', { status: 502 });
+            received.push({ headers: Object.fromEntries(request.headers), body: await request.text() });
+            return new Response(null, { status: 204 });
+          },
         },
         // The same bundle connected as a superuser, which row-level security does not bind.
         {
@@ -674,6 +690,38 @@ describe.skipIf(
     expect(JSON.parse(body)).toMatchObject({ status: 500, code: 'internal_error' });
     expect(body).not.toContain('KEY_ENCRYPTION_KEY');
     await expect.poll(logs).toContain(logged);
+  });
+
+  it('delivers a tenant webhook from the Cron Trigger, signed so the Standard Webhooks reference library accepts it', async () => {
+    const admin = await createApiKey({ db: db!, now: new Date(), actor: 'test' }, { tenantId: 'acme', roles: ['admin', 'issuer'] });
+    const worker = await mf!.getWorker('webhooks');
+    const call = (method: string, path: string, body?: unknown) =>
+      worker.fetch(`${ORIGIN}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const hook = await call('POST', '/v1/t/acme/webhooks', { url: 'https://hooks.workers.test/in', event_types: ['attestation.issued'] });
+    expect(hook.status, logs()).toBe(201);
+    const { id, secret } = (await hook.json()) as { id: string; secret: string };
+    const issued = await call('POST', '/v1/t/acme/attestations', { assessment: readinessAssessment(), formats: ['vc+jwt'] });
+    expect(issued.status, logs()).toBe(201);
+    const { attestation_id } = (await issued.json()) as { attestation_id: string };
+    // The issuing request sequenced its entry after answering; the Cron Trigger delivers.
+    await expect.poll(async () => (await acrossTenants(db!, tenantsWithPending)).includes('acme'), { timeout: 10_000 }).toBe(false);
+    const result = await worker.scheduled({ cron: CRON });
+    expect(result.outcome, logs()).toBe('ok');
+    const ours = received.filter(
+      (r) => (JSON.parse(r.body) as { data: { attestation_id?: string } }).data.attestation_id === attestation_id,
+    );
+    expect(ours).toHaveLength(1);
+    const message = new Webhook(secret).verify(ours[0]!.body, ours[0]!.headers) as { type: string; data: { log_index: number } };
+    expect(message.type).toBe('attestation.issued');
+    expect(Number.isInteger(message.data.log_index)).toBe(true);
+    const log = (await (await call('GET', `/v1/t/acme/webhooks/${id}/deliveries`)).json()) as {
+      deliveries: { outcome: string; status: number }[];
+    };
+    expect(log.deliveries[0]).toMatchObject({ outcome: 'delivered', status: 204 });
   });
 
   it('a Worker whose PUBLIC_URL is not the recorded origin refuses to serve and its Cron Trigger signs nothing (issue 11, defect 3)', async () => {
