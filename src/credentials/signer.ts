@@ -1,7 +1,7 @@
 import { importJWK, type JWK } from 'jose';
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import { AppError } from '../errors/index.ts';
-import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { heldKek, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { listKeys, sealedPrivateKey } from '../keys/key-store.ts';
 import { keyState } from '../keys/lifecycle.ts';
 import type { SigningAlgorithm } from '../keys/policy.ts';
@@ -49,9 +49,7 @@ async function importSealed(
 ): Promise<CryptoKey> {
   const sealed = await sealedPrivateKey(tx, tenantId, kid);
   if (!sealed) throw new TypeError(`key ${kid} vanished`);
-  const opener = kekFor(kek, sealed.kekId);
-  if (!opener) throw new AppError('signing_unavailable', `key ${kid} is sealed under KEK ${sealed.kekId}, not ${kek.id}`);
-  const jwk = await openPrivateJwk(opener, tenantId, kid, sealed.sealed);
+  const jwk = await openPrivateJwk(heldKek(kek, sealed.kekId, `key ${kid}`), tenantId, kid, sealed.sealed);
   return (await importJWK({ ...jwk, alg } as JWK, alg, { extractable: false })) as CryptoKey;
 }
 

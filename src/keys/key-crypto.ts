@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SigningAlgorithm } from './policy.ts';
 import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
+import { AppError } from '../errors/index.ts';
 
 /** The public members of a signing key, nothing else: what the JWKS and DID document carry. */
 export interface PublicJwk {
@@ -66,6 +67,16 @@ export function kekFor(kek: KeyEncryptionKey, kekId: string): KeyEncryptionKey |
   if (kekId === kek.id) return kek;
   if (kek.previous && kekId === kek.previous.id) return kek.previous;
   return undefined;
+}
+
+/**
+ * The KEK that opens what was sealed under `kekId`, or signing_unavailable naming `what`: a key or
+ * secret sealed under a KEK this process does not hold cannot sign anything here.
+ */
+export function heldKek(kek: KeyEncryptionKey, kekId: string, what: string): KeyEncryptionKey {
+  const found = kekFor(kek, kekId);
+  if (!found) throw new AppError('signing_unavailable', `${what} is sealed under KEK ${kekId}, not ${kek.id}`);
+  return found;
 }
 
 export async function importKeyEncryptionKey(encoded: string): Promise<KeyEncryptionKey> {

@@ -18,75 +18,69 @@ import type { Database, Queryable } from './port.ts';
 type Listener = (tenantId: string) => void;
 type LogListener = (tenantId: string, db: Database) => void;
 
-const listeners = new Set<Listener>();
-const logListeners = new Set<LogListener>();
-const pending = new WeakMap<Queryable, Set<string>>();
-const pendingLog = new WeakMap<Queryable, Set<string>>();
-const exportListeners = new Set<LogListener>();
-const pendingExports = new WeakMap<Queryable, Set<string>>();
-const outboxListeners = new Set<LogListener>();
-const pendingOutbox = new WeakMap<Queryable, Set<string>>();
-
-function note(map: WeakMap<Queryable, Set<string>>, tx: Queryable, tenantId: string): void {
-  let tenants = map.get(tx);
-  if (!tenants) map.set(tx, (tenants = new Set()));
-  tenants.add(tenantId);
+/** One kind of commit-time announcement: the tenants each open transaction noted, and who listens. */
+function channel<L>() {
+  const listeners = new Set<L>();
+  const pending = new WeakMap<Queryable, Set<string>>();
+  return {
+    listeners,
+    note(tx: Queryable, tenantId: string): void {
+      let tenants = pending.get(tx);
+      if (!tenants) pending.set(tx, (tenants = new Set()));
+      tenants.add(tenantId);
+    },
+    take(tx: Queryable): Set<string> {
+      const tenants = pending.get(tx);
+      pending.delete(tx);
+      return tenants ?? new Set();
+    },
+    subscribe(listener: L): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
 
-function take(map: WeakMap<Queryable, Set<string>>, tx: Queryable): Set<string> {
-  const tenants = map.get(tx);
-  map.delete(tx);
-  return tenants ?? new Set();
-}
+const changes = channel<Listener>();
+const logAppends = channel<LogListener>();
+const exportRequests = channel<LogListener>();
+const outboxEvents = channel<LogListener>();
 
 /** Called inside a transaction that changes a tenant's keys, lists, profiles, API keys or the tenant itself. */
 export function notePublicationChange(tx: Queryable, tenantId: string): void {
-  note(pending, tx, tenantId);
+  changes.note(tx, tenantId);
 }
 
 /** Called inside a transaction that appends to a tenant's log. */
 export function noteLogAppend(tx: Queryable, tenantId: string): void {
-  note(pendingLog, tx, tenantId);
+  logAppends.note(tx, tenantId);
 }
 
 /** Called inside a transaction that asks for an audit export of a tenant's log (its builder starts once it commits). */
 export function noteExportRequest(tx: Queryable, tenantId: string): void {
-  note(pendingExports, tx, tenantId);
+  exportRequests.note(tx, tenantId);
 }
 
 /** Called inside a transaction that places events in a tenant's webhook outbox (its dispatcher starts once it commits). */
 export function noteOutboxEvents(tx: Queryable, tenantId: string): void {
-  note(pendingOutbox, tx, tenantId);
+  outboxEvents.note(tx, tenantId);
 }
 
 /** Called by the transaction helpers once `tx`, a transaction of `db`, has committed. */
 export function announceCommitted(tx: Queryable, db: Database): void {
-  for (const tenant of take(pending, tx)) for (const listener of listeners) listener(tenant);
-  for (const tenant of take(pendingLog, tx)) for (const listener of logListeners) listener(tenant, db);
-  for (const tenant of take(pendingExports, tx)) for (const listener of exportListeners) listener(tenant, db);
-  for (const tenant of take(pendingOutbox, tx)) for (const listener of outboxListeners) listener(tenant, db);
+  for (const tenant of changes.take(tx)) for (const listener of changes.listeners) listener(tenant);
+  for (const c of [logAppends, exportRequests, outboxEvents])
+    for (const tenant of c.take(tx)) for (const listener of c.listeners) listener(tenant, db);
 }
 
 /** Subscribes to committed changes; returns the unsubscribe. */
-export function onCommittedChange(listener: Listener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export const onCommittedChange = (listener: Listener) => changes.subscribe(listener);
 
 /** Subscribes to committed log appends, with the database they were committed to; returns the unsubscribe. */
-export function onCommittedLogAppend(listener: LogListener): () => void {
-  logListeners.add(listener);
-  return () => logListeners.delete(listener);
-}
+export const onCommittedLogAppend = (listener: LogListener) => logAppends.subscribe(listener);
 
 /** Subscribes to committed audit-export requests, with the database they were committed to; returns the unsubscribe. */
-export function onCommittedExportRequest(listener: LogListener): () => void {
-  exportListeners.add(listener);
-  return () => exportListeners.delete(listener);
-}
+export const onCommittedExportRequest = (listener: LogListener) => exportRequests.subscribe(listener);
 
 /** Subscribes to committed outbox events, with the database they were committed to; returns the unsubscribe. */
-export function onCommittedOutboxEvents(listener: LogListener): () => void {
-  outboxListeners.add(listener);
-  return () => outboxListeners.delete(listener);
-}
+export const onCommittedOutboxEvents = (listener: LogListener) => outboxEvents.subscribe(listener);

@@ -12,7 +12,7 @@ import {
   replaceSealedPrivateKey,
 } from '../keys/key-store.ts';
 import { resealLogKey } from '../keys/log-key.ts';
-import { webhookSecretName } from '../webhooks/secrets.ts';
+import { resealWebhookSecret } from '../webhooks/secrets.ts';
 import { replaceSealedWebhookSecret, webhookSecretsSealedUnder } from '../webhooks/store.ts';
 
 // Here rather than in keys/: each run is audited in the platform tenant's log, and keys sit below
@@ -87,9 +87,7 @@ export async function rotateKek(
   resealed += await acrossTenants(deps.db, async (tx) => {
     const secrets = await webhookSecretsSealedUnder(tx, previous.id);
     for (const s of secrets) {
-      const name = webhookSecretName(s.id);
-      const jwk = await openPrivateJwk(previous, s.tenantId, name, s.sealed);
-      const sealed = await sealPrivateJwk(deps.kek, s.tenantId, name, jwk);
+      const sealed = await resealWebhookSecret(previous, deps.kek, s.tenantId, s.id, s.sealed);
       await replaceSealedWebhookSecret(tx, s.tenantId, s.id, s.which, { was: s.sealed, sealed, kekId: deps.kek.id });
     }
     return secrets.length;

@@ -1,8 +1,6 @@
 import { recordEvent, type Actor } from '../audit/events.ts';
-import { AppError } from '../errors/index.ts';
-import { kekFor, type KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { heldKek, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { logKeySigner, logOrigin, logVerifierKey, replaceLogKey } from '../keys/log-key.ts';
-import type { StoredLogKey } from '../keys/key-store.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { requireTenant } from '../tenants/tenants.ts';
@@ -43,7 +41,12 @@ export async function rotateLogKey(
       const text = checkpointText(claimedCheckpoint(head.checkpoint));
       const signers = [await logKeySigner(deps.kek, tenantId, { ...current, origin: head.origin })];
       if (retired)
-        signers.push(await logKeySigner(sealedUnder(deps.kek, tenantId, retired), tenantId, { ...retired, origin: head.origin }));
+        signers.push(
+          await logKeySigner(heldKek(deps.kek, retired.kekId, `the log key ${retired.kid} of tenant ${tenantId}`), tenantId, {
+            ...retired,
+            origin: head.origin,
+          }),
+        );
       await resignHead(tx, tenantId, await signNote(text, signers), deps.now);
     }
     await recordEvent(tx, {
@@ -61,15 +64,4 @@ export async function rotateLogKey(
       size: head.size,
     };
   });
-}
-
-/** The KEK the retired key is sealed under: the current one, or the previous one mid-way through a KEK rotation. */
-function sealedUnder(kek: KeyEncryptionKey, tenantId: string, key: StoredLogKey): KeyEncryptionKey {
-  const found = kekFor(kek, key.kekId);
-  if (!found)
-    throw new AppError(
-      'signing_unavailable',
-      `the log key ${key.kid} of tenant ${tenantId} is sealed under KEK ${key.kekId}, not this one`,
-    );
-  return found;
 }

@@ -1,5 +1,4 @@
-import { AppError } from '../errors/index.ts';
-import { kekFor, type KeyEncryptionKey } from '../keys/key-crypto.ts';
+import { heldKek, type KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { ensureLogKey, logKeySigner, logOrigin } from '../keys/log-key.ts';
 import type { Database } from '../store/port.ts';
 import type { NoteSigner } from '../transparency/note.ts';
@@ -22,13 +21,7 @@ export function logSignerSource(kek: KeyEncryptionKey): LogSignerSource {
     const cacheKey = `${tenantId}\u0000${key.kid}\u0000${key.kekId}\u0000${origin}`;
     let signer = opened.get(cacheKey);
     if (!signer) {
-      const sealedUnder = kekFor(kek, key.kekId);
-      if (!sealedUnder)
-        throw new AppError(
-          'signing_unavailable',
-          `the log key ${key.kid} of tenant ${tenantId} is sealed under KEK ${key.kekId}, not this one`,
-        );
-      signer = logKeySigner(sealedUnder, tenantId, {
+      signer = logKeySigner(heldKek(kek, key.kekId, `the log key ${key.kid} of tenant ${tenantId}`), tenantId, {
         origin,
         kid: key.kid,
         publicJwk: key.publicJwk,

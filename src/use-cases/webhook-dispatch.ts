@@ -1,10 +1,9 @@
 import { recordEvent } from '../audit/events.ts';
-import { AppError } from '../errors/index.ts';
-import { kekFor, openPrivateJwk, type KeyEncryptionKey } from '../keys/key-crypto.ts';
+import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Metrics } from '../metrics/port.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
-import { webhookSecretName } from '../webhooks/secrets.ts';
+import { openWebhookSecret } from '../webhooks/secrets.ts';
 import { WebhookSendFailure, type WebhookSender } from '../webhooks/sender.ts';
 import { signWebhook } from '../webhooks/signing.ts';
 import {
@@ -194,16 +193,7 @@ export function messageBody(event: OutboxEvent): string {
 
 /** The endpoint's current secret, and its previous one while the rotation's overlap lasts. */
 async function secretsOf(kek: KeyEncryptionKey, w: StoredWebhook, now: Date): Promise<string[]> {
-  const open = async (sealed: string, kekId: string) => {
-    const sealedUnder = kekFor(kek, kekId);
-    if (!sealedUnder)
-      throw new AppError(
-        'signing_unavailable',
-        `the secret of webhook ${w.id} is sealed under KEK ${kekId}, which this process does not hold`,
-      );
-    const jwk = await openPrivateJwk(sealedUnder, w.tenantId, webhookSecretName(w.id), sealed);
-    return String(jwk.k);
-  };
+  const open = (sealed: string, kekId: string) => openWebhookSecret(kek, w.tenantId, w.id, sealed, kekId);
   const secrets = [await open(w.secretSealed, w.kekId)];
   if (w.previousSealed && w.previousKekId && w.previousUntil && w.previousUntil > now)
     secrets.push(await open(w.previousSealed, w.previousKekId));

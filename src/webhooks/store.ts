@@ -137,6 +137,11 @@ interface WebhookRow {
 const COLUMNS = `tenant_id, id, url, event_types, secret_sealed, kek_id, previous_sealed, previous_kek_id, previous_until, state,
   disabled_at, disabled_reason, after_position, attempts, failing_since, next_attempt_at, created_at, created_by`;
 
+/** The columns qualified by the alias `w`, for an update that returns them. */
+const W_COLUMNS = COLUMNS.split(',')
+  .map((c) => `w.${c.trim()}`)
+  .join(', ');
+
 const toWebhook = (r: WebhookRow): StoredWebhook => ({
   tenantId: r.tenant_id,
   id: r.id,
@@ -258,9 +263,7 @@ export async function leaseDueWebhooks(tx: Queryable, tenantId: string, now: Dat
         and (w.lease_until is null or w.lease_until <= $2)
         and (w.next_attempt_at is null or w.next_attempt_at <= $2)
         and ${DUE_EVENT}
-      returning w.lease_id, ${COLUMNS.split(',')
-        .map((c) => `w.${c.trim()}`)
-        .join(', ')}`,
+      returning w.lease_id, ${W_COLUMNS}`,
     [tenantId, now, leasedUntil],
   );
   return rows.map((r) => ({ ...toWebhook(r), leaseId: r.lease_id, leasedUntil }));

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 
 /**
- * Every address the system resolver gives for a host, for createSafeFetch's `resolveHost`: the
- * core refuses the fetch if any one is not public, since the connection may use any of them.
+ * Every address the system resolver gives for a host: what the pinned edge (pinned-fetch.ts)
+ * checks, all of them, and then connects to, so the check and the connection see one answer.
  */
 export async function resolveHostNode(hostname: string): Promise<string[]> {
   const answers = await lookup(hostname, { all: true });
