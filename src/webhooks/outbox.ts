@@ -1,16 +1,27 @@
 import type { Queryable } from '../store/port.ts';
-import { eventsOfEntry } from './events.ts';
-import { hasLiveWebhooks, insertOutboxEvents, nextPosition } from './store.ts';
+import { eventsOfEntry, type WebhookEvent } from './events.ts';
+import { hasLiveWebhooks, insertOutboxEvents, lockOutboxPositions, nextPosition } from './store.ts';
 
 /**
  * Places the webhook events of log entries just sequenced (indexes `first`, `first + 1`, …), in
- * the sequencer's transaction and under its lock on the log head: the events of a tenant take
- * their positions in log order, one placer at a time, so an endpoint's cursor never passes an
- * event placed later at an earlier position. A tenant without an endpoint gets none (one read).
+ * the sequencer's transaction: the events of a batch take their positions in log order.
  */
 export async function placeWebhookEvents(tx: Queryable, tenantId: string, first: number, bodies: readonly string[]): Promise<void> {
-  if (bodies.length === 0 || !(await hasLiveWebhooks(tx, tenantId))) return;
-  const events = bodies.flatMap((body, i) => eventsOfEntry(first + i, body));
-  if (events.length === 0) return;
-  await insertOutboxEvents(tx, tenantId, await nextPosition(tx, tenantId), events);
+  if (bodies.length === 0) return;
+  await placeOutboxEvents(tx, tenantId, () => bodies.flatMap((body, i) => eventsOfEntry(first + i, body)));
+}
+
+/**
+ * Places events at the tenant's next positions, in the caller's transaction (which is the
+ * change's own, or the sequencer's for changes the log records). Positions are taken under a
+ * lock held to commit, one placer at a time, so an endpoint's cursor never passes an event
+ * committed later at an earlier position. A tenant without an endpoint gets none (one read;
+ * `events` is not even built).
+ */
+export async function placeOutboxEvents(tx: Queryable, tenantId: string, events: () => readonly WebhookEvent[]): Promise<void> {
+  if (!(await hasLiveWebhooks(tx, tenantId))) return;
+  const placed = events();
+  if (placed.length === 0) return;
+  await lockOutboxPositions(tx, tenantId);
+  await insertOutboxEvents(tx, tenantId, await nextPosition(tx, tenantId), placed);
 }

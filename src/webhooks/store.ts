@@ -17,7 +17,16 @@ export async function hasLiveWebhooks(tx: Queryable, tenantId: string): Promise<
   return rows.length > 0;
 }
 
-/** The position the tenant's next event takes (under the log head's lock: one placer at a time). */
+/**
+ * Holds the tenant's outbox positions to the end of the transaction: a transaction-scoped
+ * advisory lock on the tenant's name, so placers outside the log's sequencer (an offer redeemed,
+ * evidence nearing its end) queue with it, and a tenant's placers never wait on another's.
+ */
+export async function lockOutboxPositions(tx: Queryable, tenantId: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtextextended('launchproof.outbox:' || $1, 0))", [tenantId]);
+}
+
+/** The position the tenant's next event takes (under lockOutboxPositions: one placer at a time). */
 export async function nextPosition(tx: Queryable, tenantId: string): Promise<number> {
   const [row] = await tx.query<{ n: string | number }>(
     'select coalesce(max(position), -1) + 1 as n from outbox_events where tenant_id = $1',
