@@ -21,7 +21,8 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export interface WebhookEvent {
   readonly type: WebhookEventType;
   readonly attestationId: string | null;
-  readonly logIndex: number;
+  /** The log entry it comes from; null for an event no entry records (an offer redeemed, evidence nearing its end). */
+  readonly logIndex: number | null;
   readonly at: Date;
   readonly data: Record<string, unknown>;
 }
