@@ -12,6 +12,8 @@ import { OAuthError } from './oauth-error.ts';
 import { verifyJwtProof, type VerifiedProof } from './proof.ts';
 import { bindHolderKey, lockOfferForClaim, recordIssuedFormat, type ClaimableOffer } from './store.ts';
 import type { Metrics } from '../metrics/port.ts';
+import { offerRedeemedEvent } from '../webhooks/events.ts';
+import { placeOutboxEvents } from '../webhooks/outbox.ts';
 
 export interface CredentialDeps {
   readonly db: Database;
@@ -81,6 +83,15 @@ export async function issueForOffer(deps: CredentialDeps, tenantId: string, offe
           holder: { jwk: proof.jwk },
         });
         const out = await issueAttestationsIn(tx, { ...deps, actor: claimed.offer.createdBy }, tenantId, issueRequest);
+        // `offer.redeemed` means a credential delivered, not the code exchanged for a token: a
+        // wallet may stop after the token, and what a tenant acts on is the attestation now in
+        // its customer's hands. Placed here, last, so it commits with the credential or not at all;
+        // a refusal above returns before it, and a configuration already issued is refused. Each
+        // configuration of an offer is its own request and attestation, so each has its event.
+        // A tenant without an endpoint pays one read (placeOutboxEvents), the event not even built.
+        await placeOutboxEvents(tx, tenantId, () => [
+          offerRedeemedEvent({ offerId, attestationId: out.attestationId, credentials: out.credentials, at: deps.now }),
+        ]);
         return { ok: true as const, credential: out.credentials[0]!.credential };
       }),
     );

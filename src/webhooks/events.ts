@@ -4,7 +4,8 @@ import { parseEntry } from '../transparency/entries.ts';
  * What a webhook tells (docs/webhooks.md, Events): the events a tenant's log records that a
  * subscriber acts on, each with the log index of the entry it comes from, so a receiver can
  * prove it against the tenant's checkpoint. Derived from the entry's bytes alone, so every
- * instance places the same events for the same entries.
+ * instance places the same events for the same entries. Beside them, events no log entry
+ * records (an offer redeemed), built by the change that raises them and placed in its transaction.
  */
 
 export const WEBHOOK_EVENT_TYPES = [
@@ -13,6 +14,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'attestation.superseded',
   'key.rotated',
   'key.revoked',
+  'offer.redeemed',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -71,4 +73,33 @@ export function eventsOfEntry(index: number, body: string): WebhookEvent[] {
     default:
       return [];
   }
+}
+
+/** What offerRedeemedEvent is told: the offer, and the attestation and credentials it just delivered. */
+export interface OfferRedemption {
+  readonly offerId: string;
+  readonly attestationId: string;
+  readonly credentials: readonly { readonly id: string; readonly format: string }[];
+  readonly at: Date;
+}
+
+/**
+ * A wallet obtained a credential through one of the tenant's offers. No log entry records an
+ * offer (the attestation it delivers has its own entry, and its own attestation.issued), so the
+ * event has no log index. It names only what the tenant already holds: nothing of the wallet,
+ * not its key, not its address.
+ */
+export function offerRedeemedEvent(r: OfferRedemption): WebhookEvent {
+  return {
+    type: 'offer.redeemed',
+    attestationId: r.attestationId,
+    logIndex: null,
+    at: r.at,
+    data: {
+      offer_id: r.offerId,
+      attestation_id: r.attestationId,
+      credentials: r.credentials.map((c) => ({ id: c.id, format: c.format })),
+      redeemed_at: r.at.toISOString(),
+    },
+  };
 }
