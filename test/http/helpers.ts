@@ -55,6 +55,8 @@ export { allTenants };
  * what their dispatcher records, and the package the audit-export builder stores. A snapshot taken around one request leaves them out, or it would see that work
  * catch up on an earlier request; the rows a request writes are kept.
  */
+// outbox_events also takes a row from a request (offer.redeemed, with its credential), but the
+// sequencer's rows beside it make the table background work's as a whole.
 const SEQUENCER_TABLES = new Set(['log_heads', 'log_tiles', 'log_keys', 'outbox_events', 'webhook_deliveries']);
 /** Columns background work fills in after a request: an entry's index, an audit export's package, a webhook's delivery state. */
 const BACKGROUND_COLUMNS: Record<string, readonly string[]> = {
