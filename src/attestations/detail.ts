@@ -4,6 +4,7 @@ import { withTenant } from '../store/tenant-scope.ts';
 import { attestationStatus, statusesOf, type AttestationStatusView } from '../status/changes.ts';
 import type { CredentialStatus } from '../status/values.ts';
 import { issuanceIndexes } from '../transparency/store.ts';
+import { relyingParties, type RelyingParties } from '../webhooks/store.ts';
 import {
   activeShareCount,
   formatsOf,
@@ -24,6 +25,8 @@ export interface AttestationDetail {
   readonly status: AttestationStatusView | null;
   readonly supersededBy: { readonly id: string; readonly issuedAt: Date } | null;
   readonly activeShares: number;
+  /** Buyers subscribed to its notices (docs/webhooks.md, Buyers): how many, and the names they chose to give. */
+  readonly relyingParties: RelyingParties;
   /** Its issuance entry's index in the tenant's log; null while the sequencer has not reached it (or issued before the log). */
   readonly logIndex: number | null;
 }
@@ -46,6 +49,7 @@ export function attestationDetail(db: Database, tenantId: string, id: string, no
       status: await statusOrNull(tx, tenantId, id),
       supersededBy: (await successorOf(tx, tenantId, id)) ?? null,
       activeShares: await activeShareCount(tx, tenantId, id, now),
+      relyingParties: (await relyingParties(tx, tenantId, [id])).get(id) ?? { subscribed: 0, named: [] },
       logIndex: (await issuanceIndexes(tx, tenantId, [id])).get(id) ?? null,
     };
   });

@@ -25,6 +25,7 @@ import { registerWebhooks } from './routes/webhooks.ts';
 import { registerAttestations } from './routes/attestations.ts';
 import { registerAttestationRecords } from './routes/attestation-records.ts';
 import { registerShares } from './routes/shares.ts';
+import { registerShareNotices } from './routes/share-notices.ts';
 import { registerProfiles } from './routes/profiles.ts';
 import { registerPublishedTypes } from './routes/published-types.ts';
 import { registerHealth } from './routes/health.ts';
@@ -136,6 +137,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   registerAttestations(app, deps, oidc);
   registerAttestationRecords(app, deps, oidc);
   registerShares(app, deps, oidc);
+  registerShareNotices(app, deps);
   registerStatus(app, deps, oidc);
   registerAuditExports(app, deps, oidc);
   registerWebhooks(app, deps, oidc);

@@ -243,6 +243,21 @@ export const OPERATION_DOCS: Readonly<Record<string, OperationDoc>> = {
     operationId: 'withdrawShare',
     description: 'Withdraws a share link: the page and its badge answer 410 and show nothing of the attestation from now on.',
   },
+  'POST /s/{token}/subscriptions': {
+    operationId: 'subscribeToShare',
+    description:
+      'A buyer holding a share link subscribes an https endpoint to notices of that attestation: suspended, reinstated, revoked, superseded, its signing key revoked. The endpoint is sent a signed challenge first and must echo it; each notice carries a JWS signed with the issuer’s key and a link that cancels the subscription.',
+    example: { url: 'https://hooks.buyer.example/launchproof', party: 'Globex procurement' },
+  },
+  'POST /t/{tenant}/subscriptions/{subscription}/cancel': {
+    operationId: 'cancelShareSubscription',
+    description: 'Cancels a buyer’s subscription with the token of the cancel link its notices carry; cancelling twice answers the same.',
+  },
+  'GET /s/{token}/feed.json': {
+    operationId: 'getShareFeed',
+    description:
+      'The share’s change feed as JSON Feed 1.1: the notices of the attestation, newest first, each with its JWS signed by the issuer’s key. Poll with If-None-Match; never cached by shared caches.',
+  },
   'GET /t/{tenant}/notices/{credential}': {
     operationId: 'getNotice',
     description:

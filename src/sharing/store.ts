@@ -271,3 +271,24 @@ export async function noticeFacts(tx: Queryable, tenantId: string, credentialId:
     }
   );
 }
+
+/**
+ * Which of `attestationIds`, and which attestations signed by one of `kids`, have a share link
+ * open at `at`: those a buyer may be following, whose changes become notices.
+ */
+export async function openlySharedAttestations(
+  tx: Queryable,
+  tenantId: string,
+  at: Date,
+  of: { attestationIds: readonly string[]; kids: readonly string[] },
+): Promise<{ attestationId: string; kid: string }[]> {
+  const rows = await tx.query<{ attestation_id: string; kid: string }>(
+    `select distinct a.id as attestation_id, a.kid
+       from shares s join attestations a on a.tenant_id = s.tenant_id and a.id = s.attestation_id
+      where s.tenant_id = $1 and s.revoked_at is null and s.expires_at > $2
+        and (s.attestation_id in (select value::uuid from jsonb_array_elements_text($3::jsonb))
+             or a.kid in (select value from jsonb_array_elements_text($4::jsonb)))`,
+    [tenantId, at, of.attestationIds, of.kids],
+  );
+  return rows.map((r) => ({ attestationId: r.attestation_id, kid: r.kid }));
+}

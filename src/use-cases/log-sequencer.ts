@@ -5,6 +5,7 @@ import type { NoteSigner } from '../transparency/note.ts';
 import type { LogSignerSource, SequencerDeps } from '../transparency/sequencer.ts';
 import { BoundedCache } from '../util/bounded-cache.ts';
 import { placeWebhookEvents } from '../webhooks/outbox.ts';
+import { placeShareNotices } from './share-notices.ts';
 
 // Here rather than in transparency/: the sequencer signs with the tenant log's key, which the
 // keys domain keeps, and keys sits above transparency (it logs its own events).
@@ -38,12 +39,17 @@ export function logSignerSource(kek: KeyEncryptionKey): LogSignerSource {
 /**
  * What the sequencer needs in a deployment served at `publicUrl`, on whichever database connection
  * it is handed (Workers open one per request): one log signer for all, and runs that place the
- * webhook events of what they sequence. Every sequencer of the service is made here, so none
- * sequences an entry without placing its events.
+ * webhook events and the buyers' notices of what they sequence. Every sequencer of the service
+ * is made here, so none sequences an entry without placing its events.
  */
 export function logSequencerFor(kek: KeyEncryptionKey, publicUrl: URL, now: () => Date): (db: Database) => SequencerDeps {
   const signer = logSignerSource(kek);
-  return (db) => ({ db, originOf: (tenantId) => logOrigin(publicUrl, tenantId), signer, now, onSequenced: placeWebhookEvents });
+  const notices = { kek, publicUrl, now };
+  const onSequenced: SequencerDeps['onSequenced'] = async (tx, tenantId, first, bodies) => {
+    await placeWebhookEvents(tx, tenantId, first, bodies);
+    await placeShareNotices(notices, tx, tenantId, first, bodies);
+  };
+  return (db) => ({ db, originOf: (tenantId) => logOrigin(publicUrl, tenantId), signer, now, onSequenced });
 }
 
 /** The sequencer of one database connection (a server's or a console command's). */

@@ -6,6 +6,7 @@ import { withTenant } from '../store/tenant-scope.ts';
 import { openWebhookSecret } from '../webhooks/secrets.ts';
 import { WebhookSendFailure, type WebhookSender } from '../webhooks/sender.ts';
 import { signWebhook } from '../webhooks/signing.ts';
+import { cancelToken, cancelUrl } from '../webhooks/cancel-link.ts';
 import {
   leaseDueWebhooks,
   nextEventFor,
@@ -28,6 +29,8 @@ export interface WebhookDispatchDeps {
   readonly kek: KeyEncryptionKey;
   readonly now: () => Date;
   readonly send: WebhookSender;
+  /** Where the service is served: a buyer's notice carries the link that cancels its subscription. */
+  readonly publicUrl: URL;
   readonly metrics?: Metrics;
   /** The pause before the `failures`th retry of an event (jitter included); the default doubles from 5 s up to an hour. */
   readonly retryDelayMs?: (failures: number) => number;
@@ -79,7 +82,7 @@ async function deliverInOrder(deps: WebhookDispatchDeps, leased: LeasedWebhook, 
       await release();
       return attempts;
     }
-    const event = await withTenant(deps.db, w.tenantId, (tx) => nextEventFor(tx, w.tenantId, w.afterPosition, w.eventTypes));
+    const event = await withTenant(deps.db, w.tenantId, (tx) => nextEventFor(tx, w));
     if (!event) {
       await release();
       return attempts;
@@ -102,10 +105,11 @@ interface Outcome {
 /** Signs and sends one event; a secret that cannot be opened fails the attempt like an endpoint that cannot be reached. */
 async function send(deps: WebhookDispatchDeps, w: LeasedWebhook, event: OutboxEvent): Promise<Outcome> {
   const sentAt = deps.now();
-  const body = messageBody(event);
   let secrets: string[];
+  let body: string;
   try {
     secrets = await secretsOf(deps.kek, w, sentAt);
+    body = await messageFor(deps.publicUrl, w, event, secrets[0]!);
   } catch (e) {
     return {
       ok: false,
@@ -189,6 +193,22 @@ async function attempt(
 /** The message as sent, the same bytes on every attempt: Standard Webhooks' `{type, timestamp, data}`. */
 export function messageBody(event: OutboxEvent): string {
   return JSON.stringify({ type: event.type, timestamp: event.at.toISOString(), data: event.data });
+}
+
+/**
+ * What one endpoint is sent: a tenant's endpoint the event as placed; a buyer's subscription the
+ * notice besides (its JWS, signed by the tenant's key, null if none could sign) and the link that
+ * cancels the subscription. Derived from the event and the subscription's secret alone, so a retry
+ * sends the same bytes.
+ */
+async function messageFor(publicUrl: URL, w: StoredWebhook, event: OutboxEvent, secret: string): Promise<string> {
+  if (w.attestationId === null) return messageBody(event);
+  const cancel = cancelUrl(publicUrl, w.tenantId, w.id, await cancelToken(secret, w.id));
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.at.toISOString(),
+    data: { ...event.data, notice: event.notice, subscription: { id: w.id, cancel_url: cancel } },
+  });
 }
 
 /** The endpoint's current secret, and its previous one while the rotation's overlap lasts. */

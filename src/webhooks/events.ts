@@ -1,4 +1,5 @@
 import { parseEntry } from '../transparency/entries.ts';
+import type { NoticeType } from './notices.ts';
 
 /*
  * What a webhook tells (docs/webhooks.md, Events): the events a tenant's log records that a
@@ -21,12 +22,16 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** An event as the outbox keeps it: its type, what it is about, and the message's `data`. */
 export interface WebhookEvent {
-  readonly type: WebhookEventType;
+  /** Its id (the message's webhook-id), where the event's content names it; the database makes one otherwise. */
+  readonly id?: string;
+  readonly type: WebhookEventType | NoticeType;
   readonly attestationId: string | null;
   /** The log entry it comes from; null for an event no entry records (an offer redeemed, evidence nearing its end). */
   readonly logIndex: number | null;
   readonly at: Date;
   readonly data: Record<string, unknown>;
+  /** A buyer's notice: the JWS of its content, signed by the tenant's key. */
+  readonly notice?: string | null;
 }
 
 /** The events of one sequenced log entry (none for an entry no subscriber acts on). */

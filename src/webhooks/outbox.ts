@@ -20,8 +20,12 @@ export async function placeWebhookEvents(tx: Queryable, tenantId: string, first:
  */
 export async function placeOutboxEvents(tx: Queryable, tenantId: string, events: () => readonly WebhookEvent[]): Promise<void> {
   if (!(await hasLiveWebhooks(tx, tenantId))) return;
-  const placed = events();
-  if (placed.length === 0) return;
+  await placeEvents(tx, tenantId, events());
+}
+
+/** Places events whoever follows them (a share's notices go to its feed, subscribed or not). */
+export async function placeEvents(tx: Queryable, tenantId: string, events: readonly WebhookEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await lockOutboxPositions(tx, tenantId);
-  await insertOutboxEvents(tx, tenantId, await nextPosition(tx, tenantId), placed);
+  await insertOutboxEvents(tx, tenantId, await nextPosition(tx, tenantId), events);
 }

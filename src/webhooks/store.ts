@@ -13,7 +13,9 @@ import type { WebhookEvent } from './events.ts';
  * while it was off.
  */
 export async function hasLiveWebhooks(tx: Queryable, tenantId: string): Promise<boolean> {
-  const rows = await tx.query("select 1 from webhooks where tenant_id = $1 and state <> 'deleted' limit 1", [tenantId]);
+  const rows = await tx.query("select 1 from webhooks where tenant_id = $1 and audience = 'tenant' and state <> 'deleted' limit 1", [
+    tenantId,
+  ]);
   return rows.length > 0;
 }
 
@@ -40,13 +42,16 @@ export async function insertOutboxEvents(tx: Queryable, tenantId: string, first:
   if (events.length === 0) return;
   noteOutboxEvents(tx, tenantId);
   await tx.query(
-    `insert into outbox_events (tenant_id, id, position, type, attestation_id, log_index, data, at)
-     select $1, gen_random_uuid(), e.position, e.type, e.attestation_id, e.log_index, e.data, e.at
-       from jsonb_to_recordset($2::jsonb) as e (position bigint, type text, attestation_id uuid, log_index bigint, data jsonb, at timestamptz)
+    `insert into outbox_events (tenant_id, id, position, type, attestation_id, log_index, data, at, notice)
+     select $1, coalesce(e.id, gen_random_uuid()), e.position, e.type, e.attestation_id, e.log_index, e.data, e.at, e.notice
+       from jsonb_to_recordset($2::jsonb)
+         as e (id uuid, position bigint, type text, attestation_id uuid, log_index bigint, data jsonb, at timestamptz, notice text)
       order by e.position`,
     [
       tenantId,
       events.map((e, i) => ({
+        id: e.id ?? null,
+        notice: e.notice ?? null,
         position: first + i,
         type: e.type,
         attestation_id: e.attestationId,
@@ -64,6 +69,8 @@ export interface OutboxEvent {
   readonly type: string;
   readonly data: Record<string, unknown>;
   readonly at: Date;
+  /** A buyer's notice: its JWS, signed by the tenant's key when it was placed (null if no key could sign). */
+  readonly notice: string | null;
 }
 
 interface EventRow {
@@ -72,26 +79,60 @@ interface EventRow {
   type: string;
   data: Record<string, unknown>;
   at: Date;
+  notice: string | null;
 }
 
-const toEvent = (r: EventRow): OutboxEvent => ({ id: r.id, position: Number(r.position), type: r.type, data: r.data, at: r.at });
+const toEvent = (r: EventRow): OutboxEvent => ({
+  id: r.id,
+  position: Number(r.position),
+  type: r.type,
+  data: r.data,
+  at: r.at,
+  notice: r.notice,
+});
 
-/** The first event after `after` of one of `types`; undefined when there is none yet. */
+/** The type prefix of the events buyers are sent (a share's notices), which tenants' endpoints never take. */
+export const NOTICE_TYPE_PREFIX = 'notice.';
+
+/**
+ * The endpoint's first event after its cursor, undefined when there is none yet: for a tenant's
+ * endpoint, one of its types (one index probe per type); for a buyer's subscription, the next
+ * notice of its attestation.
+ */
 export async function nextEventFor(
   tx: Queryable,
-  tenantId: string,
-  after: number,
-  types: readonly string[],
+  w: { tenantId: string; afterPosition: number; eventTypes: readonly string[]; attestationId: string | null },
 ): Promise<OutboxEvent | undefined> {
+  if (w.attestationId !== null) return (await noticesOf(tx, w.tenantId, w.attestationId, { after: w.afterPosition, limit: 1 }))[0];
   const [row] = await tx.query<EventRow>(
-    `select o.id, o.position, o.type, o.data, o.at
+    `select o.id, o.position, o.type, o.data, o.at, o.notice
        from jsonb_array_elements_text($3::jsonb) as t (type)
-       cross join lateral (select id, position, type, data, at from outbox_events
+       cross join lateral (select id, position, type, data, at, notice from outbox_events
                             where tenant_id = $1 and type = t.type and position > $2 order by position limit 1) o
       order by o.position limit 1`,
-    [tenantId, after, types],
+    [w.tenantId, w.afterPosition, w.eventTypes],
   );
   return row && toEvent(row);
+}
+
+/**
+ * An attestation's notices: after a position, oldest first (a subscription's cursor), or the
+ * newest `limit` newest first (a share's feed).
+ */
+export async function noticesOf(
+  tx: Queryable,
+  tenantId: string,
+  attestationId: string,
+  o: { after: number; limit: number } | { newest: number },
+): Promise<OutboxEvent[]> {
+  const after = 'after' in o;
+  const rows = await tx.query<EventRow>(
+    `select id, position, type, data, at, notice from outbox_events
+      where tenant_id = $1 and attestation_id = $2 and type like '${NOTICE_TYPE_PREFIX}%' and position > $3
+      order by position ${after ? 'asc' : 'desc'} limit $4`,
+    [tenantId, attestationId, after ? o.after : -1, after ? o.limit : o.newest],
+  );
+  return rows.map(toEvent);
 }
 
 /** The position of the tenant's last event; -1 before the first. */
@@ -120,6 +161,8 @@ export interface StoredWebhook {
   readonly nextAttemptAt: Date | null;
   readonly createdAt: Date;
   readonly createdBy: string;
+  /** A buyer's subscription: the attestation it follows (null for a tenant's endpoint). */
+  readonly attestationId: string | null;
 }
 
 interface WebhookRow {
@@ -141,10 +184,11 @@ interface WebhookRow {
   next_attempt_at: Date | null;
   created_at: Date;
   created_by: string;
+  attestation_id: string | null;
 }
 
 const COLUMNS = `tenant_id, id, url, event_types, secret_sealed, kek_id, previous_sealed, previous_kek_id, previous_until, state,
-  disabled_at, disabled_reason, after_position, attempts, failing_since, next_attempt_at, created_at, created_by`;
+  disabled_at, disabled_reason, after_position, attempts, failing_since, next_attempt_at, created_at, created_by, attestation_id`;
 
 /** The columns qualified by the alias `w`, for an update that returns them. */
 const W_COLUMNS = COLUMNS.split(',')
@@ -170,6 +214,7 @@ const toWebhook = (r: WebhookRow): StoredWebhook => ({
   nextAttemptAt: r.next_attempt_at,
   createdAt: r.created_at,
   createdBy: r.created_by,
+  attestationId: r.attestation_id,
 });
 
 export async function insertWebhook(
@@ -184,28 +229,80 @@ export async function insertWebhook(
     afterPosition: number;
     createdAt: Date;
     createdBy: string;
+    /** A buyer's subscription: the share it was made from, its attestation, and the name the buyer gave, if any. */
+    buyer?: { shareId: string; attestationId: string; party: string | null };
   },
 ): Promise<void> {
   await tx.query(
-    `insert into webhooks (tenant_id, id, url, event_types, secret_sealed, kek_id, after_position, created_at, created_by)
-     values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)`,
-    [w.tenantId, w.id, w.url, w.eventTypes, w.secretSealed, w.kekId, w.afterPosition, w.createdAt, w.createdBy],
+    `insert into webhooks (tenant_id, id, url, event_types, secret_sealed, kek_id, after_position, created_at, created_by,
+                           audience, share_id, attestation_id, party)
+     values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [
+      w.tenantId,
+      w.id,
+      w.url,
+      w.eventTypes,
+      w.secretSealed,
+      w.kekId,
+      w.afterPosition,
+      w.createdAt,
+      w.createdBy,
+      w.buyer ? 'buyer' : 'tenant',
+      w.buyer?.shareId ?? null,
+      w.buyer?.attestationId ?? null,
+      w.buyer?.party ?? null,
+    ],
   );
 }
 
-/** The tenant's endpoints, not deleted, oldest first. */
+/** A buyer's subscription, deleted (cancelled) or not. */
+export async function findSubscription(tx: Queryable, tenantId: string, id: string): Promise<StoredWebhook | undefined> {
+  const [row] = await tx.query<WebhookRow>(`select ${COLUMNS} from webhooks where tenant_id = $1 and id = $2 and audience = 'buyer'`, [
+    tenantId,
+    id,
+  ]);
+  return row && toWebhook(row);
+}
+
+/** Subscriptions made from a share link and not cancelled. */
+export async function liveSubscriptionsOfShare(tx: Queryable, tenantId: string, shareId: string): Promise<number> {
+  const [row] = await tx.query<{ n: string | number }>(
+    "select count(*) as n from webhooks where tenant_id = $1 and share_id = $2 and audience = 'buyer' and state <> 'deleted'",
+    [tenantId, shareId],
+  );
+  return Number(row!.n);
+}
+
+/** Who relies on each attestation, as the tenant may know it: how many subscriptions are live, and the names buyers chose to give. */
+export interface RelyingParties {
+  readonly subscribed: number;
+  readonly named: readonly string[];
+}
+
+export async function relyingParties(tx: Queryable, tenantId: string, attestationIds: readonly string[]): Promise<Map<string, RelyingParties>> {
+  const rows = await tx.query<{ attestation_id: string; n: string | number; named: string[] | null }>(
+    `select attestation_id, count(*) as n, jsonb_agg(distinct party order by party) filter (where party is not null) as named
+       from webhooks
+      where tenant_id = $1 and audience = 'buyer' and state = 'active' and attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
+      group by attestation_id`,
+    [tenantId, attestationIds],
+  );
+  return new Map(rows.map((r) => [r.attestation_id, { subscribed: Number(r.n), named: r.named ?? [] }]));
+}
+
+/** The tenant's endpoints, not deleted, oldest first (buyers' subscriptions are not the tenant's to see). */
 export async function listWebhooks(tx: Queryable, tenantId: string): Promise<StoredWebhook[]> {
   const rows = await tx.query<WebhookRow>(
-    `select ${COLUMNS} from webhooks where tenant_id = $1 and state <> 'deleted' order by created_at, id`,
+    `select ${COLUMNS} from webhooks where tenant_id = $1 and audience = 'tenant' and state <> 'deleted' order by created_at, id`,
     [tenantId],
   );
   return rows.map(toWebhook);
 }
 
-/** One endpoint (not deleted); with `lock`, its row locked to the end of the transaction. */
+/** One of the tenant's endpoints (not deleted); with `lock`, its row locked to the end of the transaction. */
 export async function findWebhook(tx: Queryable, tenantId: string, id: string, lock = false): Promise<StoredWebhook | undefined> {
   const [row] = await tx.query<WebhookRow>(
-    `select ${COLUMNS} from webhooks where tenant_id = $1 and id = $2 and state <> 'deleted'${lock ? ' for update' : ''}`,
+    `select ${COLUMNS} from webhooks where tenant_id = $1 and id = $2 and audience = 'tenant' and state <> 'deleted'${lock ? ' for update' : ''}`,
     [tenantId, id],
   );
   return row && toWebhook(row);
@@ -254,9 +351,16 @@ export interface LeasedWebhook extends StoredWebhook {
   readonly leasedUntil: Date;
 }
 
-/** An event of one of the endpoint's types after its cursor: one index probe per type (outbox_events_type). */
-const DUE_EVENT = `exists (select 1 from jsonb_array_elements_text(w.event_types) as t (type)
-                           join outbox_events o on o.tenant_id = w.tenant_id and o.type = t.type and o.position > w.after_position)`;
+/**
+ * An event for the endpoint after its cursor: of one of a tenant endpoint's types (one index
+ * probe per type, outbox_events_type), or a notice of a subscription's attestation (outbox_events_notices).
+ */
+const DUE_EVENT = `(case when w.attestation_id is null
+   then exists (select 1 from jsonb_array_elements_text(w.event_types) as t (type)
+                  join outbox_events o on o.tenant_id = w.tenant_id and o.type = t.type and o.position > w.after_position)
+   else exists (select 1 from outbox_events o
+                 where o.tenant_id = w.tenant_id and o.attestation_id = w.attestation_id
+                   and o.type like '${NOTICE_TYPE_PREFIX}%' and o.position > w.after_position) end)`;
 
 /**
  * The tenant's active endpoints with an event waiting and due now, each taken for `leaseMs`

@@ -199,6 +199,7 @@ export function validBody(op: Operation, unique: string, params: Record<string, 
     // A public name: registering resolves nothing (each delivery does, by address).
     'POST /v1/t/{tenant}/webhooks': { url: `https://hooks.example.com/${unique}`, event_types: ['attestation.status_changed'] },
     'POST /v1/t/{tenant}/webhooks/{webhook}/secret': { overlap_seconds: 60 },
+    'POST /s/{token}/subscriptions': { url: `https://hooks.example.com/${unique}`, party: 'Globex procurement' },
     'POST /v1/t/{tenant}/webhooks/{webhook}/replay': {},
     'POST /t/{tenant}/credentials/issue': {
       credential: {

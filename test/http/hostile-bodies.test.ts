@@ -109,6 +109,13 @@ describe('hostile request bodies', () => {
         body: { url: 'https://hooks.example.com/a', event_types: ['key.revoked'] },
       })
     ).json()) as { id: string };
+    // A share link of the attestation, for the buyer's routes under /s/{token}.
+    const shared = (await (
+      await h.request('POST', `/v1/t/a/attestations/${issued.attestation_id}/shares`, {
+        token: h.adminToken,
+        body: { expires_at: new Date(h.clock().getTime() + 86_400_000).toISOString() },
+      })
+    ).json()) as { token: string };
     params = {
       webhook: hook.id,
       tenant: 'a',
@@ -116,6 +123,7 @@ describe('hostile request bodies', () => {
       id: key.id,
       credential: issued.credentials[0]!.id,
       attestation: issued.attestation_id,
+      token: shared.token,
     };
     const doc = (await (await h.request('GET', '/openapi.json')).json()) as Parameters<typeof documentedOperations>[0];
     operations = documentedOperations(doc).filter((op) => op.hasBody && !op.path.includes('/keys/{kid}/revoke'));

@@ -34,13 +34,23 @@ function unreachable(db: Database): Database {
   return { ...db, query: fail, exec: fail, transaction: fail };
 }
 
+/** A buyer's webhook endpoint that answers every subscription challenge; nothing else is reachable. */
+async function buyerEndpoint(input: string | URL | Request): Promise<Response> {
+  const request = input instanceof Request ? input : new Request(input);
+  if (new URL(request.url).hostname !== 'hooks.example.com') throw new Error('no network in tests');
+  const { data } = (await request.json()) as { data: { challenge: string } };
+  return Response.json({ challenge: data.challenge });
+}
+
 describe('house basics', () => {
   let t: TestDatabase;
   let h: Harness;
 
   beforeAll(async () => {
     t = await freshPglite();
-    h = await harness(t.db);
+    // The one remote party a documented body makes the service call: a buyer's endpoint at
+    // hooks.example.com, faked at the network edge, answering the subscription challenge.
+    h = await harness(t.db, { fetch: buyerEndpoint });
     expect((await h.request('POST', '/v1/tenants', { token: h.adminToken, body: { id: 'a', name: 'Tenant a' } })).status).toBe(201);
   });
   afterAll(() => t.dispose());
@@ -228,6 +238,13 @@ describe('house basics', () => {
           body: { url: 'https://hooks.example.com/doc', event_types: ['key.revoked'] },
         })
       ).json()) as { id: string };
+    // A share link of the attestation, for the buyer's routes under /s/{token}.
+    const shared = (await (
+      await h.request('POST', `/v1/t/a/attestations/${issued.attestation_id}/shares`, {
+        token: h.adminToken,
+        body: { expires_at: new Date(h.clock().getTime() + 86_400_000).toISOString() },
+      })
+    ).json()) as { token: string };
       return {
         webhook: hook.id,
         tenant: 'a',
@@ -235,6 +252,7 @@ describe('house basics', () => {
         id: created.id,
         credential: issued.credentials[0]!.id,
         attestation: issued.attestation_id,
+        token: shared.token,
       };
     };
     const send = (op: Operation, body: unknown, params: Record<string, string>) =>

@@ -62,6 +62,7 @@ describe.each(engines())('tenant webhooks, on $engine', ({ open }) => {
       db: t.db,
       kek: h.kek,
       now: h.clock,
+      publicUrl: h.config.publicUrl,
       send: webhookSender(createPinnedEdge(), { allowLocal: true, timeoutMs: TIMEOUT_MS }),
       retryDelayMs: () => 0,
     };

@@ -140,6 +140,7 @@ describe.each(engines())('offer.redeemed webhooks, on $engine', ({ open }) => {
       db: t.db,
       kek: h.kek,
       now: h.clock,
+      publicUrl: h.config.publicUrl,
       send: webhookSender(createPinnedEdge(), { allowLocal: true, timeoutMs: 2000 }),
       retryDelayMs: () => 0,
     };

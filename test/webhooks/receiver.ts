@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
 /*
- * A tenant's webhook receiver on 127.0.0.1, as the webhook tests use it: the dispatcher reaches it
+ * A webhook receiver (a tenant's endpoint, or a buyer's) on 127.0.0.1, as the webhook tests use it: the dispatcher reaches it
  * over the real guarded edge (allowed only by the development setting), and what it got is checked
  * with the Standard Webhooks reference library.
  */
@@ -19,10 +19,16 @@ export interface Received {
 export const verify = (secret: string, r: Received) =>
   new Webhook(secret).verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature });
 
+/** Answers a subscription challenge as a buyer's endpoint should: the challenge, as JSON. */
+export const echoChallenge = (res: ServerResponse, r: Received) => {
+  const { data } = JSON.parse(r.body) as { data: { challenge: string } };
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge: data.challenge }));
+};
+
 /** A receiver that answers each request by the next entry of `script` (then 204), and keeps what it was sent. */
 export class Receiver {
   readonly received: Received[] = [];
-  script: ((res: ServerResponse) => void)[] = [];
+  script: ((res: ServerResponse, received: Received) => void)[] = [];
   private server!: Server;
   url = '';
 
@@ -31,14 +37,15 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({
+        const received = {
           id: String(req.headers['webhook-id']),
           body: Buffer.concat(chunks).toString('utf8'),
           signature: String(req.headers['webhook-signature']),
           timestamp: String(req.headers['webhook-timestamp']),
-        });
+        };
+        this.received.push(received);
         const next = this.script.shift();
-        if (next) next(res);
+        if (next) next(res, received);
         else res.writeHead(204).end();
       });
     });

@@ -34,6 +34,11 @@ export function policy(name: string, perMinute: number): Policy {
   return { name, windows: new FixedWindows(perMinute, 60) };
 }
 
+/** A named policy over a window other than a minute (for what must stay rare, such as requests the service makes for a caller). */
+export function windowPolicy(name: string, quota: number, windowSeconds: number): Policy {
+  return { name, windows: new FixedWindows(quota, windowSeconds) };
+}
+
 /**
  * Counts one request of `key` against `p`. Refused: the 429 problem with Retry-After, to return
  * as is. Admitted: a function that puts the fields on the response once there is one.
@@ -57,7 +62,8 @@ export function refuseIfSpent(c: Context<AppEnv>, p: Policy, key: string, now: D
 }
 
 function refusal(c: Context<AppEnv>, p: Policy, state: WindowState): Response {
-  const refused = problemResponse(c, new AppError('rate_limited', `${p.name} quota of ${p.windows.quota} per minute spent`));
+  const per = p.windows.windowSeconds === 60 ? 'minute' : `${p.windows.windowSeconds} s`;
+  const refused = problemResponse(c, new AppError('rate_limited', `${p.name} quota of ${p.windows.quota} per ${per} spent`));
   refused.headers.set('retry-after', String(state.resetSeconds));
   advertise(refused.headers, p.name, p.windows, state);
   return refused;

@@ -56,6 +56,12 @@ const AttestationView = AttestationSummary.extend({
   ),
   history: StatusHistorySchema,
   active_shares: z.number().int(),
+  relying_parties: z
+    .object({
+      subscribed: z.number().int().openapi({ description: 'Buyers’ endpoints subscribed to its notices through its share links' }),
+      named: z.array(z.string()).openapi({ description: 'The names those buyers chose to give; who the others are is not recorded' }),
+    })
+    .openapi({ description: 'Who relies on it, as far as they let the tenant know' }),
 }).openapi('Attestation');
 
 export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDeps, oidc: TokenVerifier | undefined) {
@@ -97,6 +103,7 @@ export function registerAttestationRecords(app: OpenAPIHono<AppEnv>, deps: AppDe
     })),
     history: historyWire(d.status?.history ?? []),
     active_shares: d.activeShares,
+    relying_parties: { subscribed: d.relyingParties.subscribed, named: [...d.relyingParties.named] },
   });
 
   app.openapi(

@@ -158,6 +158,7 @@ export async function openService(
               kek,
               now: clock,
               metrics,
+              publicUrl: config.publicUrl,
               send: webhookSender(edge, { allowLocal: config.webhooksAllowLocal }),
             },
             (tenantId, e) =>

@@ -168,7 +168,7 @@ async function dispatchDueWebhooks(started: Isolate, db: Database): Promise<numb
   for (const tenantId of tenants) {
     if (Date.now() >= until) break;
     try {
-      await dispatchWebhooks({ db, kek: started.kek, now: () => new Date(), send }, tenantId, until);
+      await dispatchWebhooks({ db, kek: started.kek, now: () => new Date(), send, publicUrl: started.config.publicUrl }, tenantId, until);
     } catch (e) {
       failed++;
       started.log.error('delivering webhooks failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) });

@@ -1,0 +1,27 @@
+-- launchproof schema, version 14: buyers told when a shared attestation changes (docs/webhooks.md, Buyers).
+--
+-- A buyer holding a share link may subscribe an endpoint to that one attestation, or poll the
+-- share's change feed. Both are fed by notices: outbox events about one attestation, placed
+-- while it has an open share, each carrying a JWS signed with the tenant's signing key, so a
+-- buyer checks it against the tenant's published keys rather than trusting the transport.
+
+-- The notice's JWS (compact), signed once when the event is placed: the feed and every delivery
+-- attempt carry the same bytes. Null on tenant events, and on a notice placed while the tenant
+-- had no key able to sign (the change still reaches the buyer, marked unsigned).
+alter table outbox_events add column notice text;
+-- A subscription's next notice, and a share's feed: the notices of one attestation in order.
+create index outbox_events_notices on outbox_events (tenant_id, attestation_id, position) where type like 'notice.%';
+
+-- A buyer's subscription is an endpoint like a tenant's (the same cursor, lease, retries and
+-- delivery log), bound to one attestation and to the share it was made from. `party` is the name
+-- the buyer chose to give the tenant, if any: the tenant sees how many rely on an attestation,
+-- and who only where they said.
+alter table webhooks
+  add column audience text not null default 'tenant' check (audience in ('tenant', 'buyer')),
+  add column attestation_id uuid,
+  add column share_id uuid,
+  add column party text check (length(party) between 1 and 200),
+  add constraint webhooks_buyer_scope check ((audience = 'buyer') = (attestation_id is not null and share_id is not null)),
+  add constraint webhooks_attestation foreign key (tenant_id, attestation_id) references attestations (tenant_id, id);
+create index webhooks_relying on webhooks (tenant_id, attestation_id) where audience = 'buyer' and state <> 'deleted';
+create index webhooks_share on webhooks (share_id, created_at) where audience = 'buyer';
