@@ -49,7 +49,7 @@ export function attestationDetail(db: Database, tenantId: string, id: string, no
       status: await statusOrNull(tx, tenantId, id),
       supersededBy: (await successorOf(tx, tenantId, id)) ?? null,
       activeShares: await activeShareCount(tx, tenantId, id, now),
-      relyingParties: (await relyingParties(tx, tenantId, [id])).get(id) ?? { subscribed: 0, named: [] },
+      relyingParties: (await relyingParties(tx, tenantId, [id], now)).get(id) ?? { subscribed: 0, named: [] },
       logIndex: (await issuanceIndexes(tx, tenantId, [id])).get(id) ?? null,
     };
   });

@@ -279,13 +279,20 @@ export interface RelyingParties {
   readonly named: readonly string[];
 }
 
-export async function relyingParties(tx: Queryable, tenantId: string, attestationIds: readonly string[]): Promise<Map<string, RelyingParties>> {
+export async function relyingParties(
+  tx: Queryable,
+  tenantId: string,
+  attestationIds: readonly string[],
+  now: Date,
+): Promise<Map<string, RelyingParties>> {
   const rows = await tx.query<{ attestation_id: string; n: string | number; named: string[] | null }>(
     `select attestation_id, count(*) as n, jsonb_agg(distinct party order by party) filter (where party is not null) as named
-       from webhooks
-      where tenant_id = $1 and audience = 'buyer' and state = 'active' and attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
+       from webhooks w
+      where w.tenant_id = $1 and w.audience = 'buyer' and w.state = 'active'
+        and w.attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
+        and ${OPEN_SHARE('$3')}
       group by attestation_id`,
-    [tenantId, attestationIds],
+    [tenantId, attestationIds, now],
   );
   return new Map(rows.map((r) => [r.attestation_id, { subscribed: Number(r.n), named: r.named ?? [] }]));
 }
@@ -352,15 +359,22 @@ export interface LeasedWebhook extends StoredWebhook {
 }
 
 /**
- * An event for the endpoint after its cursor: of one of a tenant endpoint's types (one index
- * probe per type, outbox_events_type), or a notice of a subscription's attestation (outbox_events_notices).
+ * An event for the endpoint after its cursor (`now` the parameter holding the instant): of one of
+ * a tenant endpoint's types (one index probe per type, outbox_events_type), or a notice of a
+ * subscription's attestation (outbox_events_notices) while the share link it was made from is
+ * open. The link is the vendor's consent: withdrawn or expired, its subscriptions hear nothing more.
  */
-const DUE_EVENT = `(case when w.attestation_id is null
+const dueEvent = (now: string) => `(case when w.attestation_id is null
    then exists (select 1 from jsonb_array_elements_text(w.event_types) as t (type)
                   join outbox_events o on o.tenant_id = w.tenant_id and o.type = t.type and o.position > w.after_position)
-   else exists (select 1 from outbox_events o
-                 where o.tenant_id = w.tenant_id and o.attestation_id = w.attestation_id
-                   and o.type like '${NOTICE_TYPE_PREFIX}%' and o.position > w.after_position) end)`;
+   else ${OPEN_SHARE(now)}
+        and exists (select 1 from outbox_events o
+                     where o.tenant_id = w.tenant_id and o.attestation_id = w.attestation_id
+                       and o.type like '${NOTICE_TYPE_PREFIX}%' and o.position > w.after_position) end)`;
+
+/** The subscription's share link is neither withdrawn nor expired at `now`. */
+const OPEN_SHARE = (now: string) =>
+  `exists (select 1 from shares s where s.tenant_id = w.tenant_id and s.id = w.share_id and s.revoked_at is null and s.expires_at > ${now})`;
 
 /**
  * The tenant's active endpoints with an event waiting and due now, each taken for `leaseMs`
@@ -375,7 +389,7 @@ export async function leaseDueWebhooks(tx: Queryable, tenantId: string, now: Dat
       where w.tenant_id = $1 and w.state = 'active'
         and (w.lease_until is null or w.lease_until <= $2)
         and (w.next_attempt_at is null or w.next_attempt_at <= $2)
-        and ${DUE_EVENT}
+        and ${dueEvent('$2')}
       returning w.lease_id, ${W_COLUMNS}`,
     [tenantId, now, leasedUntil],
   );
@@ -389,7 +403,7 @@ export async function tenantsWithDueWebhooks(tx: Queryable, now: Date): Promise<
       where w.state = 'active'
         and (w.lease_until is null or w.lease_until <= $1)
         and (w.next_attempt_at is null or w.next_attempt_at <= $1)
-        and ${DUE_EVENT}`,
+        and ${dueEvent('$1')}`,
     [now],
   );
   return rows.map((r) => r.tenant_id);

@@ -238,7 +238,7 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
-  it('serves each share’s change feed: the notices placed while it was shared, signed, with an ETag that changes only with them', async () => {
+  it('serves each share’s change feed: the notices placed while it was shared, signed, with an ETag that changes only with them; a withdrawn link ends both', async () => {
     const a = await issue();
     // A change before any share link exists is no buyer's notice.
     await setStatus(a, 'suspended');
@@ -270,9 +270,18 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     const again = await h.request('GET', feedPath);
     expect(again.headers.get('etag')).toBe(etag2);
 
-    // A withdrawn link's feed is gone, and so is subscribing through it.
+    // A withdrawn link's feed is gone, and so is subscribing through it; a subscription made
+    // through it hears nothing more, and no longer counts as relying.
+    receiver.script = [echoChallenge];
+    expect((await subscribe(link.token, { url: receiver.url })).status).toBe(201);
+    expect((await relying(a)).subscribed).toBe(1);
     const withdrawn = await h.request('DELETE', `/v1/t/acme/attestations/${a}/shares/${link.id}`, { token: h.adminToken });
     expect(withdrawn.status, await withdrawn.clone().text()).toBe(200);
+    expect((await relying(a)).subscribed).toBe(0);
+    receiver.received.length = 0;
+    await setStatus(a, 'suspended');
+    await drain();
+    expect(receiver.received).toHaveLength(0);
     await expectProblem(await h.request('GET', feedPath), 410, 'share_gone');
     await expectProblem(await subscribe(link.token, { url: receiver.url }), 410, 'share_gone');
     await expectProblem(await h.request('GET', `/s/${'B'.repeat(43)}/feed.json`), 404, 'share_not_found');

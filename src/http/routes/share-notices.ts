@@ -71,7 +71,7 @@ const CancelQuery = z.object({ token: z.string().max(64).openapi({ description: 
  */
 const SUBSCRIBE_WINDOW_SECONDS = 600;
 const SUBSCRIBES_PER_SHARE = 5;
-const SUBSCRIBES_PER_ADDRESS = 10;
+const SUBSCRIBES_PER_ADDRESS = 30;
 
 export function registerShareNotices(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   const perShare = windowPolicy('subscribe-share', SUBSCRIBES_PER_SHARE, SUBSCRIBE_WINDOW_SECONDS);
