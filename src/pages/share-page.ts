@@ -23,6 +23,22 @@ function renderLogPosition(tenantName: string, log: NonNullable<SharePageInput['
 </section>`;
 }
 
+/**
+ * How a buyer hears of a change without coming back: the change feed, or a subscription of
+ * their own endpoint (docs/webhooks.md, Buyers). The snippet is what a buyer's engineer runs.
+ */
+function renderStayInformed(tenantName: string, page: string): string {
+  const command = `curl -X POST ${page}/subscriptions \\
+  -H 'content-type: application/json' \\
+  -d '{"url": "https://hooks.your-company.example/launchproof", "party": "Your company"}'`;
+  return `<section class="stay-informed" aria-labelledby="informed-title">
+<h2 id="informed-title">Be told if it changes</h2>
+<p>If ${esc(tenantName)} suspends, reinstates, revokes or replaces this attestation, or revokes the key that signed it, each change is published as a notice signed with ${esc(tenantName)}’s key.</p>
+<p>To read them, poll the <a href="${esc(`${page}/feed.json`)}">change feed</a> (JSON Feed; send the ETag back in If-None-Match), or have them sent to an https endpoint of yours. Your endpoint is first sent a challenge, which it must answer with <code>{"challenge": "…"}</code>. Every notice carries a link that cancels the subscription. ${esc(tenantName)} sees how many parties subscribed, and your name only if you give it as <code>party</code>.</p>
+<pre><code>${esc(command, 4000)}</code></pre>
+</section>`;
+}
+
 /** /s/{token}: the vendor's shared attestation, verified on load, with the badge to embed. */
 export function renderSharePage(input: SharePageInput): string {
   const path = `/s/${encodeURIComponent(input.token)}`;
@@ -43,6 +59,7 @@ ${renderVerifyForm({
   how: 'Checked on this service’s server. With JavaScript on, your browser verifies it itself, with the issuer’s trust bundle and live status lists.',
 })}
 ${input.log ? renderLogPosition(input.tenantName, input.log) : ''}
+${renderStayInformed(input.tenantName, page)}
 <section class="badge" aria-labelledby="badge-title">
 <h2 id="badge-title">Embed the live badge</h2>
 <p>The badge shows this attestation’s current status and links to this page, so whoever sees the badge can open this page and everything it discloses. Embed it only where this attestation is meant to be public, such as the vendor’s own trust page; to show it to one buyer, send this link instead.</p>

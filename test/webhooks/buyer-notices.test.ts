@@ -245,6 +245,10 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     await h.settleLog();
     const link = await share(a);
     const feedPath = `/s/${link.token}/feed.json`;
+    // The share page tells the buyer both ways to hear of a change.
+    const page = await (await h.request('GET', `/s/${link.token}`)).text();
+    expect(page).toContain(`href="${PUBLIC_URL}${feedPath}"`);
+    expect(page).toContain(`curl -X POST ${PUBLIC_URL}/s/${link.token}/subscriptions \\`);
     let res = await h.request('GET', feedPath);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/feed+json');
