@@ -2,7 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
+import {
+  compactVerify,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWK,
+} from 'jose';
 import { Miniflare } from 'miniflare';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,7 +219,11 @@ describe.skipIf(
           outboundService: async (request: Request) => {
             const url = new URL(request.url);
             if (url.host !== 'hooks.workers.test') return new Response('no such host', { status: 502 });
-            received.push({ headers: Object.fromEntries(request.headers), body: await request.text() });
+            const body = await request.text();
+            received.push({ headers: Object.fromEntries(request.headers), body });
+            // A buyer's endpoint confirms a subscription by echoing its challenge.
+            const message = JSON.parse(body) as { type: string; data: { challenge?: string } };
+            if (message.type === 'subscription.challenge') return Response.json({ challenge: message.data.challenge });
             return new Response(null, { status: 204 });
           },
         },
@@ -722,6 +738,43 @@ describe.skipIf(
       deliveries: { outcome: string; status: number }[];
     };
     expect(log.deliveries[0]).toMatchObject({ outcome: 'delivered', status: 204 });
+  });
+
+  it('subscribes a buyer from a share link through the Worker and delivers a notice, signed with the tenant key, from the Cron Trigger', async () => {
+    const admin = await createApiKey({ db: db!, now: new Date(), actor: 'test' }, { tenantId: 'acme', roles: ['issuer', 'status'] });
+    const worker = await mf!.getWorker('webhooks');
+    const call = (method: string, path: string, body?: unknown, auth = true) =>
+      worker.fetch(`${ORIGIN}${path}`, {
+        method,
+        headers: { ...(auth ? { authorization: `Bearer ${admin.token}` } : {}), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const issued = await call('POST', '/v1/t/acme/attestations', { assessment: readinessAssessment(), formats: ['vc+jwt'] });
+    expect(issued.status, logs()).toBe(201);
+    const { attestation_id } = (await issued.json()) as { attestation_id: string };
+    const shared = await call('POST', `/v1/t/acme/attestations/${attestation_id}/shares`, {
+      expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect(shared.status, logs()).toBe(201);
+    const { token } = (await shared.json()) as { token: string };
+    // The buyer needs no account: the share link is the authority; the challenge goes out through the Worker's edge.
+    const sub = await call('POST', `/s/${token}/subscriptions`, { url: 'https://hooks.workers.test/buyer' }, false);
+    expect(sub.status, `${await sub.clone().text()}\n${logs()}`).toBe(201);
+    const { secret } = (await sub.json()) as { secret: string };
+    expect((await call('PATCH', `/v1/t/acme/attestations/${attestation_id}/status`, { status: 'suspended', reason: 'audit' })).status).toBe(200);
+    await expect.poll(async () => (await acrossTenants(db!, tenantsWithPending)).includes('acme'), { timeout: 10_000 }).toBe(false);
+    expect((await worker.scheduled({ cron: CRON })).outcome, logs()).toBe('ok');
+    const notices = received
+      .filter((r) => r.body.includes('"notice.suspended"'))
+      .map((r) => new Webhook(secret).verify(r.body, r.headers) as { type: string; data: { attestation_id: string; notice: string } })
+      .filter((m) => m.data.attestation_id === attestation_id);
+    expect(notices).toHaveLength(1);
+    const jws = notices[0]!.data.notice;
+    const { kid, alg } = decodeProtectedHeader(jws);
+    const { keys } = (await (await worker.fetch(`${ORIGIN}/t/acme/jwks.json`)).json()) as { keys: (JWK & { kid: string })[] };
+    const jwk = keys.find((k) => k.kid === kid!.split('#')[1])!;
+    const { payload } = await compactVerify(jws, await importJWK(jwk, alg));
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ attestation_id, change: 'suspended' });
   });
 
   it('a Worker whose PUBLIC_URL is not the recorded origin refuses to serve and its Cron Trigger signs nothing (issue 11, defect 3)', async () => {
