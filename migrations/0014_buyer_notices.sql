@@ -25,3 +25,6 @@ alter table webhooks
   add constraint webhooks_attestation foreign key (tenant_id, attestation_id) references attestations (tenant_id, id);
 create index webhooks_relying on webhooks (tenant_id, attestation_id) where audience = 'buyer' and state <> 'deleted';
 create index webhooks_share on webhooks (share_id, created_at) where audience = 'buyer';
+-- Whether a tenant has endpoints of its own (asked on every sequencer run and offer redeemed),
+-- answered without walking its buyers' subscriptions.
+create index webhooks_tenant_endpoints on webhooks (tenant_id) where audience = 'tenant' and state <> 'deleted';

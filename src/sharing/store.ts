@@ -272,23 +272,32 @@ export async function noticeFacts(tx: Queryable, tenantId: string, credentialId:
   );
 }
 
+/** When a share link was open: from its making until it was withdrawn or expired, whichever came first. */
+export interface ShareWindow {
+  readonly attestationId: string;
+  /** The key that signed the attestation. */
+  readonly kid: string;
+  readonly from: Date;
+  readonly until: Date;
+}
+
 /**
- * Which of `attestationIds`, and which attestations signed by one of `kids`, have a share link
- * open at `at`: those a buyer may be following, whose changes become notices.
+ * The share links of `attestationIds`, and of the attestations signed by one of `kids`, with
+ * when each was open: whether a change concerns a buyer depends on when it happened, not on
+ * when the log's sequencer reaches it.
  */
-export async function openlySharedAttestations(
+export async function shareWindows(
   tx: Queryable,
   tenantId: string,
-  at: Date,
   of: { attestationIds: readonly string[]; kids: readonly string[] },
-): Promise<{ attestationId: string; kid: string }[]> {
-  const rows = await tx.query<{ attestation_id: string; kid: string }>(
-    `select distinct a.id as attestation_id, a.kid
+): Promise<ShareWindow[]> {
+  const rows = await tx.query<{ attestation_id: string; kid: string; created_at: Date; until: Date }>(
+    `select a.id as attestation_id, a.kid, s.created_at, least(s.revoked_at, s.expires_at) as until
        from shares s join attestations a on a.tenant_id = s.tenant_id and a.id = s.attestation_id
-      where s.tenant_id = $1 and s.revoked_at is null and s.expires_at > $2
-        and (s.attestation_id in (select value::uuid from jsonb_array_elements_text($3::jsonb))
-             or a.kid in (select value from jsonb_array_elements_text($4::jsonb)))`,
-    [tenantId, at, of.attestationIds, of.kids],
+      where s.tenant_id = $1
+        and (s.attestation_id in (select value::uuid from jsonb_array_elements_text($2::jsonb))
+             or a.kid in (select value from jsonb_array_elements_text($3::jsonb)))`,
+    [tenantId, of.attestationIds, of.kids],
   );
-  return rows.map((r) => ({ attestationId: r.attestation_id, kid: r.kid }));
+  return rows.map((r) => ({ attestationId: r.attestation_id, kid: r.kid, from: r.created_at, until: r.until }));
 }

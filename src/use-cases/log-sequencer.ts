@@ -6,6 +6,7 @@ import type { LogSignerSource, SequencerDeps } from '../transparency/sequencer.t
 import { BoundedCache } from '../util/bounded-cache.ts';
 import { placeWebhookEvents } from '../webhooks/outbox.ts';
 import { placeShareNotices } from './share-notices.ts';
+import { parseEntry } from '../transparency/entries.ts';
 
 // Here rather than in transparency/: the sequencer signs with the tenant log's key, which the
 // keys domain keeps, and keys sits above transparency (it logs its own events).
@@ -46,8 +47,10 @@ export function logSequencerFor(kek: KeyEncryptionKey, publicUrl: URL, now: () =
   const signer = logSignerSource(kek);
   const notices = { kek, publicUrl, now };
   const onSequenced: SequencerDeps['onSequenced'] = async (tx, tenantId, first, bodies) => {
-    await placeWebhookEvents(tx, tenantId, first, bodies);
-    await placeShareNotices(notices, tx, tenantId, first, bodies);
+    // Read once for both: parsing checks the bytes are the entry's canonical encoding, which costs.
+    const entries = bodies.map((body) => parseEntry(new TextEncoder().encode(body)));
+    await placeWebhookEvents(tx, tenantId, first, entries);
+    await placeShareNotices(notices, tx, tenantId, first, entries);
   };
   return (db) => ({ db, originOf: (tenantId) => logOrigin(publicUrl, tenantId), signer, now, onSequenced });
 }

@@ -55,8 +55,8 @@ function item(e: OutboxEvent): Record<string, unknown> {
 }
 
 /**
- * The change feed of a share link: the notices of its attestation, newest first, each with the
- * JWS the tenant's key signed, for a buyer's tools to poll (with If-None-Match) instead of
+ * The change feed of a share link: the notices of its attestation since the link was made,
+ * newest first, each with the JWS the tenant's key signed, for a buyer's tools to poll (with If-None-Match) instead of
  * running an endpoint. The same bytes until a notice is added, so an ETag over them is stable.
  */
 export async function shareFeed(db: Database, publicUrl: URL, token: string, now: Date): Promise<ShareFeed> {
@@ -64,7 +64,7 @@ export async function shareFeed(db: Database, publicUrl: URL, token: string, now
   if (!shared) throw new AppError('share_not_found', 'no such share link');
   if (shared.kind === 'gone') throw new AppError('share_gone', `the share link ${shared.why === 'expired' ? 'expired' : 'was withdrawn'}`);
   const notices = await withTenant(db, shared.tenantId, (tx) =>
-    noticesOf(tx, shared.tenantId, shared.attestationId, { newest: FEED_ITEMS }),
+    noticesOf(tx, shared.tenantId, shared.attestationId, { newest: FEED_ITEMS, within: shared.shareId }),
   );
   const page = `${publicUrl.origin}/s/${token}`;
   const issuer = issuerIdentity(publicUrl, shared.tenantId);

@@ -1,10 +1,10 @@
 import { CompactSign } from 'jose';
 import { activeSigner, type IssuerSigner } from '../credentials/signer.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
-import { AppError } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { openlySharedAttestations } from '../sharing/store.ts';
+import { shareWindows, type ShareWindow } from '../sharing/store.ts';
 import type { Queryable } from '../store/port.ts';
+import type { LogEntry } from '../transparency/entries.ts';
 import type { WebhookEvent } from '../webhooks/events.ts';
 import { keyRevokedDraft, noticesOfEntry, type NoticeDraft, type RevokedKey } from '../webhooks/notices.ts';
 import { placeEvents } from '../webhooks/outbox.ts';
@@ -23,44 +23,43 @@ export interface NoticeSigningDeps {
 
 /**
  * Places the notices of log entries just sequenced (indexes `first`, `first + 1`, …), in the
- * sequencer's transaction, for the attestations that have a share link open: a status change, a
- * successor, the revocation of the key that signed it. Entries that raise none (most of them:
- * issuances) cost nothing here, not even a read.
+ * sequencer's transaction, for the attestations that had a share link open when the change
+ * happened: a status change, a successor, the revocation of the key that signed it. Entries that
+ * raise none (most of them: issuances) cost nothing here, not even a read.
  */
 export async function placeShareNotices(
   deps: NoticeSigningDeps,
   tx: Queryable,
   tenantId: string,
   first: number,
-  bodies: readonly string[],
+  entries: readonly LogEntry[],
 ): Promise<void> {
   const drafts: NoticeDraft[] = [];
   const revoked: RevokedKey[] = [];
-  bodies.forEach((body, i) => {
-    const raised = noticesOfEntry(first + i, body);
+  entries.forEach((entry, i) => {
+    const raised = noticesOfEntry(first + i, entry);
     drafts.push(...raised.drafts);
     if (raised.revokedKey) revoked.push(raised.revokedKey);
   });
   if (drafts.length === 0 && revoked.length === 0) return;
-  const now = deps.now();
-  const shared = await openlySharedAttestations(tx, tenantId, now, {
-    attestationIds: drafts.map((d) => d.attestationId),
-    kids: revoked.map((k) => k.kid),
+  const windows = await shareWindows(tx, tenantId, { attestationIds: drafts.map((d) => d.attestationId), kids: revoked.map((k) => k.kid) });
+  if (windows.length === 0) return;
+  const sharedAt = (w: ShareWindow, at: Date) => w.from.getTime() <= at.getTime() && at.getTime() < w.until.getTime();
+  const keyRevoked = revoked.flatMap((k) => {
+    const attestations = new Set(windows.filter((w) => w.kid === k.kid && sharedAt(w, k.at)).map((w) => w.attestationId));
+    return [...attestations].map((id) => keyRevokedDraft(id, k));
   });
-  if (shared.length === 0) return;
-  const open = new Set(shared.map((s) => s.attestationId));
-  const placed = [
-    ...drafts.filter((d) => open.has(d.attestationId)),
-    ...revoked.flatMap((k) => shared.filter((s) => s.kid === k.kid).map((s) => keyRevokedDraft(s.attestationId, k))),
-  ].sort((a, b) => (a.logIndex ?? 0) - (b.logIndex ?? 0));
-  await placeEvents(tx, tenantId, await signNotices(deps, tx, tenantId, placed, now));
+  const placed = [...drafts.filter((d) => windows.some((w) => w.attestationId === d.attestationId && sharedAt(w, d.at))), ...keyRevoked].sort(
+    (a, b) => (a.logIndex ?? 0) - (b.logIndex ?? 0),
+  );
+  await placeEvents(tx, tenantId, await signNotices(deps, tx, tenantId, placed, deps.now()));
 }
 
 /**
  * The notices as outbox events, each with its JWS signed by the tenant's active key now. A
- * tenant left without a key able to sign (its only key just revoked, or sealed under a KEK this
- * process lacks) still has its buyers told, unsigned: a buyer learns of a revocation late or not
- * at all otherwise, and the notice says it carries no signature.
+ * tenant whose key cannot sign (its only key just revoked, sealed under a KEK this process
+ * lacks, or damaged) still has its buyers told, unsigned, and its log goes on: this runs in the
+ * log sequencer's transaction, and a failure here would hold every later entry of the tenant.
  */
 export async function signNotices(
   deps: NoticeSigningDeps,
@@ -73,8 +72,9 @@ export async function signNotices(
   let signer: IssuerSigner | undefined;
   try {
     signer = await activeSigner(tx, deps.kek, deps.publicUrl, tenantId, now);
-  } catch (e) {
-    if (!(e instanceof AppError && e.code === 'signing_unavailable')) throw e;
+  } catch {
+    // A database failure here has aborted the transaction already: the next statement fails the run.
+    signer = undefined;
   }
   const issuer = issuerIdentity(deps.publicUrl, tenantId).did;
   return Promise.all(
@@ -95,7 +95,7 @@ export async function signNotices(
         logIndex: d.logIndex,
         at: d.at,
         data,
-        notice: signer ? await signNotice(signer, claims) : null,
+        notice: signer ? await signNotice(signer, claims).catch(() => null) : null,
       };
     }),
   );

@@ -2,7 +2,7 @@ import { recordEvent } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { openShare } from '../sharing/shares.ts';
-import type { Database } from '../store/port.ts';
+import type { Database, Queryable } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { isUuid } from '../util/uuid.ts';
 import { base64urlEncode } from '../util/base64url.ts';
@@ -12,7 +12,14 @@ import { NOTICE_TYPES } from '../webhooks/notices.ts';
 import { openWebhookSecret, sealWebhookSecret } from '../webhooks/secrets.ts';
 import { WebhookSendFailure, type WebhookSender } from '../webhooks/sender.ts';
 import { newWebhookSecret, signWebhook } from '../webhooks/signing.ts';
-import { findSubscription, insertWebhook, lastPosition, liveSubscriptionsOfShare, markWebhookDeleted } from '../webhooks/store.ts';
+import {
+  findSubscription,
+  insertWebhook,
+  lastPosition,
+  liveSubscriptionsOfShare,
+  lockShareSubscriptions,
+  markWebhookDeleted,
+} from '../webhooks/store.ts';
 
 // Here rather than in webhooks/ or sharing/: a subscription is made from a share link (sharing),
 // confirmed over the guarded edge, sealed with the KEK (keys), and audited.
@@ -64,9 +71,8 @@ export async function subscribeToShare(
 ): Promise<NewSubscription> {
   const url = checkEndpointUrl(input.url, deps.allowLocal);
   const shared = await openedShare(deps.db, token, deps.now);
-  const live = await withTenant(deps.db, shared.tenantId, (tx) => liveSubscriptionsOfShare(tx, shared.tenantId, shared.shareId));
-  if (live >= MAX_SUBSCRIPTIONS_PER_SHARE)
-    throw new AppError('subscription_limit', `a share link holds at most ${MAX_SUBSCRIPTIONS_PER_SHARE} subscriptions; cancel one first`);
+  // Checked before the challenge, so a full link sends none; checked again, under a lock, before storing.
+  await withTenant(deps.db, shared.tenantId, (tx) => requireRoom(tx, shared.tenantId, shared.shareId));
 
   const id = crypto.randomUUID();
   const secret = newWebhookSecret();
@@ -75,6 +81,8 @@ export async function subscribeToShare(
   const sealed = await sealWebhookSecret(deps.kek, shared.tenantId, id, secret);
   const party = input.party ?? null;
   await withTenant(deps.db, shared.tenantId, async (tx) => {
+    await lockShareSubscriptions(tx, shared.shareId);
+    await requireRoom(tx, shared.tenantId, shared.shareId);
     await insertWebhook(tx, {
       tenantId: shared.tenantId,
       id,
@@ -108,7 +116,18 @@ export async function subscribeToShare(
   };
 }
 
-/** Sends the challenge, signed with the new secret, and checks the answer echoes it. */
+/** Refuses a subscription beyond the link's cap. */
+async function requireRoom(tx: Queryable, tenantId: string, shareId: string): Promise<void> {
+  if ((await liveSubscriptionsOfShare(tx, tenantId, shareId)) >= MAX_SUBSCRIPTIONS_PER_SHARE)
+    throw new AppError('subscription_limit', `a share link holds at most ${MAX_SUBSCRIPTIONS_PER_SHARE} subscriptions; cancel one first`);
+}
+
+/**
+ * Sends the challenge, signed with the new secret, and checks the answer echoes it. Whoever asks
+ * holds nothing but a share link, so every failure reads the same except an answer's HTTP status
+ * (which only a public host that was reached gives): the route is no probe of which names the
+ * service resolves, or to what.
+ */
 async function confirmEndpoint(
   deps: SubscriptionDeps,
   url: string,
@@ -131,9 +150,7 @@ async function confirmEndpoint(
     });
   } catch (e) {
     if (!(e instanceof WebhookSendFailure)) throw e;
-    // An address refused before connecting is the URL's fault, said as for a tenant's endpoint.
-    if (e.code === 'unsafe_url') throw new AppError('unsafe_webhook_url', `the webhook endpoint is refused: ${e.message}`);
-    throw new AppError('subscription_not_confirmed', `the endpoint could not be reached (${e.code}): ${e.message}`);
+    throw new AppError('subscription_not_confirmed', 'the endpoint could not be reached, or is not on a public address');
   }
   if (answer.status < 200 || answer.status > 299)
     throw new AppError('subscription_not_confirmed', `the endpoint answered the challenge with HTTP ${answer.status}`);

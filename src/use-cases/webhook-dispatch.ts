@@ -172,15 +172,7 @@ async function attempt(
       await releaseLostLease(tx, w.tenantId, w.id, w.leasedUntil);
       return false;
     }
-    if (disable)
-      await recordEvent(tx, {
-        tenantId: w.tenantId,
-        at,
-        actor: 'system',
-        action: 'webhook.disabled',
-        target: w.id,
-        detail: { reason: disable, url: w.url },
-      });
+    if (disable) await recordEvent(tx, disabledEvent(w, at, disable, failingSince));
     return true;
   });
   if (held) {
@@ -188,6 +180,23 @@ async function attempt(
     if (disable) deps.metrics?.record({ kind: 'webhook_disabled' });
   }
   return { held, delivered: outcome.ok, leaseUntil };
+}
+
+/**
+ * The audit event of an endpoint disabled. A buyer's subscription is recorded without its URL or
+ * what its endpoint answered: the tenant sees that a party stopped hearing, never who it is.
+ */
+function disabledEvent(w: StoredWebhook, at: Date, reason: string, failingSince: Date) {
+  if (w.attestationId === null)
+    return { tenantId: w.tenantId, at, actor: 'system', action: 'webhook.disabled', target: w.id, detail: { reason, url: w.url } };
+  return {
+    tenantId: w.tenantId,
+    at,
+    actor: 'system',
+    action: 'subscription.disabled',
+    target: w.attestationId,
+    detail: { subscription: w.id, failing_since: failingSince.toISOString() },
+  };
 }
 
 /** The message as sent, the same bytes on every attempt: Standard Webhooks' `{type, timestamp, data}`. */

@@ -1,4 +1,4 @@
-import { parseEntry } from '../transparency/entries.ts';
+import type { LogEntry } from '../transparency/entries.ts';
 import type { NoticeType } from './notices.ts';
 
 /*
@@ -35,8 +35,7 @@ export interface WebhookEvent {
 }
 
 /** The events of one sequenced log entry (none for an entry no subscriber acts on). */
-export function eventsOfEntry(index: number, body: string): WebhookEvent[] {
-  const { at, event } = parseEntry(new TextEncoder().encode(body));
+export function eventsOfEntry(index: number, { at, event }: LogEntry): WebhookEvent[] {
   const when = new Date(at);
   const of = (type: WebhookEventType, attestationId: string | null, data: Record<string, unknown>): WebhookEvent => ({
     type,

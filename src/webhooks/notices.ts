@@ -1,4 +1,4 @@
-import { parseEntry } from '../transparency/entries.ts';
+import type { LogEntry } from '../transparency/entries.ts';
 
 /*
  * What a buyer holding a share link is told of (docs/webhooks.md, Buyers): the changes to that
@@ -25,8 +25,7 @@ export interface NoticeDraft {
  * The notices one sequenced entry raises: for the attestation it names, or, for a revoked key,
  * the key's id (every attestation that key signed is told: the caller knows which those are).
  */
-export function noticesOfEntry(index: number, body: string): { drafts: NoticeDraft[]; revokedKey?: RevokedKey } {
-  const { at, event } = parseEntry(new TextEncoder().encode(body));
+export function noticesOfEntry(index: number, { at, event }: LogEntry): { drafts: NoticeDraft[]; revokedKey?: RevokedKey } {
   const when = new Date(at);
   const draft = (attestationId: string, change: NoticeChange, facts: Record<string, unknown>): NoticeDraft => ({
     attestationId,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/port.ts';
+import type { LogEntry } from '../transparency/entries.ts';
 import { eventsOfEntry, type WebhookEvent } from './events.ts';
 import { hasLiveWebhooks, insertOutboxEvents, lockOutboxPositions, nextPosition } from './store.ts';
 
@@ -6,9 +7,9 @@ import { hasLiveWebhooks, insertOutboxEvents, lockOutboxPositions, nextPosition 
  * Places the webhook events of log entries just sequenced (indexes `first`, `first + 1`, …), in
  * the sequencer's transaction: the events of a batch take their positions in log order.
  */
-export async function placeWebhookEvents(tx: Queryable, tenantId: string, first: number, bodies: readonly string[]): Promise<void> {
-  if (bodies.length === 0) return;
-  await placeOutboxEvents(tx, tenantId, () => bodies.flatMap((body, i) => eventsOfEntry(first + i, body)));
+export async function placeWebhookEvents(tx: Queryable, tenantId: string, first: number, entries: readonly LogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await placeOutboxEvents(tx, tenantId, () => entries.flatMap((entry, i) => eventsOfEntry(first + i, entry)));
 }
 
 /**

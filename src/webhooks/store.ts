@@ -101,9 +101,10 @@ export const NOTICE_TYPE_PREFIX = 'notice.';
  */
 export async function nextEventFor(
   tx: Queryable,
-  w: { tenantId: string; afterPosition: number; eventTypes: readonly string[]; attestationId: string | null },
+  w: { tenantId: string; afterPosition: number; eventTypes: readonly string[]; attestationId: string | null; shareId: string | null },
 ): Promise<OutboxEvent | undefined> {
-  if (w.attestationId !== null) return (await noticesOf(tx, w.tenantId, w.attestationId, { after: w.afterPosition, limit: 1 }))[0];
+  if (w.attestationId !== null && w.shareId !== null)
+    return (await noticesOf(tx, w.tenantId, w.attestationId, { after: w.afterPosition, limit: 1, within: w.shareId }))[0];
   const [row] = await tx.query<EventRow>(
     `select o.id, o.position, o.type, o.data, o.at, o.notice
        from jsonb_array_elements_text($3::jsonb) as t (type)
@@ -117,23 +118,30 @@ export async function nextEventFor(
 
 /**
  * An attestation's notices: after a position, oldest first (a subscription's cursor), or the
- * newest `limit` newest first (a share's feed).
+ * newest `newest`, newest first (a share's feed). `within` a share link: only the changes made
+ * while that link was open (the vendor's consent to that buyer), even once it is closed.
  */
 export async function noticesOf(
   tx: Queryable,
   tenantId: string,
   attestationId: string,
-  o: { after: number; limit: number } | { newest: number },
+  o: ({ after: number; limit: number } | { newest: number }) & { within?: string },
 ): Promise<OutboxEvent[]> {
   const after = 'after' in o;
   const rows = await tx.query<EventRow>(
-    `select id, position, type, data, at, notice from outbox_events
-      where tenant_id = $1 and attestation_id = $2 and type like '${NOTICE_TYPE_PREFIX}%' and position > $3
-      order by position ${after ? 'asc' : 'desc'} limit $4`,
-    [tenantId, attestationId, after ? o.after : -1, after ? o.limit : o.newest],
+    `select o.id, o.position, o.type, o.data, o.at, o.notice from outbox_events o
+      where o.tenant_id = $1 and o.attestation_id = $2 and o.type like '${NOTICE_TYPE_PREFIX}%' and o.position > $3
+        ${o.within === undefined ? '' : `and ${CHANGED_WHILE_SHARED('$5')}`}
+      order by o.position ${after ? 'asc' : 'desc'} limit $4`,
+    [tenantId, attestationId, after ? o.after : -1, after ? o.limit : o.newest, ...(o.within === undefined ? [] : [o.within])],
   );
   return rows.map(toEvent);
 }
+
+/** The notice `o` is of a change made while the share link `share` (a parameter) was open. */
+const CHANGED_WHILE_SHARED = (share: string) =>
+  `exists (select 1 from shares s where s.tenant_id = o.tenant_id and s.id = ${share}
+            and o.at >= s.created_at and o.at < least(s.revoked_at, s.expires_at))`;
 
 /** The position of the tenant's last event; -1 before the first. */
 export async function lastPosition(tx: Queryable, tenantId: string): Promise<number> {
@@ -161,8 +169,9 @@ export interface StoredWebhook {
   readonly nextAttemptAt: Date | null;
   readonly createdAt: Date;
   readonly createdBy: string;
-  /** A buyer's subscription: the attestation it follows (null for a tenant's endpoint). */
+  /** A buyer's subscription: the attestation it follows and the share link it was made from (null for a tenant's endpoint). */
   readonly attestationId: string | null;
+  readonly shareId: string | null;
 }
 
 interface WebhookRow {
@@ -185,10 +194,11 @@ interface WebhookRow {
   created_at: Date;
   created_by: string;
   attestation_id: string | null;
+  share_id: string | null;
 }
 
 const COLUMNS = `tenant_id, id, url, event_types, secret_sealed, kek_id, previous_sealed, previous_kek_id, previous_until, state,
-  disabled_at, disabled_reason, after_position, attempts, failing_since, next_attempt_at, created_at, created_by, attestation_id`;
+  disabled_at, disabled_reason, after_position, attempts, failing_since, next_attempt_at, created_at, created_by, attestation_id, share_id`;
 
 /** The columns qualified by the alias `w`, for an update that returns them. */
 const W_COLUMNS = COLUMNS.split(',')
@@ -215,6 +225,7 @@ const toWebhook = (r: WebhookRow): StoredWebhook => ({
   createdAt: r.created_at,
   createdBy: r.created_by,
   attestationId: r.attestation_id,
+  shareId: r.share_id,
 });
 
 export async function insertWebhook(
@@ -262,6 +273,11 @@ export async function findSubscription(tx: Queryable, tenantId: string, id: stri
     id,
   ]);
   return row && toWebhook(row);
+}
+
+/** Holds a share link's subscriptions to the end of the transaction: two confirmed at once are counted one after the other. */
+export async function lockShareSubscriptions(tx: Queryable, shareId: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtextextended('launchproof.share-subscriptions:' || $1, 0))", [shareId]);
 }
 
 /** Subscriptions made from a share link and not cancelled. */
@@ -359,18 +375,19 @@ export interface LeasedWebhook extends StoredWebhook {
 }
 
 /**
- * An event for the endpoint after its cursor (`now` the parameter holding the instant): of one of
- * a tenant endpoint's types (one index probe per type, outbox_events_type), or a notice of a
- * subscription's attestation (outbox_events_notices) while the share link it was made from is
- * open. The link is the vendor's consent: withdrawn or expired, its subscriptions hear nothing more.
+ * An event for the endpoint after its cursor: of one of a tenant endpoint's types (one index
+ * probe per type, outbox_events_type), or a notice of a subscription's attestation
+ * (outbox_events_notices) of a change made while the share link it was made from was open. The
+ * link is the vendor's consent: withdrawn or expired, its subscriptions hear of nothing that
+ * happens after, and still of what happened before (a revocation, then the link withdrawn).
  */
-const dueEvent = (now: string) => `(case when w.attestation_id is null
+const DUE_EVENT = `(case when w.attestation_id is null
    then exists (select 1 from jsonb_array_elements_text(w.event_types) as t (type)
                   join outbox_events o on o.tenant_id = w.tenant_id and o.type = t.type and o.position > w.after_position)
-   else ${OPEN_SHARE(now)}
-        and exists (select 1 from outbox_events o
-                     where o.tenant_id = w.tenant_id and o.attestation_id = w.attestation_id
-                       and o.type like '${NOTICE_TYPE_PREFIX}%' and o.position > w.after_position) end)`;
+   else exists (select 1 from outbox_events o
+                 where o.tenant_id = w.tenant_id and o.attestation_id = w.attestation_id
+                   and o.type like '${NOTICE_TYPE_PREFIX}%' and o.position > w.after_position
+                   and ${CHANGED_WHILE_SHARED('w.share_id')}) end)`;
 
 /** The subscription's share link is neither withdrawn nor expired at `now`. */
 const OPEN_SHARE = (now: string) =>
@@ -389,7 +406,7 @@ export async function leaseDueWebhooks(tx: Queryable, tenantId: string, now: Dat
       where w.tenant_id = $1 and w.state = 'active'
         and (w.lease_until is null or w.lease_until <= $2)
         and (w.next_attempt_at is null or w.next_attempt_at <= $2)
-        and ${dueEvent('$2')}
+        and ${DUE_EVENT}
       returning w.lease_id, ${W_COLUMNS}`,
     [tenantId, now, leasedUntil],
   );
@@ -403,7 +420,7 @@ export async function tenantsWithDueWebhooks(tx: Queryable, now: Date): Promise<
       where w.state = 'active'
         and (w.lease_until is null or w.lease_until <= $1)
         and (w.next_attempt_at is null or w.next_attempt_at <= $1)
-        and ${dueEvent('$1')}`,
+        and ${DUE_EVENT}`,
     [now],
   );
   return rows.map((r) => r.tenant_id);
@@ -546,13 +563,17 @@ export async function sealedWebhookSecrets(
   return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, kekId: r.kek_id, sealed: r.sealed, mayStillSign: r.may_sign }));
 }
 
-/** Webhook secrets still sealed under `kekId`, for a KEK rotation (current and previous secrets alike). */
+/**
+ * Webhook secrets still sealed under `kekId`, for a KEK rotation (current and previous secrets
+ * alike). A cancelled buyer's subscription keeps its secret sealed: its cancel link, sent in every
+ * notice, must go on answering after the old KEK is gone.
+ */
 export async function webhookSecretsSealedUnder(
   tx: Queryable,
   kekId: string,
 ): Promise<{ tenantId: string; id: string; which: 'current' | 'previous'; sealed: string }[]> {
   const rows = await tx.query<{ tenant_id: string; id: string; which: 'current' | 'previous'; sealed: string }>(
-    `select tenant_id, id, 'current' as which, secret_sealed as sealed from webhooks where kek_id = $1 and state <> 'deleted'
+    `select tenant_id, id, 'current' as which, secret_sealed as sealed from webhooks where kek_id = $1 and (state <> 'deleted' or audience = 'buyer')
      union all
      select tenant_id, id, 'previous', previous_sealed from webhooks where previous_kek_id = $1 and previous_sealed is not null and state <> 'deleted'
      order by tenant_id, id`,

@@ -1,6 +1,11 @@
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { issuerIdentity } from '../../src/did/issuer-identity.ts';
+import { withTenant } from '../../src/store/tenant-scope.ts';
+import { parseEntry } from '../../src/transparency/entries.ts';
+import { statusChangedEntry } from '../../src/transparency/events.ts';
+import { placeShareNotices } from '../../src/use-cases/share-notices.ts';
+import { noticesOf } from '../../src/webhooks/store.ts';
 import { createPinnedEdge } from '../../src/runtime/node/pinned-fetch.ts';
 import { dispatchWebhooks, type WebhookDispatchDeps } from '../../src/use-cases/webhook-dispatch.ts';
 import { webhookSender } from '../../src/webhooks/http-sender.ts';
@@ -223,16 +228,21 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     await expectProblem(await subscribe(link.token, { url: receiver.url }), 422, 'subscription_not_confirmed');
     receiver.script = [(res) => void res.writeHead(500).end()];
     await expectProblem(await subscribe(link.token, { url: receiver.url }), 422, 'subscription_not_confirmed');
+    // Whoever holds the link learns nothing of what the service resolves: a name that does not
+    // resolve and a port nobody listens on fail alike.
+    const unknownName = await expectProblem(await subscribe(link.token, { url: 'https://no-such-host.launchproof.dev/hook' }), 422, 'subscription_not_confirmed');
+    const idle = new Receiver();
+    await idle.start();
+    await idle.stop();
+    const closedPort = await expectProblem(await subscribe(link.token, { url: idle.url }), 422, 'subscription_not_confirmed');
+    expect(unknownName.detail).toBe(closedPort.detail);
     // A private address is refused before any connection, even with local development allowed.
     await expectProblem(await subscribe(link.token, { url: 'http://10.1.2.3/hook' }), 400, 'unsafe_webhook_url');
     expect(await relying(a)).toEqual({ subscribed: 0, named: [] });
     // Unknown and malformed links, and bodies that are not the shape asked for.
     await expectProblem(await subscribe('A'.repeat(43), { url: receiver.url }), 404, 'share_not_found');
     await expectProblem(await subscribe(link.token, { url: receiver.url, extra: 1 }), 400, 'invalid_request');
-    // Five tries per link in ten minutes (two were spent above, the unsafe URL one too): the sixth is refused.
-    receiver.script = [echoChallenge, echoChallenge];
-    expect((await subscribe(link.token, { url: receiver.url })).status).toBe(201);
-    expect((await subscribe(link.token, { url: receiver.url })).status).toBe(201);
+    // Five tries per link in ten minutes (four were spent above, the unsafe URL one too): the sixth is refused.
     const limited = await subscribe(link.token, { url: receiver.url });
     await expectProblem(limited, 429, 'rate_limited');
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -289,6 +299,96 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     await expectProblem(await h.request('GET', feedPath), 410, 'share_gone');
     await expectProblem(await subscribe(link.token, { url: receiver.url }), 410, 'share_gone');
     await expectProblem(await h.request('GET', `/s/${'B'.repeat(43)}/feed.json`), 404, 'share_not_found');
+  });
+
+  it('keeps a buyer’s endpoint out of the tenant’s audit trail when failing for 3 days disables it', async () => {
+    const a = await issue();
+    const link = await share(a);
+    receiver.script = [echoChallenge];
+    const sub = (await (await subscribe(link.token, { url: receiver.url })).json()) as { id: string };
+    receiver.script = Array.from({ length: 60 }, () => (res) => void res.writeHead(500).end());
+    await setStatus(a, 'suspended');
+    await drain();
+    h.clock.advanceDays(4);
+    await drain();
+    receiver.script = [];
+    const rows = await withTenant(t.db, 'acme', (tx) =>
+      tx.query<{ action: string; detail: unknown }>("select action, detail from audit_events where tenant_id = 'acme' and target in ($1, $2)", [
+        sub.id,
+        a,
+      ]),
+    );
+    expect(rows.map((r) => r.action)).toContain('subscription.disabled');
+    expect(JSON.stringify(rows)).not.toContain(receiver.url);
+    expect(JSON.stringify(rows)).not.toContain('127.0.0.1');
+  });
+
+  it('still delivers the notice of a change made while the link was open after the link is withdrawn', async () => {
+    const a = await issue();
+    const link = await share(a);
+    receiver.script = [echoChallenge];
+    const sub = (await (await subscribe(link.token, { url: receiver.url })).json()) as { secret: string };
+    // The buyer's endpoint is down when the attestation is revoked, and the vendor then withdraws the link.
+    receiver.script = Array.from({ length: 60 }, () => (res) => void res.writeHead(503).end());
+    await setStatus(a, 'revoked');
+    await drain();
+    receiver.script = [];
+    h.clock.set(new Date(h.clock().getTime() + 1_000));
+    expect((await h.request('DELETE', `/v1/t/acme/attestations/${a}/shares/${link.id}`, { token: h.adminToken })).status).toBe(200);
+    receiver.received.length = 0;
+    await drain();
+    const delivered = receiver.received.map((r) => verify(sub.secret, r) as Notice);
+    expect(delivered.map((n) => n.type)).toEqual(['notice.revoked']);
+  });
+
+  it('places a notice unsigned, and goes on sequencing the log, when the tenant’s key cannot be opened', async () => {
+    const a = await issue();
+    await share(a);
+    await h.settleLog();
+    // A key the KEK cannot open (its sealed bytes damaged), made active and never used yet.
+    const rotated = (await (await h.request('POST', '/v1/t/acme/keys/rotate', { token: h.adminToken })).json()) as { active: string };
+    await withTenant(t.db, 'acme', (tx) =>
+      tx.query("update signing_keys set private_jwk_enc = 'AAAA' || private_jwk_enc where tenant_id = 'acme' and kid = $1", [rotated.active]),
+    );
+    try {
+      const entry = statusChangedEntry('acme', { attestationId: a, from: 'valid', to: 'suspended', at: h.clock() });
+      await withTenant(t.db, 'acme', (tx) =>
+        placeShareNotices({ kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock }, tx, 'acme', 10_000, [
+          parseEntry(new TextEncoder().encode(entry.body)),
+        ]),
+      );
+      const [placed] = await withTenant(t.db, 'acme', (tx) => noticesOf(tx, 'acme', a, { newest: 1 }));
+      expect(placed).toMatchObject({ type: 'notice.suspended', notice: null });
+    } finally {
+      // A sound key for what follows.
+      expect((await h.request('POST', '/v1/t/acme/keys/rotate', { token: h.adminToken })).status).toBe(200);
+    }
+  });
+
+  it('refuses a party name holding control or bidirectional-override characters', async () => {
+    const a = await issue();
+    const link = await share(a);
+    for (const party of ['Globex\u202eevil', 'Globex\u0007', 'Globex\u2066x']) {
+      const problem = await expectProblem(await subscribe(link.token, { url: receiver.url, party }), 400, 'invalid_request');
+      expect(problem.errors?.map((e) => e.pointer)).toEqual(['/party']);
+    }
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('holds a share link to 20 live subscriptions even when the last two are confirmed at once', async () => {
+    const a = await issue();
+    const link = await share(a);
+    for (let i = 0; i < 19; i++) {
+      // Past the per-link rate limit's window every fifth try.
+      if (i % 5 === 0) h.clock.set(new Date(h.clock().getTime() + 11 * 60_000));
+      receiver.script = [echoChallenge];
+      expect((await subscribe(link.token, { url: receiver.url })).status).toBe(201);
+    }
+    h.clock.set(new Date(h.clock().getTime() + 11 * 60_000));
+    receiver.script = [echoChallenge, echoChallenge];
+    const both = await Promise.all([subscribe(link.token, { url: receiver.url }), subscribe(link.token, { url: receiver.url })]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect((await relying(a)).subscribed).toBe(20);
   });
 });
 

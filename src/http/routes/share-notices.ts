@@ -34,8 +34,12 @@ const Subscribe = z
       .trim()
       .min(1)
       .max(200)
+      // Shown to the tenant as written: no control or format characters (a right-to-left override can make a name read as another).
+      .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control or format characters')
       .optional()
-      .openapi({ description: 'Who you are, if you want the vendor to know (otherwise it sees only that someone subscribed)' }),
+      .openapi({
+        description: 'Who you are, if you want the vendor to know (otherwise it sees only that someone subscribed); self-declared, not checked',
+      }),
   })
   .strict()
   .openapi('SubscribeToShare');
