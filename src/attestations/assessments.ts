@@ -20,7 +20,7 @@ export async function evaluateAssessment(
   assessment: Assessment,
 ): Promise<NewAssessment> {
   const profile = await requireProfile(tx, tenantId, assessment.profile.id, assessment.profile.version);
-  const verdict = evaluateParsed(profile.pinned, assessment);
+  const verdict = evaluateParsed(profile.pinned, assessment, deps.now);
   return {
     stored: { id: crypto.randomUUID(), tenantId, assessment, verdict, createdAt: deps.now, createdBy: deps.actor },
     profileDigest: profile.pinned.digest,
