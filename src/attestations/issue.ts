@@ -23,6 +23,7 @@ import { requireProfile } from './profiles.ts';
 import { boundByEvidence, requestedValidity, type Validity } from './validity.ts';
 import type { IssueRequest } from './issue-request.ts';
 import { attestationOfCredential, findAttestation, markProfileUsed, recordIssuance, successorOf } from './store.ts';
+import { insertEvidenceExpiries } from '../evidence/store.ts';
 import { allocateSlot } from '../status/allocate.ts';
 import { ensureFirstCopy } from '../status/publish.ts';
 import { statusListUrls } from '../status/urls.ts';
@@ -216,6 +217,9 @@ async function issueWith(
       },
       logEntry,
     }),
+    // After the statement that inserts the attestation (statements run in the order sent): the
+    // rows point at it. What the reminder sweep reads (migrations/0015_evidence_freshness.sql).
+    insertEvidenceExpiries(tx, tenantId, attestationId, expiring),
     // Only when it grows: the key's row is shared by every issuance of the tenant.
     ...(signer.signedUntil && signer.signedUntil >= signedUntil ? [] : [extendSignedUntil(tx, tenantId, signer.kid, signedUntil)]),
     // Built-in profiles have no row to mark.

@@ -1,6 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPinnedEdge } from '../../src/runtime/node/pinned-fetch.ts';
 import { dispatchWebhooks, type WebhookDispatchDeps } from '../../src/use-cases/webhook-dispatch.ts';
@@ -9,6 +7,8 @@ import { leaseDueWebhooks } from '../../src/webhooks/store.ts';
 import { allTenants, readinessAssessment } from '../http/helpers.ts';
 import { engines, type TestDatabase } from '../support/databases.ts';
 import { harness, type Harness } from '../support/harness.ts';
+import { Webhook } from 'standardwebhooks';
+import { Receiver, verify, type Received } from './receiver.ts';
 
 /*
  * Tenant webhooks end to end (docs/webhooks.md): events placed by the log's sequencer, signed per
@@ -16,50 +16,6 @@ import { harness, type Harness } from '../support/harness.ts';
  * to a receiver on 127.0.0.1 (allowed only by the development setting), in order, at least once,
  * through failures, timeouts and slow answers, with every attempt in the delivery log.
  */
-
-interface Received {
-  id: string;
-  timestamp: string;
-  body: string;
-  signature: string;
-}
-
-/** The reference library's check of a message as the receiver got it. */
-const verify = (secret: string, r: Received) =>
-  new Webhook(secret).verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature });
-
-/** A receiver that answers each request by the next entry of `script` (then 204), and keeps what it was sent. */
-class Receiver {
-  readonly received: Received[] = [];
-  script: ((res: ServerResponse) => void)[] = [];
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.received.push({
-          id: String(req.headers['webhook-id']),
-          body: Buffer.concat(chunks).toString('utf8'),
-          signature: String(req.headers['webhook-signature']),
-          timestamp: String(req.headers['webhook-timestamp']),
-        });
-        const next = this.script.shift();
-        if (next) next(res);
-        else res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
 
 const fail = (status: number) => (res: ServerResponse) =>
   void res.writeHead(status, { 'content-type': 'text/plain' }).end(`no ${'!'.repeat(600)}`);
