@@ -143,8 +143,9 @@ async function issueWith(
     ? undefined
     : await underPointer('/assessment', () => evaluateAssessment(tx, deps, tenantId, request.assessment!));
   const stored = evaluated?.stored ?? (await requireAssessment(tx, tenantId, request.assessment_id!));
-  const pinned = (await requireProfile(tx, tenantId, stored.verdict.profile.id, stored.verdict.profile.version)).pinned;
-  const expiring = expiringEvidence(pinned.profile, stored.assessment);
+  const profileOf =
+    evaluated?.profile ?? (await requireProfile(tx, tenantId, stored.verdict.profile.id, stored.verdict.profile.version)).pinned.profile;
+  const expiring = expiringEvidence(profileOf, stored.assessment);
   const v = boundByEvidence(requested, request.valid_until !== undefined, expiring, deps.now, evaluated ? '/assessment' : '');
   const subject = {
     name: `${stored.assessment.subject.organisation} / ${stored.assessment.subject.product}`,
