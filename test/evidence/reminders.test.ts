@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderDue } from '../../src/evidence/reminders.ts';
 import { createPinnedEdge } from '../../src/runtime/node/pinned-fetch.ts';
-import { remindAllTenants, remindTenant } from '../../src/use-cases/evidence-reminders.ts';
+import { remindAllTenants, remindTenant, startEvidenceReminders } from '../../src/use-cases/evidence-reminders.ts';
 import { dispatchWebhooks } from '../../src/use-cases/webhook-dispatch.ts';
 import { webhookSender } from '../../src/webhooks/http-sender.ts';
 import type { Assessment } from '../../src/readiness/assessment.ts';
@@ -190,5 +190,24 @@ describe.each(engines())('evidence.expiring reminders, on $engine', ({ open }) =
     await Promise.all([remindTenant(deps, 'acme'), remindAllTenants(deps, (_, e) => errors.push(e)), remindTenant(deps, 'acme')]);
     expect(errors).toEqual([]);
     expect(await reminders(id)).toEqual([30]);
+  });
+
+  it('a server finds reminders falling due on its timer, and at start', async () => {
+    h.clock.set(start);
+    const id = await issue(65, 'https://evidence.acme.example/pentest-g.pdf');
+    h.clock.set(new Date(start.getTime() + 35 * DAY + MINUTE));
+    const errors: unknown[] = [];
+    const work = startEvidenceReminders({ db: t.db, now: h.clock }, (_, e) => errors.push(e), 20);
+    try {
+      await work.sweep();
+      await work.settled();
+      expect(await reminders(id)).toEqual([30]);
+      // Later, with no change committed meanwhile: only the timer can find the next one.
+      h.clock.set(new Date(start.getTime() + 58 * DAY + MINUTE));
+      await expect.poll(() => reminders(id), { timeout: 5_000 }).toEqual([30, 7]);
+    } finally {
+      await work.stop();
+    }
+    expect(errors).toEqual([]);
   });
 });
