@@ -1,6 +1,6 @@
 import type { Actor } from '../audit/events.ts';
 import { AppError } from '../errors/index.ts';
-import { evaluateParsed, parseAssessment, type Assessment } from '../readiness/index.ts';
+import { evaluateParsed, parseAssessment, type Assessment, type Profile } from '../readiness/index.ts';
 import type { Queryable } from '../store/port.ts';
 import { requireProfile } from './profiles.ts';
 import { findAssessment, insertAssessment, type NewAssessment, type StoredAssessment } from './store.ts';
@@ -18,12 +18,14 @@ export async function evaluateAssessment(
   deps: { now: Date; actor: Actor },
   tenantId: string,
   assessment: Assessment,
-): Promise<NewAssessment> {
+): Promise<NewAssessment & { readonly profile: Profile }> {
   const profile = await requireProfile(tx, tenantId, assessment.profile.id, assessment.profile.version);
-  const verdict = evaluateParsed(profile.pinned, assessment);
+  const verdict = evaluateParsed(profile.pinned, assessment, deps.now);
   return {
     stored: { id: crypto.randomUUID(), tenantId, assessment, verdict, createdAt: deps.now, createdBy: deps.actor },
     profileDigest: profile.pinned.digest,
+    // The profile it was judged by, so an issuance need not look it up again (evidence-bound validity).
+    profile: profile.pinned.profile,
   };
 }
 

@@ -11,7 +11,7 @@ import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import { extendSignedUntil } from '../keys/key-store.ts';
 import { DAY_MS } from '../keys/policy.ts';
 import type { Metrics } from '../metrics/port.ts';
-import { findBuiltinProfile, jcsDigestSri } from '../readiness/index.ts';
+import { expiringEvidence, findBuiltinProfile, jcsDigestSri } from '../readiness/index.ts';
 import { once } from '../store/idempotency.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { retryingTransaction } from '../store/retry.ts';
@@ -19,8 +19,11 @@ import { together } from '../store/together.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import { evaluateAssessment, requireAssessment, type StoredAssessment } from './assessments.ts';
 import { resolveHolder, type Holder } from './holder.ts';
+import { requireProfile } from './profiles.ts';
+import { boundByEvidence, requestedValidity, type Validity } from './validity.ts';
 import type { IssueRequest } from './issue-request.ts';
 import { attestationOfCredential, findAttestation, markProfileUsed, recordIssuance, successorOf } from './store.ts';
+import { insertEvidenceExpiries } from '../evidence/store.ts';
 import { allocateSlot } from '../status/allocate.ts';
 import { ensureFirstCopy } from '../status/publish.ts';
 import { statusListUrls } from '../status/urls.ts';
@@ -36,34 +39,8 @@ export interface IssueDeps {
   readonly metrics?: Metrics;
 }
 
-/** Default validity when the caller names none: a quarter, or less where the policy says so. */
-const DEFAULT_VALIDITY_DAYS = 90;
-/** Clock skew tolerated for a `valid_from` a moment in the past; anything older is backdating. */
-const SKEW_MS = 5 * 60_000;
-const MAX_FUTURE_START_DAYS = 30;
-
-function validity(request: IssueRequest, now: Date, maxDays: number): { from: Date; until: Date } {
-  const from = request.valid_from ? new Date(request.valid_from) : now;
-  const until = request.valid_until
-    ? new Date(request.valid_until)
-    : new Date(from.getTime() + Math.min(DEFAULT_VALIDITY_DAYS, maxDays) * DAY_MS);
-  const refuse = (pointer: string, detail: string) => new AppError('invalid_request', detail, { fields: [{ pointer, detail }] });
-  if (from.getTime() < now.getTime() - SKEW_MS) throw refuse('/valid_from', 'must not be in the past: a credential is never backdated');
-  if (from.getTime() > now.getTime() + MAX_FUTURE_START_DAYS * DAY_MS)
-    throw refuse('/valid_from', `must be within ${MAX_FUTURE_START_DAYS} days from now`);
-  if (until.getTime() <= from.getTime()) throw refuse('/valid_until', 'must be after valid_from');
-  if (until.getTime() - from.getTime() > maxDays * DAY_MS)
-    throw refuse('/valid_until', `the tenant's key policy allows at most ${maxDays} days of validity`);
-  return { from, until };
-}
-
 /** Everything but the id: the formats of one issuance differ only in their credential id. */
-function baseContent(
-  stored: StoredAssessment,
-  v: { from: Date; until: Date },
-  now: Date,
-  holder: Holder | undefined,
-): Omit<AttestationContent, 'id'> {
+function baseContent(stored: StoredAssessment, v: Validity, now: Date, holder: Holder | undefined): Omit<AttestationContent, 'id'> {
   return {
     subject: stored.assessment.subject,
     profile: stored.verdict.profile,
@@ -160,12 +137,16 @@ async function issueWith(
 ): Promise<IssuedAttestation> {
   const { keyPolicy: policy, logSubjects } = await reads.settings;
   const holder = resolveHolder(request);
-  const v = validity(request, deps.now, policy.maxCredentialValidityDays);
+  const requested = requestedValidity(request, deps.now, policy.maxCredentialValidityDays);
   // A new assessment is evaluated here and stored with the attestation, in one statement below.
   const evaluated = request.assessment_id
     ? undefined
     : await underPointer('/assessment', () => evaluateAssessment(tx, deps, tenantId, request.assessment!));
   const stored = evaluated?.stored ?? (await requireAssessment(tx, tenantId, request.assessment_id!));
+  const profileOf =
+    evaluated?.profile ?? (await requireProfile(tx, tenantId, stored.verdict.profile.id, stored.verdict.profile.version)).pinned.profile;
+  const expiring = expiringEvidence(profileOf, stored.assessment);
+  const v = boundByEvidence(requested, request.valid_until !== undefined, expiring, deps.now, evaluated ? '/assessment' : '');
   const subject = {
     name: `${stored.assessment.subject.organisation} / ${stored.assessment.subject.product}`,
     id: stored.assessment.subject.id ?? null,
@@ -237,6 +218,9 @@ async function issueWith(
       },
       logEntry,
     }),
+    // After the statement that inserts the attestation (statements run in the order sent): the
+    // rows point at it. What the reminder sweep reads (migrations/0015_evidence_freshness.sql).
+    insertEvidenceExpiries(tx, tenantId, attestationId, expiring),
     // Only when it grows: the key's row is shared by every issuance of the tenant.
     ...(signer.signedUntil && signer.signedUntil >= signedUntil ? [] : [extendSignedUntil(tx, tenantId, signer.kid, signedUntil)]),
     // Built-in profiles have no row to mark.

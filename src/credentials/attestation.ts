@@ -50,7 +50,16 @@ export function verdictClaims(c: AttestationContent) {
 }
 
 export function evidenceClaims(e: Evidence) {
-  return { uri: e.uri, digest: e.digestSRI, media_type: e.mediaType, collected_at: e.collectedAt, collected_by: e.collectedBy };
+  return {
+    uri: e.uri,
+    digest: e.digestSRI,
+    media_type: e.mediaType,
+    collected_at: e.collectedAt,
+    collected_by: e.collectedBy,
+    // Carried so an offline verifier can judge freshness itself; absent when the tenant gave none.
+    ...(e.observedAt !== undefined ? { observed_at: e.observedAt } : {}),
+    ...(e.expiresAt !== undefined ? { expires_at: e.expiresAt } : {}),
+  };
 }
 
 export function resultClaims(r: ControlResult) {

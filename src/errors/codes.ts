@@ -54,6 +54,8 @@ export const ERROR_STATUS = {
   supersedes_other_subject: 422,
   share_not_presentable: 422,
   subscription_not_confirmed: 422,
+  evidence_expires_before_validity: 422,
+  evidence_expired: 422,
   // 5xx: our side; the wire never learns more than the code
   internal_error: 500,
   storage_unavailable: 503,
@@ -113,6 +115,8 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   supersedes_other_subject: 'An attestation can only supersede one of the same subject.',
   share_not_presentable: 'The attestation cannot be shared revealing what was asked.',
   subscription_not_confirmed: 'The endpoint did not answer the subscription challenge.',
+  evidence_expires_before_validity: 'Evidence a passing control relies on expires before the validity asked for ends.',
+  evidence_expired: 'Evidence a passing control relies on has already expired.',
   internal_error: 'An internal error occurred.',
   storage_unavailable: 'Storage is unavailable.',
   signing_unavailable: 'No signing key is available for this issuer.',

@@ -1,5 +1,6 @@
 import { issueAttestationsIn } from '../attestations/issue.ts';
 import { issueRequestSchema } from '../attestations/issue-request.ts';
+import { AppError } from '../errors/index.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import { retryingTransaction } from '../store/retry.ts';
@@ -57,6 +58,16 @@ async function claim(
 }
 
 /**
+ * The evidence refusals of issue 14 in the wallet's terms: the offer's assessment relies on
+ * evidence that has expired (or expires before the validity asked), which no retry of the wallet
+ * can change; the tenant must assess again and make a new offer.
+ */
+function deniedForEvidence(e: unknown): OAuthError | undefined {
+  if (!(e instanceof AppError) || (e.code !== 'evidence_expired' && e.code !== 'evidence_expires_before_validity')) return undefined;
+  return new OAuthError('credential_request_denied', 'evidence the attestation relies on has expired: the issuer must assess it again');
+}
+
+/**
  * The credential endpoint after the access token: resolves the configuration, verifies the
  * proof, then issues through the same code path as the operator API, bound to the proven key.
  */
@@ -99,7 +110,7 @@ export async function issueForOffer(deps: CredentialDeps, tenantId: string, offe
     // Nothing was issued and nothing claimed, but a nonce shown once stays spent whatever the
     // outcome; the wallet retries with a fresh one. Best effort: the original failure is what counts.
     await withTenant(deps.db, tenantId, (tx) => consumeNonce(tx, tenantId, proof.nonce, deps.now)).catch(() => undefined);
-    throw e;
+    throw deniedForEvidence(e) ?? e;
   }
   if (!outcome.ok) throw outcome.error;
   // Counted once committed, as issueAttestations counts its own (that path is not taken here).

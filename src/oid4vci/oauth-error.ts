@@ -12,6 +12,8 @@ export const OAUTH_ERROR_STATUS = {
   unknown_credential_configuration: 400,
   invalid_proof: 400,
   invalid_nonce: 400,
+  /** §8.3.1.2: the issuer will not grant it, however the wallet asks (evidence it relies on has expired). */
+  credential_request_denied: 400,
   invalid_token: 401,
 } as const;
 

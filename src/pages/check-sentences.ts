@@ -13,6 +13,7 @@ export const CHECK_TITLE: Readonly<Record<CheckName, string>> = {
   status: 'Status',
   readiness: 'Readiness verdict',
   log: 'Issuer’s public log',
+  evidence: 'Freshness of the evidence',
 };
 
 const HOLDER_PROOF_BROKEN = 'The proof that the presenter holds this credential is damaged or of the wrong kind.';
@@ -127,6 +128,8 @@ const BY_CODE: Readonly<Record<CheckName, Readonly<Record<string, string>>>> = {
     log_key_mismatch: 'The keys of the issuer’s public log in this bundle contradict each other.',
     log_key_unpublished: 'The issuer’s public log is signed by a key its published identity does not list.',
   },
+  // Never fails: its codes are remarks (remarkSentence).
+  evidence: {},
 };
 
 const BY_CHECK: Readonly<Record<CheckName, string>> = {
@@ -141,6 +144,7 @@ const BY_CHECK: Readonly<Record<CheckName, string>> = {
   status: LIST_UNTRUSTED,
   readiness: 'The readiness verdict could not be confirmed.',
   log: 'The issuer’s public log does not confirm this credential.',
+  evidence: 'The evidence could not be judged.',
 };
 
 /** The sentence for a failed check; status codes `list_<code>` wrap a failure of the list itself. */
@@ -173,5 +177,9 @@ export function remarkSentence(check: string, code: string): string | undefined 
     return 'The credential is bound to its holder, and no proof of holding was presented: this shows what it says, not who holds it.';
   if (check === 'key_binding' && code === 'not_checked')
     return 'A proof of holding came with the credential but was not checked, as no recipient and request were named.';
+  if (check === 'evidence' && code === 'evidence_expired')
+    return 'Some evidence a passed control relies on has expired since it was issued: the attestation still stands for its validity period, but ask the vendor for fresh evidence.';
+  if (check === 'evidence' && code === 'evidence_stale')
+    return 'Some evidence a passed control relies on is older than its readiness profile considers fresh: the attestation still stands, but the state it shows may have changed.';
   return undefined;
 }

@@ -21,10 +21,14 @@ function evidenceList(evidence: unknown): { html: string; count: number } {
   if (items.length === 0) return { html: '', count: 0 };
   const lines = items.map((e) => {
     const collected = instantOf(e.collected_at);
+    const observed = instantOf(e.observed_at);
+    const expires = instantOf(e.expires_at);
     const facts = [
       text(e.media_type) ? esc(e.media_type) : undefined,
       collected ? `collected ${esc(readableInstant(collected))}` : undefined,
       text(e.collected_by) ? `by ${esc(e.collected_by)}` : undefined,
+      observed ? `observed ${esc(readableInstant(observed))}` : undefined,
+      expires ? `expires ${esc(readableInstant(expires))}` : undefined,
     ].filter(Boolean);
     // Shown as text, not a link: the address is the vendor's claim, the digest is what binds it.
     return `<li><code class="uri">${text(e.uri) ? esc(e.uri, 2048) : 'no address'}</code>${facts.length > 0 ? `<br>${facts.join(', ')}` : ''}${text(e.digest) ? `<br>Digest <code>${esc(e.digest)}</code>` : ''}</li>`;

@@ -64,6 +64,10 @@ export const evidenceSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a media type such as application/json'),
   collectedAt: timestamp,
   collectedBy: name,
+  /** When the state the evidence shows was observed; a verifier judges its age by it (profile's evidenceMaxAgeDays). */
+  observedAt: timestamp.optional(),
+  /** When the evidence stops proving anything (a certificate, a pen-test report, a contract); bounds the credential's validity. */
+  expiresAt: timestamp.optional(),
 });
 
 export const resultSchema = z.strictObject({

@@ -26,9 +26,10 @@ export function evaluateAssessment(pinned: PinnedProfile, submitted: Assessment)
 }
 
 /** The same verdict for an assessment that parseAssessment has already accepted (not parsed twice). */
-export function evaluateParsed(pinned: PinnedProfile, assessment: Assessment): Verdict {
+export function evaluateParsed(pinned: PinnedProfile, assessment: Assessment, now?: Date): Verdict {
   const { profile, digest } = pinned;
-  const problems = findRefusals(profile, assessment);
+  // `now` (the service's clock at submission) also refuses evidence observed in the future.
+  const problems = findRefusals(profile, assessment, now);
   if (problems.length > 0) {
     const shown = problems.slice(0, 10).map((p) => `${p.pointer}: ${p.detail}`);
     throw new AppError(

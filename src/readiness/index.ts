@@ -7,3 +7,4 @@ export { profileNotFound, resolveProfile } from './resolve.ts';
 export { builtinProfiles, findBuiltinProfile } from './registry.ts';
 export { readinessJsonSchemas } from './json-schemas.ts';
 export type * from './verdict.ts';
+export * from './evidence-freshness.ts';

@@ -53,6 +53,12 @@ export const controlSchema = z.strictObject({
   applicability: z.enum(APPLICABILITIES),
   /** Whether producing the evidence writes to production, so an operator schedules it deliberately. */
   mutatesProduction: z.boolean().optional(),
+  /**
+   * False for a control whose evidence stays true once shown (a design decision, a signed
+   * contract): its evidence's expiry then bounds nothing. Absent means time-bound; never
+   * defaulted in the schema, so a profile written before the member keeps its digest.
+   */
+  timeBound: z.boolean().optional(),
 });
 
 export const sectionSchema = z.strictObject({
@@ -78,6 +84,11 @@ export const profileSchema = z
     sections: z.array(sectionSchema).min(1).max(50),
     signOffs: z.array(signOffSchema).max(20),
     acceptance: acceptanceGateSchema.optional(),
+    /**
+     * The freshness rule: evidence observed longer ago than this is reported as stale by a
+     * verifier. Absent: DEFAULT_EVIDENCE_MAX_AGE_DAYS (see evidence-freshness.ts).
+     */
+    evidenceMaxAgeDays: z.number().int().min(1).max(3650).optional(),
   })
   .superRefine((p, ctx) => {
     const stageIds = new Set<string>();

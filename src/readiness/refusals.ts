@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../errors/index.ts';
 import type { Acceptance, Assessment } from './assessment.ts';
+import { evidenceTimeRefusals } from './evidence-freshness.ts';
 import { profileControls, type Control, type Profile } from './profile.ts';
 
 const ref = (p: Profile) => `${p.id}@${p.version}`;
@@ -8,8 +9,8 @@ const ref = (p: Profile) => `${p.id}@${p.version}`;
  * Every reason the assessment cannot be evaluated, each pointing at the place to fix. All are
  * collected rather than the first thrown, so a tenant fixes a submission in one round trip.
  */
-export function findRefusals(profile: Profile, assessment: Assessment): FieldProblem[] {
-  const problems: FieldProblem[] = [];
+export function findRefusals(profile: Profile, assessment: Assessment, now?: Date): FieldProblem[] {
+  const problems: FieldProblem[] = evidenceTimeRefusals(assessment, now);
   const controls = new Map(profileControls(profile).map((c) => [c.id, c]));
 
   if (assessment.profile.id !== profile.id || assessment.profile.version !== profile.version) {

@@ -37,6 +37,8 @@ const QUALIFIED = new Set([
   'issued_before_log',
   'status_in_flight',
   'log_not_carried',
+  'evidence_stale',
+  'evidence_expired',
 ]);
 
 const problemOf = (c: Check): ProblemDetails => ({

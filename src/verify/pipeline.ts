@@ -9,6 +9,7 @@ import { checkHeader } from './algorithms.ts';
 import { credentialUuid, type NoticeSource } from './notices.ts';
 import type { OpenedBundleLog } from './bundle-log.ts';
 import { checkCredentialLog, type LogSubject } from './log-check.ts';
+import { evidenceWarnings, freshnessRule } from './evidence-freshness.ts';
 
 /**
  * Everything a verification depends on beyond the credential, passed in: the online endpoint
@@ -248,6 +249,24 @@ export async function verifyCredential(input: unknown, env: VerifyEnvironment, o
           ? 'the verdict follows from the disclosed results'
           : 'not every result is disclosed, or the profile is not published here',
       );
+      const rule = await freshnessRule(facts.readiness, facts.issuer, env.profiles);
+      const warnings = evidenceWarnings(facts.readiness.results, rule, env.now, env.skewSeconds);
+      if (warnings) {
+        const code = warnings.some((w) => w.code === 'evidence_expired')
+          ? 'evidence_expired'
+          : warnings.length > 0
+            ? 'evidence_stale'
+            : 'ok';
+        const expired = warnings.filter((w) => w.code === 'evidence_expired').length;
+        const stale = warnings.length - expired;
+        const rulePart = `older than ${rule.maxAgeDays} days${rule.fromProfile ? '' : ' (the default rule: the profile is not known here)'}`;
+        pass(
+          'evidence',
+          code,
+          code === 'ok' ? `no evidence expired or ${rulePart}` : `${expired} evidence item(s) expired, ${stale} ${rulePart}`,
+        );
+        if (warnings.length > 0) result = { ...result, warnings };
+      }
     }
   } catch (e) {
     if (!(e instanceof VerificationFailure)) throw e;

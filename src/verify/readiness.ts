@@ -73,6 +73,8 @@ function assessmentFrom(c: ReadinessClaims, profile: Profile, issuedAt: Date): A
     mediaType: e.media_type,
     collectedAt: e.collected_at,
     collectedBy: e.collected_by,
+    ...(e.observed_at !== undefined ? { observedAt: e.observed_at } : {}),
+    ...(e.expires_at !== undefined ? { expiresAt: e.expires_at } : {}),
   });
   const acceptance = c.verdict.acceptance;
   const exclusions = (Array.isArray(c.verdict.exclusions) ? c.verdict.exclusions : []) as { control: string; reason: string }[];

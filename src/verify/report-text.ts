@@ -69,6 +69,13 @@ export function renderTextReport(result: VerificationResult, context: ReportCont
         ),
       );
   }
+  if (result.warnings && result.warnings.length > 0) {
+    lines.push('', 'warnings');
+    for (const w of result.warnings) {
+      const when = w.code === 'evidence_expired' ? `expired ${printable(w.expiresAt)}` : `observed ${printable(w.observedAt)}`;
+      lines.push(`  ! ${w.code}  ${printable(w.control)}: ${printable(w.evidence)} (${when})`);
+    }
+  }
   if (result.readiness) {
     const r = result.readiness;
     const profile = r.profile as { id?: unknown; version?: unknown };

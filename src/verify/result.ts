@@ -19,7 +19,12 @@ export type CheckName =
   | 'status'
   | 'readiness'
   /** Offline, with a trust bundle: the credential's issuance is in the issuer's transparency log, whose history ends in the listed status. */
-  | 'log';
+  | 'log'
+  /**
+   * The age and expiry of the evidence passing controls rely on (issue 14). Always passes: its
+   * code (`evidence_expired`, else `evidence_stale`) and `warnings` say what a buyer should know.
+   */
+  | 'evidence';
 
 export interface Check {
   readonly name: CheckName;
@@ -55,6 +60,18 @@ export interface VerificationResult {
   };
   /** What the trust bundle's transparency log says of the credential (offline only). */
   readonly log?: LogFinding;
+  /** Things a verifier should know that do not fail the credential: evidence gone stale or expired. */
+  readonly warnings?: readonly EvidenceWarning[];
+}
+
+/** One piece of evidence that has aged past the profile's rule, or past its own expiry, when judged. */
+export interface EvidenceWarning {
+  readonly code: 'evidence_stale' | 'evidence_expired';
+  readonly control: string;
+  /** The evidence's uri. */
+  readonly evidence: string;
+  readonly observedAt?: string;
+  readonly expiresAt?: string;
 }
 
 /** A step that cannot go on: the pipeline records it as a failed check and stops there. */

@@ -1,5 +1,5 @@
 import { noticeToJson, type NoticeJson } from './notices.ts';
-import type { Check, CredentialFormatName, StatusValue, VerificationResult } from './result.ts';
+import type { Check, CredentialFormatName, EvidenceWarning, StatusValue, VerificationResult } from './result.ts';
 
 /** A verification result as the API sends it, and as `launchproof verify --json` prints it. */
 export interface VerificationResultJson {
@@ -19,6 +19,7 @@ export interface VerificationResultJson {
     strict_gate_passed: unknown;
     recomputed: boolean;
   };
+  warnings?: { code: EvidenceWarning['code']; control: string; evidence: string; observed_at?: string; expires_at?: string }[];
   /** Offline: where the issuer's transparency log holds the credential's issuance, and its status by the log alone. */
   log?: {
     origin: string;
@@ -33,7 +34,7 @@ export interface VerificationResultJson {
 
 /** The wire form: the API's snake_case for the members the result holds in camelCase. */
 export function verificationResultToJson(r: VerificationResult): VerificationResultJson {
-  const { readiness, status: _status, notice, credentialId, log, ...rest } = r;
+  const { readiness, status: _status, notice, credentialId, log, warnings, ...rest } = r;
   return {
     ...rest,
     ...(credentialId ? { credential_id: credentialId } : {}),
@@ -48,6 +49,17 @@ export function verificationResultToJson(r: VerificationResult): VerificationRes
             strict_gate_passed: readiness.strictGatePassed,
             recomputed: readiness.recomputed,
           },
+        }
+      : {}),
+    ...(warnings
+      ? {
+          warnings: warnings.map((w) => ({
+            code: w.code,
+            control: w.control,
+            evidence: w.evidence,
+            ...(w.observedAt !== undefined ? { observed_at: w.observedAt } : {}),
+            ...(w.expiresAt !== undefined ? { expires_at: w.expiresAt } : {}),
+          })),
         }
       : {}),
     ...(log

@@ -16,6 +16,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'key.rotated',
   'key.revoked',
   'offer.redeemed',
+  /** Evidence a live attestation relies on expires in 30, 7 or 1 days; placed by the evidence sweep, no log entry records it. */
+  'evidence.expiring',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

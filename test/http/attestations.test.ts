@@ -258,14 +258,17 @@ describe('published profiles and type metadata', () => {
   });
   afterAll(() => t.dispose());
 
-  it('lists the three built-in profiles with their digests, each version immutable and cacheable for good', async () => {
+  it('lists the three built-in profiles, each in 1.0.0 and 1.1.0 (issue 14), with their digests, each version immutable and cacheable for good', async () => {
     const list = (await (await h.request('GET', '/profiles')).json()) as {
       profiles: { id: string; version: string; digest: string; url: string }[];
     };
-    expect(list.profiles.map((p) => p.id).sort()).toEqual([
-      'production-proof',
-      'production-readiness-checklist',
-      'production-readiness-review',
+    expect(list.profiles.map((p) => `${p.id}@${p.version}`).sort()).toEqual([
+      'production-proof@1.0.0',
+      'production-proof@1.1.0',
+      'production-readiness-checklist@1.0.0',
+      'production-readiness-checklist@1.1.0',
+      'production-readiness-review@1.0.0',
+      'production-readiness-review@1.1.0',
     ]);
     for (const p of list.profiles) {
       const res = await h.request('GET', new URL(p.url).pathname);

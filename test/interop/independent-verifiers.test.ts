@@ -349,7 +349,24 @@ function compactSign(header: Json, payload: Json, key: KeyObject, alg: Alg): str
 // ---------------------------------------------------------------------------------------------
 // What every verifier must have returned
 
-const assessment = readinessAssessment();
+const base = readinessAssessment();
+// The first control's evidence carries the instants of issue 14, so every verifier is seen to
+// accept them and hand them back; the rest carry none, as assessments made before them do.
+const assessment = {
+  ...base,
+  results: base.results.map((r, i) =>
+    i === 0
+      ? {
+          ...r,
+          evidence: r.evidence?.map((e) => ({
+            ...e,
+            observedAt: new Date(Date.now() - 10 * 86_400_000).toISOString(),
+            expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+          })),
+        }
+      : r,
+  ),
+};
 const CONTROLS = assessment.results.map((r) => ({ control: r.control, status: r.status, evidence: r.evidence ?? [] }));
 
 function expectSubjectClaims(subject: Json, issued: Issued) {
@@ -376,6 +393,8 @@ function expectResults(results: Json) {
         media_type: sent.mediaType,
         collected_at: sent.collectedAt,
         collected_by: sent.collectedBy,
+        ...(sent.observedAt !== undefined ? { observed_at: sent.observedAt } : {}),
+        ...(sent.expiresAt !== undefined ? { expires_at: sent.expiresAt } : {}),
       });
     });
   }

@@ -84,7 +84,7 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
       `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'public' and c.relkind in ('r', 'v')
           and c.relname not in ('schema_migrations', 'publication_versions', 'log_entries', 'log_tiles',
-                                'outbox_events', 'webhook_deliveries', 'webhooks')
+                                'outbox_events', 'webhook_deliveries', 'webhooks', 'evidence_expiries')
           and not (has_table_privilege($1, c.oid, 'select') and (c.relkind = 'v' or (
                    has_table_privilege($1, c.oid, 'insert') and has_table_privilege($1, c.oid, 'update')
                    and has_table_privilege($1, c.oid, 'delete'))))`,
@@ -109,6 +109,21 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
         .then((r) => r[0]!.ok);
     expect(await column('idx')).toBe(true);
     for (const name of ['body', 'type', 'attestation_id', 'at', 'tenant_id']) expect(await column(name)).toBe(false);
+  });
+
+  it('lets the tenant role index evidence expiries and move their reminder on, but never change or delete what was indexed', async () => {
+    const may = (privilege: string, column?: string) =>
+      db
+        .query<{ ok: boolean }>(
+          column === undefined ? 'select has_table_privilege($1, $2, $3) as ok' : 'select has_column_privilege($1, $2, $4, $3) as ok',
+          column === undefined ? [TENANT_ROLE, 'evidence_expiries', privilege] : [TENANT_ROLE, 'evidence_expiries', privilege, column],
+        )
+        .then((r) => r[0]!.ok);
+    expect(await may('select')).toBe(true);
+    expect(await may('insert')).toBe(true);
+    expect(await may('update', 'reminded_days')).toBe(true);
+    expect(await may('update', 'expires_at')).toBe(false);
+    for (const privilege of ['update', 'delete', 'truncate']) expect(await may(privilege)).toBe(false);
   });
 
   it('lets the tenant role place webhook events and log attempts but never change or delete one, and never delete an endpoint', async () => {

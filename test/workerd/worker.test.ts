@@ -777,6 +777,50 @@ describe.skipIf(
     expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ attestation_id, change: 'suspended' });
   });
 
+  it('places and delivers an evidence.expiring reminder from the Cron Trigger (issue 14), once', async () => {
+    const admin = await createApiKey({ db: db!, now: new Date(), actor: 'test' }, { tenantId: 'acme', roles: ['admin', 'issuer'] });
+    const worker = await mf!.getWorker('webhooks');
+    const call = (method: string, path: string, body?: unknown) =>
+      worker.fetch(`${ORIGIN}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const hook = await call('POST', '/v1/t/acme/webhooks', { url: 'https://hooks.workers.test/in', event_types: ['evidence.expiring'] });
+    expect(hook.status, logs()).toBe(201);
+    const { secret } = (await hook.json()) as { secret: string };
+    // The Worker's clock is the machine's: evidence expiring in 5 days is past the 7-day threshold already.
+    const expiresAt = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const a = readinessAssessment();
+    const assessment = {
+      ...a,
+      results: a.results.map((r) =>
+        r.control === 'security.ssrf' ? { ...r, evidence: r.evidence!.map((e) => ({ ...e, expiresAt })) } : r,
+      ),
+    };
+    const issued = await call('POST', '/v1/t/acme/attestations', { assessment, formats: ['vc+jwt'] });
+    expect(issued.status, logs()).toBe(201);
+    const { attestation_id } = (await issued.json()) as { attestation_id: string };
+    const ours = () =>
+      received.filter((r) => {
+        const m = JSON.parse(r.body) as { type: string; data: { attestation_id?: string } };
+        return m.type === 'evidence.expiring' && m.data.attestation_id === attestation_id;
+      });
+    expect((await worker.scheduled({ cron: CRON })).outcome, logs()).toBe('ok');
+    expect(ours()).toHaveLength(1);
+    const message = new Webhook(secret).verify(ours()[0]!.body, ours()[0]!.headers) as { data: Record<string, unknown> };
+    expect(message.data).toEqual({
+      attestation_id,
+      control: 'security.ssrf',
+      evidence: assessment.results.find((r) => r.control === 'security.ssrf')!.evidence![0]!.uri,
+      expires_at: expiresAt,
+      days_left: 7,
+    });
+    // The next run finds it placed: nothing more until the 1-day threshold.
+    expect((await worker.scheduled({ cron: CRON })).outcome, logs()).toBe('ok');
+    expect(ours()).toHaveLength(1);
+  });
+
   it('a Worker whose PUBLIC_URL is not the recorded origin refuses to serve and its Cron Trigger signs nothing (issue 11, defect 3)', async () => {
     const before = await withTenant(db!, 'acme', (tx) =>
       tx.query('select list_id, version, token from status_publications order by list_id'),

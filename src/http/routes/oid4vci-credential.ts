@@ -47,7 +47,9 @@ export function registerOid4vciCredential(app: OpenAPIHono<AppEnv>, deps: AppDep
           description: 'The credential',
           content: { 'application/json': { schema: z.object({ credentials: z.array(z.object({ credential: z.string() })) }) } },
         },
-        400: oauthError('invalid_credential_request, unknown_credential_configuration, invalid_proof or invalid_nonce'),
+        400: oauthError(
+          'invalid_credential_request, unknown_credential_configuration, invalid_proof, invalid_nonce, or credential_request_denied (evidence the attestation relies on has expired)',
+        ),
         401: oauthError('invalid_token'),
       },
     }),

@@ -58,6 +58,21 @@ export const VerifyResponse = z
         recomputed: z.boolean(),
       })
       .optional(),
+    warnings: z
+      .array(
+        z.object({
+          code: z.enum(['evidence_stale', 'evidence_expired']),
+          control: z.string(),
+          evidence: z.string().openapi({ description: 'The evidence uri' }),
+          observed_at: z.string().optional(),
+          expires_at: z.string().optional(),
+        }),
+      )
+      .optional()
+      .openapi({
+        description:
+          "Evidence a passing control relies on that is older than the profile's freshness rule (evidence_stale) or past its expiry (evidence_expired) when verified. Never fails the credential.",
+      }),
   })
   .openapi('VerificationResult');
 

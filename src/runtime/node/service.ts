@@ -30,6 +30,7 @@ import { sequenceTenant } from '../../transparency/sequencer.ts';
 import { startSequencing, type Sequencing } from '../../transparency/sequencing.ts';
 import { logSequencerFor } from '../../use-cases/log-sequencer.ts';
 import { startWebhookDispatch } from '../../use-cases/webhook-dispatch.ts';
+import { startEvidenceReminders } from '../../use-cases/evidence-reminders.ts';
 import { webhookSender } from '../../webhooks/http-sender.ts';
 import { dropExpiredExports, startExportBuilding } from '../../use-cases/audit-export-builder.ts';
 import type { TenantWork } from '../../store/tenant-work.ts';
@@ -53,6 +54,8 @@ export interface Service {
   readonly exports?: TenantWork;
   /** The webhook dispatcher (absent for console commands). */
   readonly webhooks?: TenantWork;
+  /** The evidence.expiring sweep (issue 14), on its timer. */
+  readonly reminders?: TenantWork;
   /** The Prometheus exposition, with the store-derived gauges read now (one query). */
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
@@ -165,6 +168,15 @@ export async function openService(
               log.error('delivering webhooks failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
           );
     await webhooks?.sweep();
+    // Evidence nearing its end (issue 14): reminders fall due with time, so a timer finds them,
+    // and one sweep at start catches up on what fell due while the server was down.
+    const reminders =
+      options.pages === false
+        ? undefined
+        : startEvidenceReminders({ db, now: clock }, (tenantId, e) =>
+            log.error('placing evidence reminders failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+          );
+    await reminders?.sweep();
     const app = createApp({
       projection,
       config,
@@ -193,6 +205,7 @@ export async function openService(
       ...(sequencing ? { sequencing } : {}),
       ...(exports ? { exports } : {}),
       ...(webhooks ? { webhooks } : {}),
+      ...(reminders ? { reminders } : {}),
       sweep: async () => {
         await rotateDueKeys({ db, kek, now: clock(), log, metrics });
         // After rotation, so lists signed by a key that just retired are re-signed by its successor.
@@ -214,6 +227,7 @@ export async function openService(
         return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
       },
       close: async () => {
+        await reminders?.stop();
         await webhooks?.stop();
         await exports?.stop();
         await sequencing?.stop();

@@ -13,6 +13,7 @@ import { acrossTenants } from '../../store/tenant-scope.ts';
 import { sequenceTenant, type SequencerDeps } from '../../transparency/sequencer.ts';
 import { tenantsWithPending } from '../../transparency/store.ts';
 import { dispatchWebhooks } from '../../use-cases/webhook-dispatch.ts';
+import { remindAllTenants } from '../../use-cases/evidence-reminders.ts';
 import { webhookSender } from '../../webhooks/http-sender.ts';
 import { tenantsWithDueWebhooks } from '../../webhooks/store.ts';
 import { logSequencerFor } from '../../use-cases/log-sequencer.ts';
@@ -240,12 +241,17 @@ export default {
       // Webhook deliveries due (new events and retries): the Cron Trigger's interval bounds how
       // soon a Worker deployment sends them. Cloudflare's fetch reaches no private network, and a
       // Worker has no resolver to pin an address with: the guard checks the URL itself.
+      // Evidence reminders before the deliveries, so the run that places one also sends it.
+      const remindersFailed = await remindAllTenants({ db, now: () => new Date() }, (tenantId, e) =>
+        started.log.error('placing evidence reminders failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+      );
       const hooksFailed = await dispatchDueWebhooks(started, db);
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
       if (failed.length > 0) throw new Error(`key rotation failed for ${failed.length} tenant(s)`);
       if (lists.failed > 0) throw new Error(`status list publication failed for ${lists.failed} list(s)`);
       if (logs > 0) throw new Error(`sequencing the log failed for ${logs} tenant(s)`);
       if (exportsFailed > 0) throw new Error(`building audit exports failed for ${exportsFailed} tenant(s)`);
+      if (remindersFailed > 0) throw new Error(`placing evidence reminders failed for ${remindersFailed} tenant(s)`);
       if (hooksFailed > 0) throw new Error(`delivering webhooks failed for ${hooksFailed} tenant(s)`);
     } finally {
       await db.close();
