@@ -28,3 +28,23 @@ create index webhooks_share on webhooks (share_id, created_at) where audience = 
 -- Whether a tenant has endpoints of its own (asked on every sequencer run and offer redeemed),
 -- answered without walking its buyers' subscriptions.
 create index webhooks_tenant_endpoints on webhooks (tenant_id) where audience = 'tenant' and state <> 'deleted';
+
+-- Notices that a shared attestation nears the end of its validity (30, 7 and 1 days before), one
+-- row for each placed: the row's key makes each (attestation, threshold) placed once, however
+-- many sweeps run at once, in the transaction that places it.
+create table expiry_notices (
+  tenant_id       text not null references tenants (id),
+  attestation_id  uuid not null,
+  days            integer not null check (days in (30, 7, 1)),
+  placed_at       timestamptz not null,
+  primary key (tenant_id, attestation_id, days),
+  foreign key (tenant_id, attestation_id) references attestations (tenant_id, id)
+);
+
+alter table expiry_notices enable row level security;
+alter table expiry_notices force row level security;
+create policy tenant_isolation on expiry_notices
+  using (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.all_tenants', true) = 'on')
+  with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.all_tenants', true) = 'on');
+revoke update, delete, truncate on expiry_notices from launchproof_tenant;
+grant select, insert on expiry_notices to launchproof_tenant;

@@ -301,3 +301,42 @@ export async function shareWindows(
   );
   return rows.map((r) => ({ attestationId: r.attestation_id, kid: r.kid, from: r.created_at, until: r.until }));
 }
+
+/** An attestation a share link shows that ends within 30 days, and the most urgent notice of it placed so far. */
+export interface ExpiringShared {
+  readonly attestationId: string;
+  readonly validUntil: Date;
+  readonly noticedDays: 30 | 7 | 1 | null;
+}
+
+/** Attestations with a share link open at `now` whose validity ends within 30 days and still owe a notice. */
+const EXPIRING_SHARED = `from shares s join attestations a on a.tenant_id = s.tenant_id and a.id = s.attestation_id
+  where s.revoked_at is null and s.created_at <= $1 and s.expires_at > $1
+    and a.valid_until > $1 and a.valid_until <= $1::timestamptz + interval '30 days'
+    and not exists (select 1 from expiry_notices n where n.tenant_id = a.tenant_id and n.attestation_id = a.id and n.days = 1)`;
+
+export async function expiringSharedAttestations(tx: Queryable, tenantId: string, now: Date): Promise<ExpiringShared[]> {
+  const rows = await tx.query<{ id: string; valid_until: Date; noticed: number | null }>(
+    `select distinct a.id, a.valid_until,
+            (select min(n.days) from expiry_notices n where n.tenant_id = a.tenant_id and n.attestation_id = a.id) as noticed
+       ${EXPIRING_SHARED} and s.tenant_id = $2`,
+    [now, tenantId],
+  );
+  return rows.map((r) => ({ attestationId: r.id, validUntil: r.valid_until, noticedDays: (r.noticed as 30 | 7 | 1 | null) ?? null }));
+}
+
+/** Tenants with a shared attestation that may owe an expiry notice (read across tenants). */
+export async function tenantsWithExpiringShares(tx: Queryable, now: Date): Promise<string[]> {
+  const rows = await tx.query<{ tenant_id: string }>(`select distinct s.tenant_id ${EXPIRING_SHARED}`, [now]);
+  return rows.map((r) => r.tenant_id);
+}
+
+/** Records the notice of `days` as placed; false when another sweep placed it first. */
+export async function recordExpiryNotice(tx: Queryable, tenantId: string, attestationId: string, days: number, at: Date): Promise<boolean> {
+  const rows = await tx.query(
+    `insert into expiry_notices (tenant_id, attestation_id, days, placed_at) values ($1, $2, $3, $4)
+     on conflict do nothing returning days`,
+    [tenantId, attestationId, days, at],
+  );
+  return rows.length > 0;
+}

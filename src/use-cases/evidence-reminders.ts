@@ -1,16 +1,20 @@
 import { reminderDue, type ReminderDays } from '../evidence/reminders.ts';
 import { lockDueExpiries, markReminded, tenantsWithDueReminders } from '../evidence/store.ts';
-import type { Database } from '../store/port.ts';
+import { tenantsWithExpiringShares } from '../sharing/store.ts';
+import type { Database, Queryable } from '../store/port.ts';
 import { acrossTenants, withTenant } from '../store/tenant-scope.ts';
 import { startTenantWork, type TenantWork } from '../store/tenant-work.ts';
 import type { WebhookEvent } from '../webhooks/events.ts';
 import { placeOutboxEvents } from '../webhooks/outbox.ts';
+import { placeExpiryNotices, type NoticeSigningDeps } from './share-notices.ts';
 
 // Here rather than in evidence/: it places webhook events (webhooks) for what evidence/ indexes.
 
 export interface EvidenceReminderDeps {
   readonly db: Database;
   readonly now: () => Date;
+  /** Signing the buyers' notices that a shared attestation nears its end, which the same sweep places. */
+  readonly notices: NoticeSigningDeps;
 }
 
 /** Reminders placed in one transaction; a longer backlog (a sweep back after an outage) takes more runs. */
@@ -40,8 +44,10 @@ export async function remindTenant(deps: EvidenceReminderDeps, tenantId: string)
     });
     total += n.placed;
     // A full batch may have more behind it; one that placed nothing would only lock the same rows again.
-    if (n.locked < REMINDERS_PER_RUN || n.placed === 0) return total;
+    if (n.locked < REMINDERS_PER_RUN || n.placed === 0) break;
   }
+  // Time passing also brings a shared attestation near its own end: its buyers are told too.
+  return total + (await placeExpiryNotices(deps.notices, deps.db, tenantId));
 }
 
 function expiringEvent(
@@ -63,6 +69,11 @@ function expiringEvent(
   };
 }
 
+/** Tenants with an evidence reminder or a buyer's expiry notice that may be due. */
+async function dueTenants(tx: Queryable, now: Date): Promise<string[]> {
+  return [...new Set([...(await tenantsWithDueReminders(tx, now)), ...(await tenantsWithExpiringShares(tx, now))])];
+}
+
 /**
  * How often a server looks for reminders due. They fall due with time, not with a change, so the
  * poll runs on the embedded database too; a minute is far finer than "30, 7 and 1 days" needs
@@ -77,7 +88,7 @@ export function startEvidenceReminders(
   pollMs = EVIDENCE_REMINDER_POLL_MS,
 ): TenantWork {
   return startTenantWork(deps.db, (tenantId) => remindTenant(deps, tenantId), {
-    waiting: (tx) => tenantsWithDueReminders(tx, deps.now()),
+    waiting: (tx) => dueTenants(tx, deps.now()),
     // Nothing a request commits makes a reminder due sooner than the timer finds it: a reminder
     // falls due with time alone (an issuance's expiries are at least a minute away, or refused).
     subscribe: () => () => {},
@@ -88,7 +99,7 @@ export function startEvidenceReminders(
 
 /** A Cron Trigger's run: every tenant with a reminder due; logs nothing itself, answers the tenants that failed. */
 export async function remindAllTenants(deps: EvidenceReminderDeps, onError: (tenantId: string, e: unknown) => void): Promise<number> {
-  const tenants = await acrossTenants(deps.db, (tx) => tenantsWithDueReminders(tx, deps.now()));
+  const tenants = await acrossTenants(deps.db, (tx) => dueTenants(tx, deps.now()));
   let failed = 0;
   for (const tenantId of tenants) {
     try {

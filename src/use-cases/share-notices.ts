@@ -2,8 +2,12 @@ import { CompactSign } from 'jose';
 import { activeSigner, type IssuerSigner } from '../credentials/signer.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { shareWindows, type ShareWindow } from '../sharing/store.ts';
-import type { Queryable } from '../store/port.ts';
+import { successorsOf } from '../attestations/store.ts';
+import { reminderDue } from '../evidence/reminders.ts';
+import { expiringSharedAttestations, recordExpiryNotice, shareWindows, type ShareWindow } from '../sharing/store.ts';
+import { statusesOf } from '../status/changes.ts';
+import { withTenant } from '../store/tenant-scope.ts';
+import type { Database, Queryable } from '../store/port.ts';
 import type { LogEntry } from '../transparency/entries.ts';
 import type { WebhookEvent } from '../webhooks/events.ts';
 import { keyRevokedDraft, noticesOfEntry, type NoticeDraft, type RevokedKey } from '../webhooks/notices.ts';
@@ -105,4 +109,36 @@ function signNotice(signer: IssuerSigner, claims: Record<string, unknown>): Prom
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: signer.alg, kid: signer.didUrl, typ: NOTICE_JWS_TYPE })
     .sign(signer.key);
+}
+
+/**
+ * Places the notices that a shared attestation nears the end of its validity: the most urgent of
+ * 30, 7 and 1 days before not yet placed (the evidence reminders' rule), for attestations with a
+ * share link open now and neither revoked nor superseded (a buyer was told of those already).
+ * Recorded in the transaction that places them, so each is placed once. Returns how many.
+ */
+export async function placeExpiryNotices(deps: NoticeSigningDeps, db: Database, tenantId: string): Promise<number> {
+  const now = deps.now();
+  return withTenant(db, tenantId, async (tx) => {
+    const candidates = await expiringSharedAttestations(tx, tenantId, now);
+    if (candidates.length === 0) return 0;
+    const ids = candidates.map((c) => c.attestationId);
+    const statuses = await statusesOf(tx, tenantId, ids);
+    const successors = await successorsOf(tx, tenantId, ids);
+    const drafts: NoticeDraft[] = [];
+    for (const c of candidates) {
+      if (statuses.get(c.attestationId) === 'revoked' || successors.has(c.attestationId)) continue;
+      const days = reminderDue(c.validUntil, now, c.noticedDays);
+      if (days === undefined || !(await recordExpiryNotice(tx, tenantId, c.attestationId, days, now))) continue;
+      drafts.push({
+        attestationId: c.attestationId,
+        change: 'expiring',
+        at: now,
+        logIndex: null,
+        facts: { valid_until: c.validUntil.toISOString(), days_left: days },
+      });
+    }
+    await placeEvents(tx, tenantId, await signNotices(deps, tx, tenantId, drafts, now));
+    return drafts.length;
+  });
 }

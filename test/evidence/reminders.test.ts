@@ -69,7 +69,7 @@ describe.each(engines())('evidence.expiring reminders, on $engine', ({ open }) =
   /** Moves the clock to `daysLeft` days (less a minute) before the start + `expiryDays`, and sweeps. */
   const sweepAt = async (expiryDays: number, daysLeft: number) => {
     h.clock.set(new Date(start.getTime() + (expiryDays - daysLeft) * DAY + MINUTE));
-    return remindTenant({ db: t.db, now: h.clock }, 'acme');
+    return remindTenant({ db: t.db, now: h.clock, notices: { kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock } }, 'acme');
   };
 
   beforeAll(async () => {
@@ -186,7 +186,7 @@ describe.each(engines())('evidence.expiring reminders, on $engine', ({ open }) =
     h.clock.set(start);
     const id = await issue(60, 'https://evidence.acme.example/pentest-f.pdf');
     h.clock.set(new Date(start.getTime() + 30 * DAY + MINUTE));
-    const deps = { db: t.db, now: h.clock };
+    const deps = { db: t.db, now: h.clock, notices: { kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock } };
     const errors: unknown[] = [];
     await Promise.all([remindTenant(deps, 'acme'), remindAllTenants(deps, (_, e) => errors.push(e)), remindTenant(deps, 'acme')]);
     expect(errors).toEqual([]);
@@ -198,7 +198,7 @@ describe.each(engines())('evidence.expiring reminders, on $engine', ({ open }) =
     const id = await issue(65, 'https://evidence.acme.example/pentest-g.pdf');
     h.clock.set(new Date(start.getTime() + 35 * DAY + MINUTE));
     const errors: unknown[] = [];
-    const work = startEvidenceReminders({ db: t.db, now: h.clock }, (_, e) => errors.push(e), 20);
+    const work = startEvidenceReminders({ db: t.db, now: h.clock, notices: { kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock } }, (_, e) => errors.push(e), 20);
     try {
       await work.sweep();
       await work.settled();

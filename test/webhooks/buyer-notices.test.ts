@@ -4,7 +4,7 @@ import { issuerIdentity } from '../../src/did/issuer-identity.ts';
 import { withTenant } from '../../src/store/tenant-scope.ts';
 import { parseEntry } from '../../src/transparency/entries.ts';
 import { statusChangedEntry } from '../../src/transparency/events.ts';
-import { placeShareNotices } from '../../src/use-cases/share-notices.ts';
+import { placeExpiryNotices, placeShareNotices } from '../../src/use-cases/share-notices.ts';
 import { noticesOf } from '../../src/webhooks/store.ts';
 import { createPinnedEdge } from '../../src/runtime/node/pinned-fetch.ts';
 import { dispatchWebhooks, type WebhookDispatchDeps } from '../../src/use-cases/webhook-dispatch.ts';
@@ -389,6 +389,49 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     const both = await Promise.all([subscribe(link.token, { url: receiver.url }), subscribe(link.token, { url: receiver.url })]);
     expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
     expect((await relying(a)).subscribed).toBe(20);
+  });
+
+  it('tells a subscription 30, 7 and 1 days before the shared attestation ends, once each, and the most urgent alone after a gap', async () => {
+    const DAY = 86_400_000;
+    const start = h.clock();
+    const validUntil = new Date(start.getTime() + 40 * DAY);
+    const issued = await h.request('POST', '/v1/t/acme/attestations', {
+      token: h.adminToken,
+      body: { assessment: readinessAssessment(), formats: ['vc+jwt'], valid_until: validUntil.toISOString() },
+    });
+    expect(issued.status, await issued.clone().text()).toBe(201);
+    const a = ((await issued.json()) as { attestation_id: string }).attestation_id;
+    const expires = new Date(start.getTime() + 60 * DAY).toISOString();
+    const link = (await (
+      await h.request('POST', `/v1/t/acme/attestations/${a}/shares`, { token: h.adminToken, body: { expires_at: expires } })
+    ).json()) as { token: string };
+    receiver.script = [echoChallenge];
+    const sub = (await (await subscribe(link.token, { url: receiver.url })).json()) as { secret: string };
+    receiver.received.length = 0;
+    const sweepAt = async (daysLeft: number) => {
+      h.clock.set(new Date(validUntil.getTime() - daysLeft * DAY + 60_000));
+      const placed = await placeExpiryNotices({ kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock }, t.db, 'acme');
+      // Delivered on the machine's clock, which the reference library checks webhook-timestamp against.
+      h.clock.set(new Date());
+      await drain();
+      return placed;
+    };
+    expect(await sweepAt(35)).toBe(0);
+    expect(await sweepAt(30)).toBe(1);
+    expect(await sweepAt(29)).toBe(0);
+    // The sweep was down from 29 days to 1 day left: the 1-day notice alone.
+    expect(await sweepAt(1)).toBe(1);
+    expect(await sweepAt(1)).toBe(0);
+    const notices = receiver.received.map((r) => verify(sub.secret, r) as Notice & { data: { days_left: number; valid_until: string } });
+    expect(notices.map((n) => [n.type, n.data.days_left])).toEqual([
+      ['notice.expiring', 30],
+      ['notice.expiring', 1],
+    ]);
+    expect(notices[0]!.data.valid_until).toBe(validUntil.toISOString());
+    const claims = await checkNotice(notices[1]!.data.notice!);
+    expect(claims).toMatchObject({ attestation_id: a, change: 'expiring', days_left: 1 });
+    const feed = (await (await h.request('GET', `/s/${link.token}/feed.json`)).json()) as Feed;
+    expect(feed.items.map((i) => i._launchproof.type)).toEqual(['notice.expiring', 'notice.expiring']);
   });
 });
 

@@ -168,12 +168,13 @@ export async function openService(
               log.error('delivering webhooks failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
           );
     await webhooks?.sweep();
-    // Evidence nearing its end (issue 14): reminders fall due with time, so a timer finds them,
-    // and one sweep at start catches up on what fell due while the server was down.
+    // Evidence nearing its end, and shared attestations nearing theirs (issue 14): reminders fall
+    // due with time, so a timer finds them, and one sweep at start catches up on what fell due
+    // while the server was down.
     const reminders =
       options.pages === false
         ? undefined
-        : startEvidenceReminders({ db, now: clock }, (tenantId, e) =>
+        : startEvidenceReminders({ db, now: clock, notices: { kek, publicUrl: config.publicUrl, now: clock } }, (tenantId, e) =>
             log.error('placing evidence reminders failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
           );
     await reminders?.sweep();

@@ -241,8 +241,10 @@ export default {
       // Webhook deliveries due (new events and retries): the Cron Trigger's interval bounds how
       // soon a Worker deployment sends them. Cloudflare's fetch reaches no private network, and a
       // Worker has no resolver to pin an address with: the guard checks the URL itself.
-      // Evidence reminders before the deliveries, so the run that places one also sends it.
-      const remindersFailed = await remindAllTenants({ db, now: () => new Date() }, (tenantId, e) =>
+      // Evidence reminders (and buyers' expiry notices) before the deliveries, so the run that places one also sends it.
+      const remindersFailed = await remindAllTenants(
+        { db, now: () => new Date(), notices: { kek: started.kek, publicUrl: started.config.publicUrl, now: () => new Date() } },
+        (tenantId, e) =>
         started.log.error('placing evidence reminders failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
       );
       const hooksFailed = await dispatchDueWebhooks(started, db);
