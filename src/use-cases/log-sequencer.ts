@@ -5,6 +5,7 @@ import type { NoteSigner } from '../transparency/note.ts';
 import type { LogSignerSource, SequencerDeps } from '../transparency/sequencer.ts';
 import { BoundedCache } from '../util/bounded-cache.ts';
 import { placeWebhookEvents } from '../webhooks/outbox.ts';
+import { eventAudience } from '../webhooks/store.ts';
 import { placeShareNotices } from './share-notices.ts';
 import { parseEntry } from '../transparency/entries.ts';
 
@@ -38,6 +39,13 @@ export function logSignerSource(kek: KeyEncryptionKey): LogSignerSource {
 }
 
 /**
+ * How far back a share link's end may lie for the changes the sequencer reaches now to concern
+ * its buyers: a change is its buyers' when the link was open as it happened, and the sequencer
+ * reaches an entry within moments of its commit (a month covers a sequencer down for weeks).
+ */
+const SHARE_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
  * What the sequencer needs in a deployment served at `publicUrl`, on whichever database connection
  * it is handed (Workers open one per request): one log signer for all, and runs that place the
  * webhook events and the buyers' notices of what they sequence. Every sequencer of the service
@@ -47,10 +55,13 @@ export function logSequencerFor(kek: KeyEncryptionKey, publicUrl: URL, now: () =
   const signer = logSignerSource(kek);
   const notices = { kek, publicUrl, now };
   const onSequenced: SequencerDeps['onSequenced'] = async (tx, tenantId, first, bodies) => {
+    if (bodies.length === 0) return;
+    const audience = await eventAudience(tx, tenantId, new Date(now().getTime() - SHARE_LOOKBACK_MS));
+    if (!audience.endpoints && !audience.shares) return;
     // Read once for both: parsing checks the bytes are the entry's canonical encoding, which costs.
     const entries = bodies.map((body) => parseEntry(new TextEncoder().encode(body)));
-    await placeWebhookEvents(tx, tenantId, first, entries);
-    await placeShareNotices(notices, tx, tenantId, first, entries);
+    if (audience.endpoints) await placeWebhookEvents(tx, tenantId, first, entries);
+    if (audience.shares) await placeShareNotices(notices, tx, tenantId, first, entries);
   };
   return (db) => ({ db, originOf: (tenantId) => logOrigin(publicUrl, tenantId), signer, now, onSequenced });
 }

@@ -38,8 +38,7 @@ function sentence(change: NoticeChange, data: Record<string, unknown>): string {
   if (typeof data.reason === 'string') parts.push(`The issuer's reason: ${data.reason}.`);
   if (typeof data.superseded_by === 'string') parts.push(`The newer attestation is ${data.superseded_by}.`);
   if (typeof data.valid_until === 'string') parts.push(`It is valid until ${data.valid_until}.`);
-  if (change === 'key_revoked' || change === 'revoked')
-    parts.push('Verify the credential again before relying on it.');
+  if (change === 'key_revoked' || change === 'revoked') parts.push('Verify the credential again before relying on it.');
   return parts.join(' ');
 }
 

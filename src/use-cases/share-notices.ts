@@ -53,9 +53,10 @@ export async function placeShareNotices(
     const attestations = new Set(windows.filter((w) => w.kid === k.kid && sharedAt(w, k.at)).map((w) => w.attestationId));
     return [...attestations].map((id) => keyRevokedDraft(id, k));
   });
-  const placed = [...drafts.filter((d) => windows.some((w) => w.attestationId === d.attestationId && sharedAt(w, d.at))), ...keyRevoked].sort(
-    (a, b) => (a.logIndex ?? 0) - (b.logIndex ?? 0),
-  );
+  const placed = [
+    ...drafts.filter((d) => windows.some((w) => w.attestationId === d.attestationId && sharedAt(w, d.at))),
+    ...keyRevoked,
+  ].sort((a, b) => (a.logIndex ?? 0) - (b.logIndex ?? 0));
   await placeEvents(tx, tenantId, await signNotices(deps, tx, tenantId, placed, deps.now()));
 }
 

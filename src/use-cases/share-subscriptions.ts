@@ -155,7 +155,10 @@ async function confirmEndpoint(
   if (answer.status < 200 || answer.status > 299)
     throw new AppError('subscription_not_confirmed', `the endpoint answered the challenge with HTTP ${answer.status}`);
   if (!echoes(answer.excerpt, challenge))
-    throw new AppError('subscription_not_confirmed', 'the endpoint answered without the challenge: answer it as text or as {"challenge": "…"}');
+    throw new AppError(
+      'subscription_not_confirmed',
+      'the endpoint answered without the challenge: answer it as text or as {"challenge": "…"}',
+    );
 }
 
 function echoes(answer: string, challenge: string): boolean {

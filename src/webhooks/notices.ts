@@ -41,9 +41,7 @@ export function noticesOfEntry(index: number, { at, event }: LogEntry): { drafts
       return { drafts: change ? [draft(event.attestation, change, event.reason ? { reason: event.reason } : {})] : [] };
     }
     case 'attestation.issued':
-      return event.supersedes
-        ? { drafts: [draft(event.supersedes, 'superseded', { superseded_by: event.attestation })] }
-        : { drafts: [] };
+      return event.supersedes ? { drafts: [draft(event.supersedes, 'superseded', { superseded_by: event.attestation })] } : { drafts: [] };
     case 'key.revoked':
       return { drafts: [], revokedKey: { kid: event.kid, at: when, logIndex: index, ...(event.reason ? { reason: event.reason } : {}) } };
     default:

@@ -5,11 +5,15 @@ import { hasLiveWebhooks, insertOutboxEvents, lockOutboxPositions, nextPosition 
 
 /**
  * Places the webhook events of log entries just sequenced (indexes `first`, `first + 1`, …), in
- * the sequencer's transaction: the events of a batch take their positions in log order.
+ * the sequencer's transaction, for a tenant known to have endpoints: the events of a batch take
+ * their positions in log order.
  */
 export async function placeWebhookEvents(tx: Queryable, tenantId: string, first: number, entries: readonly LogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await placeOutboxEvents(tx, tenantId, () => entries.flatMap((entry, i) => eventsOfEntry(first + i, entry)));
+  await placeEvents(
+    tx,
+    tenantId,
+    entries.flatMap((entry, i) => eventsOfEntry(first + i, entry)),
+  );
 }
 
 /**

@@ -28,6 +28,20 @@ export async function lockOutboxPositions(tx: Queryable, tenantId: string): Prom
   await tx.query("select pg_advisory_xact_lock(hashtextextended('launchproof.outbox:' || $1, 0))", [tenantId]);
 }
 
+/**
+ * Who the sequencer places anything for, in one read: whether the tenant has endpoints of its
+ * own, and whether it had a share link open since `since` (whose buyers a change may concern).
+ * A tenant with neither, the common case, costs its sequencer runs this read and nothing more.
+ */
+export async function eventAudience(tx: Queryable, tenantId: string, since: Date): Promise<{ endpoints: boolean; shares: boolean }> {
+  const [row] = await tx.query<{ endpoints: boolean; shares: boolean }>(
+    `select exists (select 1 from webhooks where tenant_id = $1 and audience = 'tenant' and state <> 'deleted') as endpoints,
+            exists (select 1 from shares where tenant_id = $1 and least(revoked_at, expires_at) > $2) as shares`,
+    [tenantId, since],
+  );
+  return { endpoints: row!.endpoints, shares: row!.shares };
+}
+
 /** The position the tenant's next event takes (under lockOutboxPositions: one placer at a time). */
 export async function nextPosition(tx: Queryable, tenantId: string): Promise<number> {
   const [row] = await tx.query<{ n: string | number }>(

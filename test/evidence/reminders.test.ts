@@ -198,7 +198,11 @@ describe.each(engines())('evidence.expiring reminders, on $engine', ({ open }) =
     const id = await issue(65, 'https://evidence.acme.example/pentest-g.pdf');
     h.clock.set(new Date(start.getTime() + 35 * DAY + MINUTE));
     const errors: unknown[] = [];
-    const work = startEvidenceReminders({ db: t.db, now: h.clock, notices: { kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock } }, (_, e) => errors.push(e), 20);
+    const work = startEvidenceReminders(
+      { db: t.db, now: h.clock, notices: { kek: h.kek, publicUrl: h.config.publicUrl, now: h.clock } },
+      (_, e) => errors.push(e),
+      20,
+    );
     try {
       await work.sweep();
       await work.settled();

@@ -238,13 +238,13 @@ describe('house basics', () => {
           body: { url: 'https://hooks.example.com/doc', event_types: ['key.revoked'] },
         })
       ).json()) as { id: string };
-    // A share link of the attestation, for the buyer's routes under /s/{token}.
-    const shared = (await (
-      await h.request('POST', `/v1/t/a/attestations/${issued.attestation_id}/shares`, {
-        token: h.adminToken,
-        body: { expires_at: new Date(h.clock().getTime() + 86_400_000).toISOString() },
-      })
-    ).json()) as { token: string };
+      // A share link of the attestation, for the buyer's routes under /s/{token}.
+      const shared = (await (
+        await h.request('POST', `/v1/t/a/attestations/${issued.attestation_id}/shares`, {
+          token: h.adminToken,
+          body: { expires_at: new Date(h.clock().getTime() + 86_400_000).toISOString() },
+        })
+      ).json()) as { token: string };
       return {
         webhook: hook.id,
         tenant: 'a',

@@ -79,9 +79,11 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
   const subscribe = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     h.request('POST', `/s/${token}/subscriptions`, { body, headers });
   const relying = async (id: string) =>
-    ((await (await h.request('GET', `/v1/t/acme/attestations/${id}`, { token: h.adminToken })).json()) as {
-      relying_parties: { subscribed: number; named: string[] };
-    }).relying_parties;
+    (
+      (await (await h.request('GET', `/v1/t/acme/attestations/${id}`, { token: h.adminToken })).json()) as {
+        relying_parties: { subscribed: number; named: string[] };
+      }
+    ).relying_parties;
   const path = (url: string) => url.slice(PUBLIC_URL.length);
 
   /** A notice's JWS checked with jose against the key the tenant publishes in its JWKS (the kid's fragment names it). */
@@ -170,11 +172,7 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     // Cancelled from the notice itself: a wrong token is refused and changes nothing, the right one cancels.
     const cancel = new URL(notices[2]!.data.subscription!.cancel_url);
     expect(cancel.href).toBe(sub.cancel_url);
-    await expectProblem(
-      await h.request('POST', `${cancel.pathname}?token=${'A'.repeat(43)}`),
-      404,
-      'subscription_not_found',
-    );
+    await expectProblem(await h.request('POST', `${cancel.pathname}?token=${'A'.repeat(43)}`), 404, 'subscription_not_found');
     expect((await relying(a)).subscribed).toBe(1);
     const done = await h.request('POST', `${cancel.pathname}${cancel.search}`);
     expect(done.status, await done.clone().text()).toBe(200);
@@ -230,7 +228,11 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     await expectProblem(await subscribe(link.token, { url: receiver.url }), 422, 'subscription_not_confirmed');
     // Whoever holds the link learns nothing of what the service resolves: a name that does not
     // resolve and a port nobody listens on fail alike.
-    const unknownName = await expectProblem(await subscribe(link.token, { url: 'https://no-such-host.launchproof.dev/hook' }), 422, 'subscription_not_confirmed');
+    const unknownName = await expectProblem(
+      await subscribe(link.token, { url: 'https://no-such-host.launchproof.dev/hook' }),
+      422,
+      'subscription_not_confirmed',
+    );
     const idle = new Receiver();
     await idle.start();
     await idle.stop();
@@ -313,10 +315,10 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     await drain();
     receiver.script = [];
     const rows = await withTenant(t.db, 'acme', (tx) =>
-      tx.query<{ action: string; detail: unknown }>("select action, detail from audit_events where tenant_id = 'acme' and target in ($1, $2)", [
-        sub.id,
-        a,
-      ]),
+      tx.query<{ action: string; detail: unknown }>(
+        "select action, detail from audit_events where tenant_id = 'acme' and target in ($1, $2)",
+        [sub.id, a],
+      ),
     );
     expect(rows.map((r) => r.action)).toContain('subscription.disabled');
     expect(JSON.stringify(rows)).not.toContain(receiver.url);
@@ -348,7 +350,9 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     // A key the KEK cannot open (its sealed bytes damaged), made active and never used yet.
     const rotated = (await (await h.request('POST', '/v1/t/acme/keys/rotate', { token: h.adminToken })).json()) as { active: string };
     await withTenant(t.db, 'acme', (tx) =>
-      tx.query("update signing_keys set private_jwk_enc = 'AAAA' || private_jwk_enc where tenant_id = 'acme' and kid = $1", [rotated.active]),
+      tx.query("update signing_keys set private_jwk_enc = 'AAAA' || private_jwk_enc where tenant_id = 'acme' and kid = $1", [
+        rotated.active,
+      ]),
     );
     try {
       const entry = statusChangedEntry('acme', { attestationId: a, from: 'valid', to: 'suspended', at: h.clock() });
@@ -434,4 +438,3 @@ describe.each(engines())('buyers’ notices, on $engine', ({ open }) => {
     expect(feed.items.map((i) => i._launchproof.type)).toEqual(['notice.expiring', 'notice.expiring']);
   });
 });
-

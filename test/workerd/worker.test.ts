@@ -761,7 +761,9 @@ describe.skipIf(
     const sub = await call('POST', `/s/${token}/subscriptions`, { url: 'https://hooks.workers.test/buyer' }, false);
     expect(sub.status, `${await sub.clone().text()}\n${logs()}`).toBe(201);
     const { secret } = (await sub.json()) as { secret: string };
-    expect((await call('PATCH', `/v1/t/acme/attestations/${attestation_id}/status`, { status: 'suspended', reason: 'audit' })).status).toBe(200);
+    expect((await call('PATCH', `/v1/t/acme/attestations/${attestation_id}/status`, { status: 'suspended', reason: 'audit' })).status).toBe(
+      200,
+    );
     await expect.poll(async () => (await acrossTenants(db!, tenantsWithPending)).includes('acme'), { timeout: 10_000 }).toBe(false);
     expect((await worker.scheduled({ cron: CRON })).outcome, logs()).toBe('ok');
     const notices = received

@@ -28,7 +28,10 @@ const Subscribe = z
     url: z
       .string()
       .max(2048)
-      .openapi({ description: 'An https URL on a public address; it must answer the challenge', example: 'https://hooks.buyer.example/lp' }),
+      .openapi({
+        description: 'An https URL on a public address; it must answer the challenge',
+        example: 'https://hooks.buyer.example/lp',
+      }),
     party: z
       .string()
       .trim()
@@ -38,7 +41,8 @@ const Subscribe = z
       .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control or format characters')
       .optional()
       .openapi({
-        description: 'Who you are, if you want the vendor to know (otherwise it sees only that someone subscribed); self-declared, not checked',
+        description:
+          'Who you are, if you want the vendor to know (otherwise it sees only that someone subscribed); self-declared, not checked',
       }),
   })
   .strict()

@@ -245,7 +245,7 @@ export default {
       const remindersFailed = await remindAllTenants(
         { db, now: () => new Date(), notices: { kek: started.kek, publicUrl: started.config.publicUrl, now: () => new Date() } },
         (tenantId, e) =>
-        started.log.error('placing evidence reminders failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
+          started.log.error('placing evidence reminders failed', { tenant: tenantId, error: e instanceof Error ? e.message : String(e) }),
       );
       const hooksFailed = await dispatchDueWebhooks(started, db);
       // Each failure is already logged; throwing marks the Cron Trigger run as failed where operators look.
