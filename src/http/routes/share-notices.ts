@@ -25,13 +25,10 @@ const TokenParam = z.object({
 
 const Subscribe = z
   .object({
-    url: z
-      .string()
-      .max(2048)
-      .openapi({
-        description: 'An https URL on a public address; it must answer the challenge',
-        example: 'https://hooks.buyer.example/lp',
-      }),
+    url: z.string().max(2048).openapi({
+      description: 'An https URL on a public address; it must answer the challenge',
+      example: 'https://hooks.buyer.example/lp',
+    }),
     party: z
       .string()
       .trim()
