@@ -84,7 +84,7 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
       `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'public' and c.relkind in ('r', 'v')
           and c.relname not in ('schema_migrations', 'publication_versions', 'log_entries', 'log_tiles',
-                                'outbox_events', 'webhook_deliveries', 'webhooks', 'evidence_expiries')
+                                'outbox_events', 'webhook_deliveries', 'webhooks', 'evidence_expiries', 'expiry_notices')
           and not (has_table_privilege($1, c.oid, 'select') and (c.relkind = 'v' or (
                    has_table_privilege($1, c.oid, 'insert') and has_table_privilege($1, c.oid, 'update')
                    and has_table_privilege($1, c.oid, 'delete'))))`,
@@ -126,10 +126,11 @@ describe.each(engines())('tenant transactions run as the unprivileged tenant rol
     for (const privilege of ['update', 'delete', 'truncate']) expect(await may(privilege)).toBe(false);
   });
 
-  it('lets the tenant role place webhook events and log attempts but never change or delete one, and never delete an endpoint', async () => {
+  it('lets the tenant role place webhook events, buyers’ expiry notices and attempts but never change or delete one, and never delete an endpoint', async () => {
     const may = (table: string, privilege: string) =>
       db.query<{ ok: boolean }>(`select has_table_privilege($1, $2, $3) as ok`, [TENANT_ROLE, table, privilege]).then((r) => r[0]!.ok);
-    for (const table of ['outbox_events', 'webhook_deliveries']) {
+    // A buyer's expiry notice is recorded as placed, once, and never unplaced.
+    for (const table of ['outbox_events', 'webhook_deliveries', 'expiry_notices']) {
       expect(await may(table, 'select')).toBe(true);
       expect(await may(table, 'insert')).toBe(true);
       for (const privilege of ['update', 'delete', 'truncate']) expect(await may(table, privilege)).toBe(false);
