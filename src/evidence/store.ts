@@ -43,6 +43,16 @@ export async function insertEvidenceExpiries(
 }
 
 /**
+ * SQL: the attestation aliased `a` is live at the instant `now` names: still valid, not revoked,
+ * not superseded. A suspended one is live (it may be reinstated). Shared by the sweeps that tell
+ * of time running out (these reminders, buyers' expiry notices), which owe nothing to one that is over.
+ */
+export const liveAttestation = (now: string) => `a.valid_until > ${now}
+  and coalesce((select st.status from status_slots st
+                 where st.tenant_id = a.tenant_id and st.list_id = a.status_list_id and st.idx = a.status_index), 'valid') <> 'revoked'
+  and not exists (select 1 from attestations n where n.tenant_id = a.tenant_id and n.supersedes = a.id)`;
+
+/**
  * What makes an expiry owe a reminder at $now: within 30 days and not yet expired, closer than the
  * next threshold after the last reminder placed, and of an attestation still live (not revoked,
  * not superseded, still valid). A suspended attestation still gets its reminders: it may be
@@ -53,13 +63,10 @@ const DUE = `
   and e.expires_at <= $1::timestamptz + interval '30 days'
   and e.reminded_days is distinct from 1
   and e.expires_at <= $1::timestamptz + coalesce(case e.reminded_days when 30 then 7 when 7 then 1 end, 30) * interval '1 day'
-  and a.valid_until > $1::timestamptz
-  and coalesce(s.status, 'valid') <> 'revoked'
-  and not exists (select 1 from attestations n where n.tenant_id = a.tenant_id and n.supersedes = a.id)`;
+  and ${liveAttestation('$1::timestamptz')}`;
 
 const JOINS = `
-  join attestations a on a.tenant_id = e.tenant_id and a.id = e.attestation_id
-  left join status_slots s on s.tenant_id = a.tenant_id and s.list_id = a.status_list_id and s.idx = a.status_index`;
+  join attestations a on a.tenant_id = e.tenant_id and a.id = e.attestation_id`;
 
 /** Tenants with a reminder due, read across tenants (the sweep's poll). */
 export async function tenantsWithDueReminders(tx: Queryable, now: Date): Promise<string[]> {

@@ -222,3 +222,14 @@ export async function openShare(db: Database, token: string, now: Date, options:
     };
   });
 }
+
+/**
+ * A share link a buyer acts through (its feed, a subscription): open, or refused as unknown
+ * (share_not_found) or withdrawn or expired (share_gone). Acting through it is no view.
+ */
+export async function requireOpenShare(db: Database, token: string, now: Date): Promise<Extract<OpenedShare, { kind: 'open' }>> {
+  const shared = await openShare(db, token, now, { countView: false });
+  if (!shared) throw new AppError('share_not_found', 'no such share link');
+  if (shared.kind === 'gone') throw new AppError('share_gone', `the share link ${shared.why === 'expired' ? 'expired' : 'was withdrawn'}`);
+  return shared;
+}

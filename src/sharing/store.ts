@@ -1,4 +1,5 @@
 import type { Actor } from '../audit/events.ts';
+import { liveAttestation } from '../evidence/store.ts';
 import type { Queryable } from '../store/port.ts';
 import type { CredentialStatus } from '../status/values.ts';
 
@@ -302,6 +303,9 @@ export async function shareWindows(
   return rows.map((r) => ({ attestationId: r.attestation_id, kid: r.kid, from: r.created_at, until: r.until }));
 }
 
+/** The most urgent expiry notice placed so far for the attestation aliased `a`. */
+const NOTICED = '(select min(n.days) from expiry_notices n where n.tenant_id = a.tenant_id and n.attestation_id = a.id)';
+
 /** An attestation a share link shows that ends within 30 days, and the most urgent notice of it placed so far. */
 export interface ExpiringShared {
   readonly attestationId: string;
@@ -309,17 +313,18 @@ export interface ExpiringShared {
   readonly noticedDays: 30 | 7 | 1 | null;
 }
 
-/** Attestations with a share link open at `now` whose validity ends within 30 days and still owe a notice. */
+/**
+ * Live attestations with a share link open at $1 whose validity ends closer than the next notice
+ * owed (30 days, then 7 after the 30-day one, then 1): only those a sweep has something to place for.
+ */
 const EXPIRING_SHARED = `from shares s join attestations a on a.tenant_id = s.tenant_id and a.id = s.attestation_id
   where s.revoked_at is null and s.created_at <= $1 and s.expires_at > $1
-    and a.valid_until > $1 and a.valid_until <= $1::timestamptz + interval '30 days'
-    and not exists (select 1 from expiry_notices n where n.tenant_id = a.tenant_id and n.attestation_id = a.id and n.days = 1)`;
+    and ${liveAttestation('$1::timestamptz')}
+    and a.valid_until <= $1::timestamptz + coalesce(case ${NOTICED} when 30 then 7 when 7 then 1 when 1 then 0 end, 30) * interval '1 day'`;
 
 export async function expiringSharedAttestations(tx: Queryable, tenantId: string, now: Date): Promise<ExpiringShared[]> {
   const rows = await tx.query<{ id: string; valid_until: Date; noticed: number | null }>(
-    `select distinct a.id, a.valid_until,
-            (select min(n.days) from expiry_notices n where n.tenant_id = a.tenant_id and n.attestation_id = a.id) as noticed
-       ${EXPIRING_SHARED} and s.tenant_id = $2`,
+    `select distinct a.id, a.valid_until, ${NOTICED} as noticed ${EXPIRING_SHARED} and s.tenant_id = $2`,
     [now, tenantId],
   );
   return rows.map((r) => ({ attestationId: r.id, validUntil: r.valid_until, noticedDays: (r.noticed as 30 | 7 | 1 | null) ?? null }));

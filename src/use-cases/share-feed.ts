@@ -1,6 +1,5 @@
 import { issuerIdentity } from '../did/issuer-identity.ts';
-import { AppError } from '../errors/index.ts';
-import { openShare } from '../sharing/shares.ts';
+import { requireOpenShare } from '../sharing/shares.ts';
 import type { Database } from '../store/port.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import type { NoticeChange } from '../webhooks/notices.ts';
@@ -59,9 +58,7 @@ function item(e: OutboxEvent): Record<string, unknown> {
  * running an endpoint. The same bytes until a notice is added, so an ETag over them is stable.
  */
 export async function shareFeed(db: Database, publicUrl: URL, token: string, now: Date): Promise<ShareFeed> {
-  const shared = await openShare(db, token, now, { countView: false });
-  if (!shared) throw new AppError('share_not_found', 'no such share link');
-  if (shared.kind === 'gone') throw new AppError('share_gone', `the share link ${shared.why === 'expired' ? 'expired' : 'was withdrawn'}`);
+  const shared = await requireOpenShare(db, token, now);
   const notices = await withTenant(db, shared.tenantId, (tx) =>
     noticesOf(tx, shared.tenantId, shared.attestationId, { newest: FEED_ITEMS, within: shared.shareId }),
   );

@@ -2,10 +2,8 @@ import { CompactSign } from 'jose';
 import { activeSigner, type IssuerSigner } from '../credentials/signer.ts';
 import { issuerIdentity } from '../did/issuer-identity.ts';
 import type { KeyEncryptionKey } from '../keys/key-crypto.ts';
-import { successorsOf } from '../attestations/store.ts';
 import { reminderDue } from '../evidence/reminders.ts';
 import { expiringSharedAttestations, recordExpiryNotice, shareWindows, type ShareWindow } from '../sharing/store.ts';
-import { statusesOf } from '../status/changes.ts';
 import { withTenant } from '../store/tenant-scope.ts';
 import type { Database, Queryable } from '../store/port.ts';
 import type { LogEntry } from '../transparency/entries.ts';
@@ -123,12 +121,8 @@ export async function placeExpiryNotices(deps: NoticeSigningDeps, db: Database, 
   return withTenant(db, tenantId, async (tx) => {
     const candidates = await expiringSharedAttestations(tx, tenantId, now);
     if (candidates.length === 0) return 0;
-    const ids = candidates.map((c) => c.attestationId);
-    const statuses = await statusesOf(tx, tenantId, ids);
-    const successors = await successorsOf(tx, tenantId, ids);
     const drafts: NoticeDraft[] = [];
     for (const c of candidates) {
-      if (statuses.get(c.attestationId) === 'revoked' || successors.has(c.attestationId)) continue;
       const days = reminderDue(c.validUntil, now, c.noticedDays);
       if (days === undefined || !(await recordExpiryNotice(tx, tenantId, c.attestationId, days, now))) continue;
       drafts.push({

@@ -1,4 +1,4 @@
-import { base64urlEncode } from '../util/base64url.ts';
+import { base64urlDecode, base64urlEncode } from '../util/base64url.ts';
 import { secretBytes } from './signing.ts';
 
 /*
@@ -10,20 +10,20 @@ import { secretBytes } from './signing.ts';
 
 const LABEL = 'launchproof subscription cancel\u0000';
 
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+const hmacKey = (secret: string, use: 'sign' | 'verify') =>
+  crypto.subtle.importKey('raw', secretBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [use]);
+const message = (subscriptionId: string) => new TextEncoder().encode(LABEL + subscriptionId);
+
 export async function cancelToken(secret: string, subscriptionId: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', secretBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(LABEL + subscriptionId));
-  return base64urlEncode(new Uint8Array(mac));
+  return base64urlEncode(new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), message(subscriptionId))));
 }
 
-/** Whether `token` cancels the subscription, compared in constant time. */
+/** Whether `token` cancels the subscription (WebCrypto's verify compares in constant time). */
 export async function isCancelToken(secret: string, subscriptionId: string, token: string): Promise<boolean> {
-  const expected = new TextEncoder().encode(await cancelToken(secret, subscriptionId));
-  const given = new TextEncoder().encode(token);
-  if (given.length !== expected.length) return false;
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= expected[i]! ^ given[i]!;
-  return diff === 0;
+  if (!TOKEN.test(token)) return false;
+  return crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), new Uint8Array(base64urlDecode(token)), message(subscriptionId));
 }
 
 /** Where a POST cancels the subscription (a public path: the token is the authority). */

@@ -13,11 +13,12 @@ import type { WebhookEvent } from './events.ts';
  * while it was off.
  */
 export async function hasLiveWebhooks(tx: Queryable, tenantId: string): Promise<boolean> {
-  const rows = await tx.query("select 1 from webhooks where tenant_id = $1 and audience = 'tenant' and state <> 'deleted' limit 1", [
-    tenantId,
-  ]);
-  return rows.length > 0;
+  const [row] = await tx.query<{ endpoints: boolean }>(`select exists (${TENANT_ENDPOINTS}) as endpoints`, [tenantId]);
+  return row!.endpoints;
 }
+
+/** The tenant's ($1) own endpoints that events are placed for (webhooks_tenant_endpoints). */
+const TENANT_ENDPOINTS = "select 1 from webhooks where tenant_id = $1 and audience = 'tenant' and state <> 'deleted'";
 
 /**
  * Holds the tenant's outbox positions to the end of the transaction: a transaction-scoped
@@ -35,7 +36,7 @@ export async function lockOutboxPositions(tx: Queryable, tenantId: string): Prom
  */
 export async function eventAudience(tx: Queryable, tenantId: string, since: Date): Promise<{ endpoints: boolean; shares: boolean }> {
   const [row] = await tx.query<{ endpoints: boolean; shares: boolean }>(
-    `select exists (select 1 from webhooks where tenant_id = $1 and audience = 'tenant' and state <> 'deleted') as endpoints,
+    `select exists (${TENANT_ENDPOINTS}) as endpoints,
             exists (select 1 from shares where tenant_id = $1 and least(revoked_at, expires_at) > $2) as shares`,
     [tenantId, since],
   );
